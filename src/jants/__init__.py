@@ -1,0 +1,12 @@
+"""jants: official figures on the January 2022 events in Kazakhstan, as a data package.
+
+    >>> import jants
+    >>> tables = jants.load()                # every table as a pandas DataFrame
+    >>> tidy = jants.observations()          # observations with series, metric, body and source labels
+"""
+
+__version__ = "0.1.0"
+
+from .api import load, observations  # noqa: E402  (pandas is imported only when called)
+
+__all__ = ["__version__", "load", "observations"]

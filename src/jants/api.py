@@ -1,0 +1,93 @@
+"""Load the published package into pandas with the schema's types."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import model
+
+
+class Tables(dict):
+    """The package's tables by name; also readable as attributes (`tables.observations`)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __repr__(self) -> str:
+        lines = [f"jants tables ({len(self)}):"]
+        lines += [f"  {name}: {len(frame):,} rows x {frame.shape[1]} columns" for name, frame in self.items()]
+        return "\n".join(lines)
+
+
+def _package_dir(path) -> Path:
+    if path is not None:
+        path = Path(path)
+        return path.parent if path.is_file() else path
+    from .cli import default_project
+
+    return default_project()
+
+
+def _typed(frame, schema: dict):
+    import pandas as pd
+
+    for spec in schema["fields"]:
+        name, type_ = spec["name"], spec.get("type", "string")
+        enum = (spec.get("constraints") or {}).get("enum")
+        if enum:
+            frame[name] = pd.Categorical(frame[name], categories=enum)
+        elif type_ == "date":
+            frame[name] = pd.to_datetime(frame[name])
+        elif type_ == "number":
+            frame[name] = frame[name].astype("float64")
+        elif type_ == "integer":
+            frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def load(path: str | Path | None = None) -> Tables:
+    """Every table of the package as a DataFrame.
+
+    Dates are datetimes, closed vocabularies are categoricals, values are floats.
+    `path` is a package directory or descriptor; by default the repository's package.
+    """
+    import pyarrow.parquet as pq
+
+    root = _package_dir(path)
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    by_name = {r["name"]: r for r in descriptor["resources"]}
+    tables = Tables()
+    for name in model.TABLES:
+        resource = by_name[name]
+        parquet = by_name.get(f"{name}-parquet")
+        if parquet is not None:
+            frame = pq.read_table(root / parquet["path"]).to_pandas()
+        else:
+            import pandas as pd
+
+            frame = pd.read_csv(root / resource["path"], dtype=str, keep_default_na=False, na_values=[""])
+        tables[name] = _typed(frame, resource["schema"])
+    return tables
+
+
+def observations(path: str | Path | None = None, tables: Tables | None = None):
+    """Tidy observations joined with series, metric, body and source labels, ready to plot."""
+    tables = tables if tables is not None else load(path)
+    series = tables["series"].rename(columns={"label": "series_label"})
+    metrics = tables["metrics"].rename(columns={"label": "metric_label", "unit": "metric_unit", "kind": "metric_kind"})
+    metrics = metrics.drop(columns=["definition"])
+    bodies = tables["bodies"].rename(columns={"name": "body_name", "short_name": "body_short_name", "kind": "body_kind"})
+    sources = tables["sources"][["source_id", "title", "publisher", "source_date"]].rename(
+        columns={"title": "source_title", "publisher": "source_publisher"})
+    tidy = (
+        tables["observations"]
+        .merge(series, on="series_id", how="left")
+        .merge(metrics, on="metric_id", how="left")
+        .merge(bodies, on="body_id", how="left")
+        .merge(sources, on="source_id", how="left")
+    )
+    return tidy.sort_values(["metric_id", "series_id", "observation_date", "observation_id"], ignore_index=True)

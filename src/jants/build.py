@@ -1,0 +1,219 @@
+"""Build the published package from the curated input, atomically.
+
+curation/ -> rows normalised by type -> data/*.csv -> validated -> data/*.parquet ->
+datapackage.json -> validated again -> swapped into place. The build works in a
+temporary directory beside the target and touches the published files only when the
+new package is valid; a lock keeps two builds from interleaving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import io
+import json
+import os
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import model
+from .curation import Curation, read_curation
+from .package import file_digest
+from .report import PackageError, Problem, Report
+from .schema_checks import ARROW_TYPES, convert_column, format_number
+from .validate import validate_package
+
+DATA_DIR = "data"
+LOCK_NAME = ".jants-build.lock"
+
+
+class BuildError(Exception):
+    def __init__(self, report: Report):
+        super().__init__(report.to_text())
+        self.report = report
+
+
+# Rows to files ---------------------------------------------------------------------
+
+
+def normalise(value: str, type_: str) -> str:
+    """Canonical text of a cell: NFC text, numbers without separators or trailing .0."""
+    value = unicodedata.normalize("NFC", value)
+    if value == "" or type_ not in ("number", "integer"):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value  # left as typed; the validator reports it
+    if type_ == "integer" and number.is_integer():
+        return str(int(number))
+    return format_number(number) if type_ == "number" else value
+
+
+def table_rows(curation: Curation, name: str) -> list[list[str]]:
+    fields = model.schema(name)["fields"]
+    return [[normalise(row.get(f["name"], ""), f.get("type", "string")) for f in fields] for row in curation.tables[name].rows]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode("utf-8"))
+
+
+def write_parquet(path: Path, name: str, rows: list[list[str]]) -> None:
+    import pyarrow.parquet as pq
+
+    fields = model.schema(name)["fields"]
+    columns = []
+    for position, spec in enumerate(fields):
+        raw = pa.array([row[position] or None for row in rows], pa.string())
+        typed, _, _ = convert_column(raw, spec)
+        columns.append(typed.cast(ARROW_TYPES[spec.get("type", "string")]))
+    table = pa.table(columns, names=[f["name"] for f in fields])
+    pq.write_table(table, path, compression="zstd", write_statistics=False, store_schema=False)
+
+
+def make_descriptor(curation: Curation, root: Path, with_parquet: bool) -> dict:
+    meta = curation.metadata
+    resources = []
+    for name, (schema, description) in model.TABLES.items():
+        csv_path = f"{DATA_DIR}/{name}.csv"
+        size, sha256 = file_digest(root / csv_path)
+        resources.append({
+            "name": name,
+            "path": csv_path,
+            "profile": "tabular-data-resource",
+            "title": name.capitalize(),
+            "description": description,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "bytes": size,
+            "hash": f"sha256:{sha256}",
+            "schema": schema,
+        })
+    if with_parquet:
+        for name in model.TABLES:
+            parquet_path = f"{DATA_DIR}/{name}.parquet"
+            size, sha256 = file_digest(root / parquet_path)
+            resources.append({
+                "name": f"{name}-parquet",
+                "path": parquet_path,
+                "title": f"{name.capitalize()} (Parquet)",
+                "description": f"The {name} table in Parquet, with the same columns, types and rows as {name}.csv. "
+                               "Described as a file (format bin) so that generic tools verify its bytes and hash; "
+                               "jants validate also compares its rows with the CSV.",
+                "format": "bin",
+                "mediatype": "application/vnd.apache.parquet",
+                "bytes": size,
+                "hash": f"sha256:{sha256}",
+                "copyOf": name,
+            })
+    sources = [
+        {"title": row["title"], **({"path": row["url"]} if row.get("url") else {})}
+        for row in curation.tables["sources"].rows
+    ]
+    descriptor = {
+        "profile": "data-package",
+        "name": meta["name"],
+        "title": meta["title"],
+        "description": meta["description"],
+        "version": meta["version"],
+        "created": meta["created"],
+        "homepage": meta.get("homepage"),
+        "keywords": meta.get("keywords", []),
+        "licenses": meta["licenses"],
+        "contributors": meta["contributors"],
+        "sources": sources,
+        "coverage": meta["coverage"],
+        "resources": resources,
+    }
+    return {k: v for k, v in descriptor.items() if v is not None}
+
+
+def write_descriptor(path: Path, descriptor: dict) -> None:
+    path.write_bytes((json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def write_package(curation: Curation, root: Path, sources_dir: Path | None) -> Report:
+    """Write CSVs, check them, then Parquet and the final descriptor; return the report."""
+    (root / DATA_DIR).mkdir(parents=True, exist_ok=True)
+    rows = {name: table_rows(curation, name) for name in model.TABLES}
+    for name in model.TABLES:
+        write_csv(root / DATA_DIR / f"{name}.csv", model.field_names(name), rows[name])
+    write_descriptor(root / "datapackage.json", make_descriptor(curation, root, with_parquet=False))
+    report = validate_package(root, sources_dir)
+    if not report.valid:
+        return report
+    for name in model.TABLES:
+        write_parquet(root / DATA_DIR / f"{name}.parquet", name, rows[name])
+    write_descriptor(root / "datapackage.json", make_descriptor(curation, root, with_parquet=True))
+    return validate_package(root, sources_dir)
+
+
+def to_curation_problems(report: Report, curation: Curation) -> Report:
+    """Point problems in generated tables at the curated file and line a person edits."""
+    mapped = Report(package=str(curation.root), stats=report.stats)
+    for problem in report.problems:
+        table = Path(problem.file).stem if problem.file and problem.file.startswith(f"{DATA_DIR}/") else None
+        origin = curation.origin(table, problem.row) if table in model.TABLES and problem.row else None
+        if origin:
+            problem = Problem(problem.code, problem.message, file=origin.file, row=origin.row, field=problem.field, severity=problem.severity)
+        mapped.problems.append(problem)
+    return mapped
+
+
+# Into place ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def build_lock(target: Path):
+    """An exclusive lock on the target directory; released even if the process dies."""
+    path = target / LOCK_NAME
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PackageError(Problem("build-locked", f"another jants build is running in {target} (lock {LOCK_NAME})"))
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def swap_into_place(built: Path, target: Path) -> None:
+    """Replace target's data/ and datapackage.json with the built ones."""
+    new_data, old_data = built / DATA_DIR, target / DATA_DIR
+    retired = built / "retired-data"
+    if old_data.exists():
+        os.replace(old_data, retired)
+    os.replace(new_data, old_data)
+    os.replace(built / "datapackage.json", target / "datapackage.json")
+
+
+def build_package(curation_dir: str | Path, target: str | Path, sources_dir: str | Path | None = None) -> Report:
+    """Build the package from curation_dir into target; raise BuildError if it is invalid."""
+    target = Path(target).resolve()
+    curation = read_curation(curation_dir)
+    sources = Path(sources_dir) if sources_dir else None
+    with build_lock(target):
+        built = Path(tempfile.mkdtemp(prefix=".jants-build-", dir=target))
+        try:
+            report = to_curation_problems(write_package(curation, built, sources), curation)
+            if not report.valid:
+                raise BuildError(report)
+            swap_into_place(built, target)
+        except OSError as error:
+            raise PackageError(Problem("build-error", f"cannot write the package: {error.strerror or error} ({error.filename or target})"))
+        finally:
+            shutil.rmtree(built, ignore_errors=True)
+    report.package = str(target)
+    return report

@@ -1,0 +1,226 @@
+"""The jants data model: every published table as a Frictionless Table Schema.
+
+This module is the single definition of the tables. The curation reader, the build,
+the validator and `jants.load()` all take field names, types, vocabularies and keys
+from here, so a change to the model is a change in one place.
+"""
+
+from __future__ import annotations
+
+QUALIFIERS = [
+    "exact",
+    "more_than",
+    "at_least",
+    "almost",
+    "approximately",
+    "less_than",
+    "at_most",
+    "range",
+]
+ATTRIBUTIONS = ["explicit", "implied"]
+STATUSES = ["reported", "retracted", "superseded", "disputed", "withdrawn"]
+METRIC_KINDS = ["cumulative_count", "stock_count", "period_count", "money_amount"]
+TOPICS = [
+    "prosecution",
+    "detention",
+    "courts",
+    "casualties",
+    "torture_and_ill_treatment",
+    "weapons",
+    "property_and_damage",
+    "missing_persons",
+    "monitoring_visits",
+    "amnesty",
+    "information",
+    "security_forces",
+]
+BODY_KINDS = [
+    "prosecution_service",
+    "ministry",
+    "law_enforcement_agency",
+    "security_service",
+    "parliament",
+    "head_of_state",
+    "ombudsperson",
+]
+SOURCE_KINDS = ["document_text", "web_report"]
+SOURCE_TYPES = [
+    "briefing_summary",
+    "news_article",
+    "hearing_summary",
+    "diplomatic_letter",
+]
+DATE_PRECISIONS = ["day", "month", "year"]
+DIMENSIONS = [
+    "region",
+    "agency",
+    "crime_type",
+    "weapon_type",
+    "facility",
+    "person_group",
+    "category",
+]
+DISCREPANCY_KINDS = [
+    "components_exceed_total",
+    "components_differ_from_total",
+    "cumulative_decrease",
+    "conflicting_figures",
+    "truncated_text",
+    "typo_in_source",
+]
+
+ID_PATTERN = "^[a-z0-9][a-z0-9_.-]*$"
+SHA256_PATTERN = "^[0-9a-f]{64}$"
+
+
+def _field(name, type_, description, **constraints):
+    field = {"name": name, "type": type_, "description": description}
+    if type_ == "date":
+        field["format"] = "default"
+    if constraints:
+        field["constraints"] = constraints
+    return field
+
+
+def _id(name, description, **constraints):
+    return _field(name, "string", description, required=True, pattern=ID_PATTERN, **constraints)
+
+
+def _text(name, description, required=False):
+    return _field(name, "string", description, **({"required": True} if required else {}))
+
+
+def _enum(name, values, description, required=True):
+    constraints = {"enum": list(values)}
+    if required:
+        constraints["required"] = True
+    return _field(name, "string", description, **constraints)
+
+
+BODIES = {
+    "fields": [
+        _id("body_id", "Stable identifier of the body.", unique=True),
+        _text("name", "Full official name in English.", required=True),
+        _text("short_name", "Short name or abbreviation used in labels.", required=True),
+        _enum("kind", BODY_KINDS, "What kind of institution the body is."),
+    ],
+    "primaryKey": ["body_id"],
+}
+
+SOURCES = {
+    "fields": [
+        _id("source_id", "Stable identifier of the source.", unique=True),
+        _text("title", "Title of the document as it is known.", required=True),
+        _text("publisher", "Who published the text, or what is known of it.", required=True),
+        _enum("source_type", SOURCE_TYPES, "What the document is."),
+        _enum(
+            "source_kind",
+            SOURCE_KINDS,
+            "document_text: the text is held and verified by SHA-256; "
+            "web_report: a web page known by URL and excerpt.",
+        ),
+        _field("source_date", "date", "Date of the document, or of the event it reports when undated.", required=True),
+        _enum("date_precision", DATE_PRECISIONS, "How precisely source_date is known."),
+        _text("dating_note", "How source_date was established.", required=True),
+        _field("language", "string", "Language of the text (BCP 47).", required=True, pattern="^[a-z]{2,3}(-[A-Za-z0-9]+)*$"),
+        _text("url", "Where the text is published, where known."),
+        _text("file_name", "File name of the text in the project's source folder."),
+        _field("sha256", "string", "SHA-256 of the text the locators refer to.", pattern=SHA256_PATTERN),
+        _text("description", "What the source is and what is known of its origin.", required=True),
+    ],
+    "primaryKey": ["source_id"],
+}
+
+METRICS = {
+    "fields": [
+        _id("metric_id", "Stable identifier of the metric.", unique=True),
+        _text("label", "Short neutral label.", required=True),
+        _text("definition", "What is counted, with its scope, and how it differs from similar metrics.", required=True),
+        _field("unit", "string", "Unit of every observation of the metric.", required=True, pattern=ID_PATTERN + "|^[A-Z]{3}$"),
+        _enum("kind", METRIC_KINDS, "cumulative_count cannot fall over time; stock_count is a count as of a date; "
+              "period_count covers a stated period; money_amount is a sum of money."),
+        _enum("topic", TOPICS, "Topic for browsing."),
+    ],
+    "primaryKey": ["metric_id"],
+}
+
+SERIES = {
+    "fields": [
+        _id("series_id", "Stable identifier of the series.", unique=True),
+        _id("metric_id", "Metric the series measures."),
+        _text("label", "Readable label: metric plus dimension values.", required=True),
+        _field("parent_series_id", "string", "For a breakdown component: the series of its total.", pattern=ID_PATTERN),
+        _enum("breakdown", DIMENSIONS, "For a component: the dimension that splits the parent total.", required=False),
+        *[_text(dim, f"Fixed value of the {dim.replace('_', ' ')} dimension, if any.") for dim in DIMENSIONS],
+    ],
+    "primaryKey": ["series_id"],
+    "foreignKeys": [
+        {"fields": ["metric_id"], "reference": {"resource": "metrics", "fields": ["metric_id"]}},
+        {"fields": ["parent_series_id"], "reference": {"resource": "series", "fields": ["series_id"]}},
+    ],
+}
+
+OBSERVATIONS = {
+    "fields": [
+        _id("observation_id", "Stable identifier of the figure; never reused.", unique=True),
+        _id("series_id", "Series the figure belongs to."),
+        _field("observation_date", "date", "Date as of which the figure is stated to hold.", required=True),
+        _field("period_start", "date", "For a figure over a stated period: first day of the period."),
+        _id("body_id", "Body whose official stated the figure."),
+        _enum("attribution", ATTRIBUTIONS, "explicit: the source names the speaker or body; implied: from context."),
+        _text("speaker", "Official named as stating the figure, as written in the source."),
+        _field("value", "number", "The figure as stated.", required=True, minimum=0),
+        _enum("qualifier", QUALIFIERS, "How the source hedges the figure (see README)."),
+        _field("value_upper", "number", "Upper end of a range; only with qualifier range.", minimum=0),
+        _field("unit", "string", "Unit of value; equals the metric's unit.", required=True),
+        _id("source_id", "Source the figure is read from."),
+        _field("source_line", "integer", "Line number in the source text (1-based).", required=True, minimum=1),
+        _text("source_section", "Section heading the line falls under.", required=True),
+        _text("evidence", "The figure as printed, verbatim, at most 12 words.", required=True),
+        _enum("status", STATUSES, "reported, or what later happened to the figure."),
+        _text("note", "Judgement calls, source defects, restatements."),
+    ],
+    "primaryKey": ["observation_id"],
+    "foreignKeys": [
+        {"fields": ["series_id"], "reference": {"resource": "series", "fields": ["series_id"]}},
+        {"fields": ["body_id"], "reference": {"resource": "bodies", "fields": ["body_id"]}},
+        {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}},
+    ],
+}
+
+DISCREPANCIES = {
+    "fields": [
+        _id("discrepancy_id", "Stable identifier of the discrepancy.", unique=True),
+        _enum("kind", DISCREPANCY_KINDS, "What kind of discrepancy."),
+        _id("observation_id", "The figure the discrepancy is about (a total, the later figure, ...)."),
+        _field(
+            "related_observation_ids",
+            "string",
+            "Other figures involved, space-separated.",
+            pattern="^[a-z0-9][a-z0-9_.-]*( [a-z0-9][a-z0-9_.-]*)*$",
+        ),
+        _text("explanation", "What does not agree, and what is known about why.", required=True),
+    ],
+    "primaryKey": ["discrepancy_id"],
+    "foreignKeys": [
+        {"fields": ["observation_id"], "reference": {"resource": "observations", "fields": ["observation_id"]}},
+    ],
+}
+
+TABLES = {
+    "bodies": (BODIES, "Bodies whose officials stated figures."),
+    "sources": (SOURCES, "Source documents, with what is known of their origin and dating."),
+    "metrics": (METRICS, "What is counted, with its scope, unit and kind."),
+    "series": (SERIES, "A metric with fixed dimension values; breakdown components point to their total."),
+    "observations": (OBSERVATIONS, "One row per figure as stated in a source, with its provenance."),
+    "discrepancies": (DISCREPANCIES, "Recorded disagreements between figures, with explanations."),
+}
+"""Table name -> (Table Schema, description), in the order resources are published."""
+
+
+def schema(table: str) -> dict:
+    return TABLES[table][0]
+
+
+def field_names(table: str) -> list[str]:
+    return [f["name"] for f in schema(table)["fields"]]

@@ -1,0 +1,554 @@
+"""Table Schema checks that apply to any tabular data package.
+
+Every check works on whole columns (pyarrow compute and numpy), so that validating a
+million rows costs a few vectorized passes, not a Python loop per cell. Row numbers
+are those of a spreadsheet: the header is row 1, the first data row is row 2.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .report import Problem
+
+KNOWN_TYPES = {
+    "string", "number", "integer", "boolean", "date", "datetime", "time", "year",
+    "yearmonth", "duration", "geopoint", "geojson", "object", "array", "list", "any",
+}
+UNCHECKED_TYPES = {"duration", "geopoint", "geojson", "list"}
+MAX_PROBLEMS_PER_CHECK = 20
+
+NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^(NaN|INF|-INF)$"
+INTEGER_RE = r"^[+-]?[0-9]+$"
+DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATETIME_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+TIME_RE = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$"
+YEAR_RE = r"^-?[0-9]{4}$"
+YEARMONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+@dataclass
+class TypedTable:
+    """A resource's columns converted to their schema types (invalid cells are null)."""
+
+    name: str
+    file: str
+    columns: dict[str, pa.Array] = field(default_factory=dict)
+    num_rows: int = 0
+    row_numbers: np.ndarray | None = None
+
+    def row_number(self, index: int) -> int:
+        if self.row_numbers is not None:
+            return int(self.row_numbers[index])
+        return index + 2
+
+
+# Reading ----------------------------------------------------------------------------
+
+
+def check_schema_descriptor(resource: dict, file: str, resource_names: set[str]) -> list[Problem]:
+    """Structural problems of a resource's schema that make its table unreadable."""
+    name = resource.get("name")
+    schema = resource.get("schema")
+    if not isinstance(schema, dict):
+        return [Problem("schema-error", f"resource {name!r}: schema must be an object with fields", file=file, field="schema")]
+    fields = schema.get("fields")
+    if not isinstance(fields, list) or not fields:
+        return [Problem("schema-error", f"resource {name!r}: schema has no fields", file=file, field="schema")]
+    problems = []
+    names = []
+    for position, spec in enumerate(fields, 1):
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            problems.append(Problem("schema-error", f"resource {name!r}: field {position} has no name", file=file, field="schema"))
+            continue
+        names.append(spec["name"])
+        type_ = spec.get("type", "string")
+        if type_ not in KNOWN_TYPES:
+            problems.append(Problem("schema-error", f"resource {name!r}: field {spec['name']!r} has unknown type {type_!r}", file=file, field=spec["name"]))
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        problems.append(Problem("schema-error", f"resource {name!r}: duplicate field names {dupes}", file=file, field="schema"))
+    known = set(names)
+    key = schema.get("primaryKey")
+    key = [key] if isinstance(key, str) else key or []
+    for column in key:
+        if column not in known:
+            problems.append(Problem("schema-error", f"resource {name!r}: primary key names unknown field {column!r}", file=file, field=str(column)))
+    for fk in schema.get("foreignKeys", []) or []:
+        local = fk.get("fields") if isinstance(fk, dict) else None
+        local = [local] if isinstance(local, str) else local or []
+        reference = fk.get("reference", {}) if isinstance(fk, dict) else {}
+        target = reference.get("resource", "")
+        remote = reference.get("fields")
+        remote = [remote] if isinstance(remote, str) else remote or []
+        for column in local:
+            if column not in known:
+                problems.append(Problem("schema-error", f"resource {name!r}: foreign key names unknown field {column!r}", file=file, field=str(column)))
+        if target not in ("", name) and target not in resource_names:
+            problems.append(Problem("schema-error", f"resource {name!r}: foreign key refers to unknown resource {target!r}", file=file, field=",".join(map(str, local))))
+        if len(local) != len(remote):
+            problems.append(Problem("schema-error", f"resource {name!r}: foreign key fields and reference fields differ in number", file=file, field=",".join(map(str, local))))
+    return problems
+
+
+def check_text_bytes(path: Path, file: str, encoding: str = "utf-8") -> list[Problem]:
+    """UTF-8 validity and NUL bytes, streamed so that memory stays bounded."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    offset = 0
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                nul_line = line + chunk.count(b"\n", 0, nul)
+                return [Problem("encoding-error", f"NUL byte at byte {offset + nul}, line {nul_line}", file=file, row=nul_line)]
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                bad_line = line + chunk.count(b"\n", 0, error.start)
+                return [Problem("encoding-error", f"not valid {encoding}: {error.reason} at byte {offset + error.start}, line {bad_line}", file=file, row=bad_line)]
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return [Problem("encoding-error", f"not valid {encoding}: file ends inside a character", file=file)]
+    return []
+
+
+def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] | None, pa.Table | None, np.ndarray | None, list[Problem]]:
+    """Header, data rows as string columns (empty cell = null), row numbers when rows were dropped."""
+    dialect = resource.get("dialect") or {}
+    if not isinstance(dialect, dict):
+        dialect = {}
+    delimiter = dialect.get("delimiter", ",")
+    quote = dialect.get("quoteChar", '"')
+    if dialect.get("header", True) is False:
+        return None, None, None, [Problem("unsupported-resource", "dialect header: false is not supported", file=file, field="dialect")]
+    bad_rows: list[int | None] = []
+
+    def on_invalid(row):
+        bad_rows.append(row.number)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char=quote, newlines_in_values=True,
+                double_quote=dialect.get("doubleQuote", True), invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(4096)},
+                strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as error:
+        message = str(error).splitlines()[0]
+        if "Empty CSV file" in message:
+            return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+        return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {_clean(message)}", file=file, row=_locate_parse_error(path, delimiter, quote))]
+    if table.num_rows == 0:
+        return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+    header = [value if value is not None else "" for value in table.slice(0, 1).to_pylist()[0].values()]
+    data = table.slice(1)
+    problems = []
+    row_numbers = None
+    if bad_rows:
+        located = _rows_with_wrong_width(path, delimiter, quote, len(header))
+        for row, width in located[:MAX_PROBLEMS_PER_CHECK]:
+            kind = "extra-cell" if width > len(header) else "missing-cell"
+            problems.append(Problem(kind, f"row has {width} cells, header has {len(header)}", file=file, row=row))
+        if len(located) > MAX_PROBLEMS_PER_CHECK:
+            problems.append(Problem("extra-cell", f"... and {len(located) - MAX_PROBLEMS_PER_CHECK} more rows with the wrong number of cells", file=file))
+        dropped = {row for row, _ in located}
+        total = data.num_rows + len(dropped)
+        all_rows = np.arange(2, total + 2)
+        row_numbers = all_rows[~np.isin(all_rows, list(dropped))]
+    return header, data, row_numbers, problems
+
+
+def _clean(message: str) -> str:
+    return re.sub(r"\s+", " ", message).strip()[:200]
+
+
+def _python_csv_rows(path: Path, delimiter: str, quote: str):
+    with open(path, encoding="utf-8-sig", newline="") as stream:
+        yield from csv.reader(stream, delimiter=delimiter, quotechar=quote, strict=True)
+
+
+def _rows_with_wrong_width(path, delimiter, quote, width) -> list[tuple[int, int]]:
+    found = []
+    for number, row in enumerate(_python_csv_rows(path, delimiter, quote), 1):
+        if number > 1 and len(row) != width and row:
+            found.append((number, len(row)))
+    return found
+
+
+def _locate_parse_error(path, delimiter, quote) -> int | None:
+    number = 0
+    try:
+        for number, _ in enumerate(_python_csv_rows(path, delimiter, quote), 1):
+            pass
+    except (csv.Error, UnicodeDecodeError):
+        return number + 1
+    return None
+
+
+def check_header(header: list[str], fields: list[dict], file: str) -> list[Problem]:
+    expected = [f["name"] for f in fields]
+    if header == expected:
+        return []
+    problems = []
+    missing = [name for name in expected if name not in header]
+    extra = [name for name in header if name not in expected]
+    for name in missing:
+        problems.append(Problem("missing-label", f"schema field {name!r} has no column in the header", file=file, row=1, field=name))
+    for name in extra:
+        problems.append(Problem("extra-label", f"header column {name!r} is not a field of the schema", file=file, row=1, field=name))
+    if not missing and not extra:
+        problems.append(Problem("incorrect-label", f"header order {header} differs from the schema's {expected}", file=file, row=1))
+    if len(set(header)) != len(header):
+        problems.append(Problem("duplicate-label", f"header repeats a column name: {header}", file=file, row=1))
+    return problems
+
+
+# Cell checks -------------------------------------------------------------------------
+
+
+def _matches(column: pa.Array, pattern: str) -> pa.Array:
+    return pc.match_substring_regex(column, pattern)
+
+
+def _report_rows(mask: np.ndarray, table: TypedTable, field_name: str, code: str, describe,
+                 raw: pa.Array | None = None, file: str | None = None, severity: str = "error") -> list[Problem]:
+    """One problem per offending row (up to a limit), each naming file, row and field."""
+    file = file or table.file
+    indexes = np.flatnonzero(mask)
+    problems = []
+    for index in indexes[:MAX_PROBLEMS_PER_CHECK]:
+        value = raw[int(index)].as_py() if raw is not None else None
+        problems.append(Problem(code, describe(value), file=file, row=table.row_number(int(index)), field=field_name, severity=severity))
+    if len(indexes) > MAX_PROBLEMS_PER_CHECK:
+        problems.append(Problem(code, f"... and {len(indexes) - MAX_PROBLEMS_PER_CHECK} more rows", file=file, field=field_name, severity=severity))
+    return problems
+
+
+def _show(value) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _mask(array: pa.Array) -> np.ndarray:
+    return np.asarray(array.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def convert_column(raw: pa.Array, spec: dict) -> tuple[pa.Array, np.ndarray, str | None]:
+    """Typed column, mask of cells that are present but not of the type, and a warning."""
+    type_ = spec.get("type", "string")
+    present = _mask(pc.is_valid(raw))
+    if type_ in ("string", "any"):
+        return raw, np.zeros(len(raw), dtype=bool), None
+    if type_ in UNCHECKED_TYPES:
+        return raw, np.zeros(len(raw), dtype=bool), f"type {type_!r} is read as text; its values are not checked"
+    if type_ == "integer":
+        ok = _mask(_matches(raw, INTEGER_RE))
+        typed = _safe_cast(raw, ok, pa.int64())
+    elif type_ == "number":
+        text = raw
+        group = spec.get("groupChar")
+        if group:
+            text = pc.replace_substring(text, group, "")
+        decimal = spec.get("decimalChar", ".")
+        if decimal != ".":
+            text = pc.replace_substring(text, decimal, ".")
+        ok = _mask(_matches(text, NUMBER_RE))
+        text = pc.replace_substring_regex(text, r"^INF$", "inf")
+        text = pc.replace_substring_regex(text, r"^-INF$", "-inf")
+        typed = _safe_cast(text, ok, pa.float64())
+    elif type_ == "boolean":
+        true_values = spec.get("trueValues", ["true", "True", "TRUE", "1"])
+        false_values = spec.get("falseValues", ["false", "False", "FALSE", "0"])
+        is_true = _mask(pc.is_in(raw, value_set=pa.array(true_values, pa.string())))
+        is_false = _mask(pc.is_in(raw, value_set=pa.array(false_values, pa.string())))
+        ok = is_true | is_false
+        typed = pa.array(np.where(ok, is_true, False), mask=~ok | ~present, type=pa.bool_())
+    elif type_ == "date":
+        typed, ok = _convert_date(raw, spec.get("format", "default"))
+    elif type_ == "datetime":
+        ok = _mask(_matches(raw, DATETIME_RE))
+        typed = _safe_cast(pc.replace_substring_regex(raw, "Z$", "+00:00"), ok, pa.timestamp("s", tz="UTC"), lenient=True)
+        ok = ok & _mask(pc.is_valid(typed))
+    elif type_ == "time":
+        ok = _mask(_matches(raw, TIME_RE))
+        typed = raw
+    elif type_ == "year":
+        ok = _mask(_matches(raw, YEAR_RE))
+        typed = _safe_cast(raw, ok, pa.int64())
+    elif type_ == "yearmonth":
+        ok = _mask(_matches(raw, YEARMONTH_RE))
+        typed = raw
+    elif type_ in ("object", "array"):
+        ok = np.zeros(len(raw), dtype=bool)
+        want = dict if type_ == "object" else list
+        for index in np.flatnonzero(present):
+            try:
+                ok[index] = isinstance(json.loads(raw[int(index)].as_py()), want)
+            except ValueError:
+                pass
+        typed = raw
+    else:  # pragma: no cover - KNOWN_TYPES is exhaustive
+        raise ValueError(type_)
+    invalid = present & ~ok
+    return typed, invalid, None
+
+
+def _safe_cast(raw: pa.Array, ok: np.ndarray, target: pa.DataType, lenient: bool = False) -> pa.Array:
+    cleaned = pc.if_else(pa.array(ok), raw, pa.scalar(None, pa.string()))
+    try:
+        return pc.cast(cleaned, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        values = []
+        for value in cleaned.to_pylist():
+            try:
+                values.append(pc.cast(pa.array([value], pa.string()), target)[0].as_py() if value is not None else None)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                values.append(None)
+        return pa.array(values, target)
+
+
+def _convert_date(raw: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
+    """Dates that exist: a parse then format round trip rejects 2022-02-30."""
+    if fmt in ("default", None):
+        shaped = _mask(_matches(raw, DATE_RE))
+        pattern = "%Y-%m-%d"
+    elif fmt == "any":
+        shaped = np.ones(len(raw), dtype=bool)
+        pattern = "%Y-%m-%d"
+    else:
+        shaped = np.ones(len(raw), dtype=bool)
+        pattern = fmt
+    parsed = pc.strptime(raw, format=pattern, unit="s", error_is_null=True)
+    roundtrip = pc.strftime(parsed, format=pattern)
+    same = _mask(pc.equal(roundtrip, raw)) if fmt in ("default", None, "any") else _mask(pc.is_valid(parsed))
+    ok = shaped & same
+    typed = pc.cast(pc.if_else(pa.array(ok), parsed, pa.scalar(None, parsed.type)), pa.date32())
+    return typed, ok
+
+
+def check_columns(header: list[str], data: pa.Table, fields: list[dict], table: TypedTable) -> list[Problem]:
+    """Convert every column to its type and check field constraints."""
+    problems = []
+    by_position = {name: index for index, name in enumerate(header)}
+    for spec in fields:
+        name = spec["name"]
+        if name not in by_position:
+            continue
+        raw = data.column(by_position[name]).combine_chunks()
+        if raw.type != pa.string():
+            raw = raw.cast(pa.string())
+        typed, invalid, warning = convert_column(raw, spec)
+        if warning:
+            problems.append(Problem("type-not-checked", warning, file=table.file, field=name, severity="warning"))
+        type_ = spec.get("type", "string")
+        fmt = spec.get("format")
+        problems += _report_rows(invalid, table, name, "type-error", lambda v: f"{_show(v)} is not a valid {type_}" + (f" ({fmt})" if fmt and fmt != "default" else ""), raw)
+        table.columns[name] = typed
+        problems += check_constraints(raw, typed, invalid, spec, table)
+    return problems
+
+
+def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec: dict, table: TypedTable) -> list[Problem]:
+    name = spec["name"]
+    constraints = spec.get("constraints") or {}
+    present = _mask(pc.is_valid(raw))
+    valid = present & ~invalid
+    problems = []
+    if constraints.get("required"):
+        problems += _report_rows(~present, table, name, "constraint-error", lambda v: "a value is required")
+    if constraints.get("unique"):
+        problems += _report_rows(duplicated([typed]) & valid, table, name, "unique-error", lambda v: f"{_show(v)} is not unique", raw)
+    if "enum" in constraints:
+        allowed = constraints["enum"]
+        type_ = spec.get("type", "string")
+        if type_ in ("string", "any", "time", "yearmonth") or not allowed:
+            inside = pc.is_in(raw, value_set=pa.array([str(v) for v in allowed], pa.string()))
+        else:
+            values, _, _ = convert_column(pa.array([str(v) for v in allowed], pa.string()), spec)
+            inside = pc.is_in(typed, value_set=values.drop_null())
+        problems += _report_rows(valid & ~_mask(inside), table, name, "constraint-error", lambda v: f"{_show(v)} is not one of {allowed}", raw)
+    if "pattern" in constraints:
+        ok = _mask(_matches(raw, f"^(?:{constraints['pattern']})$"))
+        problems += _report_rows(valid & ~ok, table, name, "constraint-error", lambda v: f"{_show(v)} does not match pattern {constraints['pattern']!r}", raw)
+    for key, compare, word in (("minLength", pc.less, "shorter than"), ("maxLength", pc.greater, "longer than")):
+        if key in constraints:
+            bad = _mask(compare(pc.utf8_length(raw), constraints[key]))
+            problems += _report_rows(valid & bad, table, name, "constraint-error", lambda v, k=key, w=word: f"{_show(v)} is {w} {constraints[k]}", raw)
+    for key, compare, word in (("minimum", pc.less, "below the minimum"), ("maximum", pc.greater, "above the maximum")):
+        if key in constraints and typed.type != pa.string():
+            bound, _, _ = convert_column(pa.array([str(constraints[key])], pa.string()), spec)
+            if bound.null_count:
+                continue
+            bad = _mask(compare(typed, bound[0]))
+            problems += _report_rows(valid & bad, table, name, "constraint-error", lambda v, k=key, w=word: f"{_show(v)} is {w} {constraints[k]}", raw)
+    return problems
+
+
+def duplicated(columns: list[pa.Array]) -> np.ndarray:
+    """Rows whose key (one or more columns) appeared in an earlier row; null keys never clash."""
+    import pandas as pd
+
+    frame = pd.DataFrame({str(i): column.to_pandas() for i, column in enumerate(columns)})
+    has_null = frame.isna().any(axis=1).to_numpy()
+    return frame.duplicated(keep="first").to_numpy() & ~has_null
+
+
+def check_primary_key(schema: dict, table: TypedTable) -> list[Problem]:
+    key = schema.get("primaryKey")
+    key = [key] if isinstance(key, str) else key or []
+    if not key or any(column not in table.columns for column in key):
+        return []
+    columns = [table.columns[column] for column in key]
+    problems = []
+    for column_name, column in zip(key, columns):
+        problems += _report_rows(~_mask(pc.is_valid(column)), table, column_name, "primary-key-error", lambda v: "primary key value is missing")
+    label = ", ".join(key)
+    problems += _report_rows(duplicated(columns), table, label, "primary-key-error", lambda v: f"primary key ({label}) repeats an earlier row")
+    return problems
+
+
+def check_foreign_keys(schema: dict, table: TypedTable, tables: dict[str, TypedTable]) -> list[Problem]:
+    problems = []
+    for fk in schema.get("foreignKeys", []) or []:
+        local = fk.get("fields")
+        local = [local] if isinstance(local, str) else list(local)
+        reference = fk.get("reference", {})
+        target_name = reference.get("resource", "") or table.name
+        remote = reference.get("fields")
+        remote = [remote] if isinstance(remote, str) else list(remote)
+        target = tables.get(target_name)
+        if target is None or any(c not in table.columns for c in local) or any(c not in target.columns for c in remote):
+            continue
+        child = _key_strings([table.columns[c] for c in local])
+        parent = _key_strings([target.columns[c] for c in remote])
+        present = _mask(pc.is_valid(child))
+        found = _mask(pc.is_in(child, value_set=parent.drop_null()))
+        label = ", ".join(local)
+        problems += _report_rows(
+            present & ~found, table, label, "foreign-key-error",
+            lambda v: f"{_show(v)} has no match in {target_name}.{', '.join(remote)}", child,
+        )
+    return problems
+
+
+def _key_strings(columns: list[pa.Array]) -> pa.Array:
+    if len(columns) == 1:
+        return columns[0].cast(pa.string())
+    return pc.binary_join_element_wise(*[c.cast(pa.string()) for c in columns], "\x1f")
+
+
+def read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | None, list[Problem]]:
+    """Read a CSV resource and run every Table Schema check on it."""
+    problems = check_text_bytes(path, file)
+    if problems:
+        return None, problems
+    header, data, row_numbers, problems = read_csv_strings(path, resource, file)
+    if header is None:
+        return None, problems
+    fields = resource["schema"]["fields"]
+    problems += check_header(header, fields, file)
+    table = TypedTable(name=resource["name"], file=file, num_rows=data.num_rows, row_numbers=row_numbers)
+    problems += check_columns(header, data, fields, table)
+    problems += check_primary_key(resource["schema"], table)
+    return table, problems
+
+
+# Parquet -----------------------------------------------------------------------------
+
+ARROW_TYPES = {
+    "string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
+    "boolean": pa.bool_(), "date": pa.date32(), "year": pa.int64(),
+}
+
+
+def read_parquet(path: Path, file: str) -> tuple[pa.Table | None, list[Problem]]:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path), []
+    except (pa.ArrowException, OSError) as error:
+        return None, [Problem("parquet-error", f"cannot be read as Parquet: {_clean(str(error))}", file=file)]
+
+
+def read_typed_parquet(path: Path, resource: dict, file: str) -> tuple[TypedTable | None, list[Problem]]:
+    """A tabular Parquet resource: its columns, as text, go through the same checks as CSV."""
+    parquet, problems = read_parquet(path, file)
+    if parquet is None:
+        return None, problems
+    header = parquet.column_names
+    fields = resource["schema"]["fields"]
+    problems += check_header(header, fields, file)
+    try:
+        as_text = pa.table([_as_text(parquet.column(i)) for i in range(parquet.num_columns)], names=[f"f{i}" for i in range(parquet.num_columns)])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        return None, problems + [Problem("parquet-error", f"column cannot be read as text: {_clean(str(error))}", file=file)]
+    table = TypedTable(name=resource["name"], file=file, num_rows=parquet.num_rows)
+    problems += check_columns(header, as_text, fields, table)
+    problems += check_primary_key(resource["schema"], table)
+    return table, problems
+
+
+def _as_text(column) -> pa.Array:
+    column = column.combine_chunks()
+    if pa.types.is_floating(column.type):
+        return pa.array([None if v is None else format_number(v) for v in column.to_pylist()], pa.string())
+    return column.cast(pa.string())
+
+
+def format_number(value: float) -> str:
+    """Shortest text of a number, without a trailing .0 for whole numbers."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return {"nan": "NaN", "inf": "INF", "-inf": "-INF"}[str(value)]
+    if value == int(value) and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: list[dict]) -> list[Problem]:
+    """A Parquet copy of a CSV table must have the same columns, types and values."""
+    parquet, problems = read_parquet(path, file)
+    if parquet is None:
+        return problems
+    expected = [f["name"] for f in fields]
+    if parquet.column_names != expected:
+        return [Problem("parquet-mismatch", f"columns {parquet.column_names} differ from the CSV's {expected}", file=file)]
+    if parquet.num_rows != csv_table.num_rows:
+        return [Problem("parquet-mismatch", f"{parquet.num_rows} rows, the CSV has {csv_table.num_rows}", file=file)]
+    for spec in fields:
+        name = spec["name"]
+        want = ARROW_TYPES.get(spec.get("type", "string"), pa.string())
+        column = parquet.column(name).combine_chunks()
+        if column.type != want:
+            problems.append(Problem("parquet-mismatch", f"type {column.type} differs from the schema's {spec.get('type', 'string')} ({want})", file=file, field=name))
+            continue
+        theirs = csv_table.columns.get(name)
+        if theirs is None:
+            continue
+        if theirs.type != want:
+            theirs = theirs.cast(want)
+        same = pc.or_kleene(pc.equal(column, theirs), pc.and_(pc.is_null(column), pc.is_null(theirs)))
+        problems += _report_rows(~_mask(same), csv_table, name, "parquet-mismatch",
+                                 lambda v: f"Parquet value {_show(v)} differs from the CSV", column, file=file)
+    return problems

@@ -1,0 +1,117 @@
+"""Validate a data package: descriptor, files, tables, keys, Parquet copies, jants model.
+
+`validate_package` never raises for a bad package; everything it finds is a `Problem`
+in the returned `Report`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN
+from .report import Problem, Report
+from . import schema_checks
+
+
+def validate_package(path: str | Path, sources_dir: str | Path | None = None) -> Report:
+    report = Report(package=str(path))
+    try:
+        package = load_descriptor(path)
+    except PackageError as error:
+        report.add([error.problem])
+        return report
+    problems = check_descriptor(package)
+    report.add(problems)
+    if any(p.code == "descriptor-error" for p in problems):
+        return report
+    tables = read_resources(package, report)
+    for resource in package.resources:
+        table = tables.get(resource["name"])
+        if table is not None and isinstance(resource.get("schema"), dict):
+            report.add(schema_checks.check_foreign_keys(resource["schema"], table, tables))
+    from . import model_checks
+
+    if model_checks.uses_jants_model(tables) and not report.errors:
+        report.add(model_checks.check_model(tables, package.descriptor, Path(sources_dir) if sources_dir else None))
+    elif sources_dir is not None and not model_checks.uses_jants_model(tables):
+        report.add([Problem("provenance-not-checked", "--sources given, but the package does not use the jants model", severity="warning")])
+    report.stats = {"resources": len(package.resources), "rows": {name: t.num_rows for name, t in tables.items()}}
+    return report
+
+
+def check_descriptor(package: Package) -> list[Problem]:
+    file = package.descriptor_file
+    resources = package.descriptor.get("resources")
+    if not isinstance(resources, list) or not resources:
+        return [Problem("descriptor-error", "descriptor has no resources list", file=file, field="resources")]
+    problems = []
+    names = []
+    for position, resource in enumerate(resources, 1):
+        if not isinstance(resource, dict):
+            problems.append(Problem("descriptor-error", f"resource {position} is not an object", file=file, field="resources"))
+            continue
+        name = resource.get("name")
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            problems.append(Problem("descriptor-error", f"resource {position} has no valid name (lower case letters, digits, '.', '_', '-')", file=file, field="name"))
+            continue
+        names.append(name)
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    for name in duplicates:
+        problems.append(Problem("descriptor-error", f"resource name {name!r} is used more than once", file=file, field="name"))
+    if problems:
+        return problems
+    known = set(names)
+    for resource in resources:
+        if "schema" in resource:
+            problems += schema_checks.check_schema_descriptor(resource, file, known)
+        copy_of = resource.get("copyOf")
+        if copy_of is not None and copy_of not in known:
+            problems.append(Problem("descriptor-error", f"resource {resource['name']!r}: copyOf names unknown resource {copy_of!r}", file=file, field="copyOf"))
+    return problems
+
+
+def read_resources(package: Package, report: Report) -> dict[str, schema_checks.TypedTable]:
+    """Check each resource's file and read its table; Parquet copies are compared last."""
+    tables = {}
+    copies = []
+    for resource in package.resources:
+        name = resource["name"]
+        path, problem = resolve_path(package, resource)
+        if problem:
+            report.add([problem])
+            continue
+        file = resource["path"]
+        report.add(check_integrity(path, resource, file))
+        if resource.get("compression"):
+            report.add([Problem("unsupported-resource", f"resource {name!r}: compressed resources are not supported", file=file, field="compression")])
+            continue
+        fmt = resource_format(resource)
+        has_schema = isinstance(resource.get("schema"), dict)
+        if resource.get("copyOf"):
+            copies.append((resource, path, file))
+        elif fmt == "csv" and has_schema:
+            encoding = str(resource.get("encoding", "utf-8")).lower().replace("_", "-")
+            if encoding not in ("utf-8", "utf8", "utf-8-sig"):
+                report.add([Problem("unsupported-resource", f"resource {name!r}: encoding {encoding!r} is not supported; jants reads UTF-8", file=file, field="encoding")])
+                continue
+            table, problems = schema_checks.read_typed_csv(path, resource, file)
+            report.add(problems)
+            if table is not None:
+                tables[name] = table
+        elif fmt == "parquet" and has_schema:
+            table, problems = schema_checks.read_typed_parquet(path, resource, file)
+            report.add(problems)
+            if table is not None:
+                tables[name] = table
+        elif fmt in ("csv", "parquet"):
+            report.add([Problem("schema-error", f"resource {name!r}: a {fmt} table needs a schema", file=package.descriptor_file, field="schema")])
+        else:
+            report.add([Problem("unsupported-resource", f"resource {name!r}: format {fmt or 'unknown'!r} cannot be checked; jants reads CSV and Parquet", file=file, field="format")])
+    for resource, path, file in copies:
+        original = package.resource(resource["copyOf"])
+        table = tables.get(resource["copyOf"])
+        if table is None or not isinstance(original.get("schema"), dict):
+            report.add([Problem("parquet-mismatch", f"resource {resource['name']!r}: cannot be compared, its table {resource['copyOf']!r} was not read", file=file)])
+            continue
+        report.add(schema_checks.check_parquet_copy(path, file, table, original["schema"]["fields"]))
+    return tables
