@@ -1,0 +1,100 @@
+"""`jants build`: deterministic, atomic, and errors pointing at the curated input."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from jants.build import LOCK_NAME, BuildError, build_package
+from jants.report import PackageError
+
+from conftest import read_rows, write_rows
+
+
+def digests(root: Path) -> dict[str, str]:
+    files = [root / "datapackage.json", *sorted((root / "data").iterdir())]
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+def test_committed_package_is_what_the_curation_builds(project, sources_dir, tmp_path):
+    build_package(project / "curation", tmp_path, sources_dir)
+    assert digests(tmp_path) == digests(project)
+
+
+def test_building_twice_gives_identical_files(project, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    build_package(project / "curation", first)
+    build_package(project / "curation", second)
+    build_package(project / "curation", second)
+    assert digests(first) == digests(second)
+
+
+def test_build_leaves_no_temporary_files(project, tmp_path):
+    build_package(project / "curation", tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["data", "datapackage.json", LOCK_NAME])
+
+
+def _edit_observation(curation: Path, field: str, value: str, row: int = 2) -> Path:
+    path = sorted((curation / "observations").glob("*.csv"))[0]
+    rows = read_rows(path)
+    rows[row - 1][rows[0].index(field)] = value
+    write_rows(path, rows)
+    return path
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("series_id", "no_such_series", "foreign-key-error"),
+    ("qualifier", "roughly", "constraint-error"),
+    ("source_line", "99999", "locator-error"),
+])
+def test_curated_error_points_at_the_curated_file(curation, sources_dir, tmp_path, field, value, code):
+    edited = _edit_observation(curation, field, value)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(BuildError) as raised:
+        build_package(curation, out, sources_dir)
+    problems = [p for p in raised.value.report.errors if p.code == code]
+    assert problems, raised.value.report.to_text()
+    assert problems[0].file == f"curation/observations/{edited.name}"
+    assert problems[0].row == 2
+    assert problems[0].field == field
+    assert not (out / "datapackage.json").exists()
+
+
+def test_duplicated_observation_points_at_both_files_lines(curation, tmp_path):
+    path = sorted((curation / "observations").glob("*.csv"))[0]
+    rows = read_rows(path)
+    write_rows(path, rows + [rows[1]])
+    with pytest.raises(BuildError) as raised:
+        build_package(curation, tmp_path)
+    problem = next(p for p in raised.value.report.errors if p.code == "unique-error")
+    assert problem.file == f"curation/observations/{path.name}"
+    assert problem.row == len(rows) + 1
+
+
+def test_failed_build_keeps_the_previous_package(project, curation, tmp_path):
+    build_package(project / "curation", tmp_path)
+    before = digests(tmp_path)
+    _edit_observation(curation, "value", "lots")
+    with pytest.raises(BuildError):
+        build_package(curation, tmp_path)
+    assert digests(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["data", "datapackage.json", LOCK_NAME])
+
+
+def test_second_build_is_refused_while_one_runs(project, tmp_path):
+    with open(tmp_path / LOCK_NAME, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(PackageError, match="another jants build is running"):
+            build_package(project / "curation", tmp_path)
+
+
+def test_unknown_source_file_in_curation(curation, tmp_path):
+    shutil.copy(sorted((curation / "observations").glob("*.csv"))[0], curation / "observations" / "unknown-source.csv")
+    with pytest.raises(PackageError, match="not a source_id"):
+        build_package(curation, tmp_path)

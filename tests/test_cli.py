@@ -1,0 +1,87 @@
+"""The command line, through click's CliRunner and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+import jants
+from jants.cli import cli
+
+from conftest import set_cell, without_parquet
+
+
+def jants_command(*args, cwd=None):
+    exe = shutil.which("jants") or sys.executable
+    prefix = [exe] if exe.endswith("jants") else [sys.executable, "-m", "jants.cli"]
+    return subprocess.run([*prefix, *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_version():
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"jants, version {jants.__version__}"
+
+
+def test_every_command_has_help():
+    for name, command in cli.commands.items():
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help and command.help.split("\n")[0] in result.output
+
+
+def test_validate_shipped_package(project, sources_dir):
+    result = CliRunner().invoke(cli, ["validate", str(project), "--sources", str(sources_dir)])
+    assert result.exit_code == 0, result.output
+    assert "valid (0 errors" in result.output
+
+
+def test_validate_json_report(package):
+    set_cell(package, "observations", 2, "qualifier", "roughly")
+    without_parquet(package)
+    result = CliRunner().invoke(cli, ["validate", str(package), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["valid"] is False
+    error = report["errors"][0]
+    assert (error["code"], error["file"], error["row"], error["field"]) == (
+        "constraint-error", "data/observations.csv", 2, "qualifier")
+
+
+def test_usage_error_exit_code(tmp_path):
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+
+
+def test_subprocess_valid_invalid_and_usage(project, package, tmp_path):
+    ok = jants_command("validate", str(project))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    set_cell(package, "observations", 2, "value", "many")
+    without_parquet(package)
+    bad = jants_command("validate", str(package))
+    assert bad.returncode == 1
+    assert "data/observations.csv: row 2: field 'value': error: 'many' is not a valid number" in bad.stdout
+    assert "Traceback" not in bad.stdout + bad.stderr
+    usage = jants_command("validate", "--no-such-option")
+    assert usage.returncode == 2
+
+
+def test_subprocess_build_into_folder(project, tmp_path):
+    result = jants_command("build", "--curation", str(project / "curation"), "--output", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "datapackage.json").is_file()
+    assert jants_command("validate", str(tmp_path)).returncode == 0
+
+
+def test_build_error_is_one_line_per_problem(curation, tmp_path):
+    path = sorted((curation / "observations").glob("*.csv"))[0]
+    path.write_text(path.read_text(encoding="utf-8").replace(",exact,", ",exactly,", 1), encoding="utf-8")
+    result = jants_command("build", "--curation", str(curation), "--output", str(tmp_path))
+    assert result.returncode == 1
+    assert f"curation/observations/{path.name}: row " in result.stderr
+    assert "field 'qualifier'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,37 @@
+"""R users load every table with the schema's types (rOpenSci frictionless, run as R)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+import jants
+from jants import model
+
+R_CLASSES = {"string": "character", "number": "numeric", "integer": "numeric", "date": "Date"}
+
+
+@pytest.fixture(scope="module")
+def r_tables(project):
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript not installed (.ci/run installs r-base-core from Debian)")
+    probe = subprocess.run(["Rscript", "-e", "library(frictionless)"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("R package frictionless not installed (see ../shared/vendor/README.md; .ci/run installs it)")
+    result = subprocess.run(["Rscript", "scripts/load_jants.R", "datapackage.json"], capture_output=True, text=True, cwd=project)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_r_reads_every_table_with_schema_types(project, r_tables):
+    tables = jants.load(project)
+    assert sorted(r_tables) == sorted(model.TABLES)
+    for name, (schema, _) in model.TABLES.items():
+        assert r_tables[name]["rows"] == len(tables[name]), name
+        for field in schema["fields"]:
+            enum = (field.get("constraints") or {}).get("enum")
+            expected = "factor" if enum else R_CLASSES[field["type"]]
+            assert r_tables[name]["types"][field["name"]] == expected, (name, field["name"])
