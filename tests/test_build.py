@@ -66,7 +66,7 @@ def test_curated_error_points_at_the_curated_file(curation, sources_dir, tmp_pat
     assert not (out / "datapackage.json").exists()
 
 
-def test_duplicated_observation_points_at_both_files_lines(curation, tmp_path):
+def test_duplicated_observation_points_at_the_repeated_line(curation, tmp_path):
     path = sorted((curation / "observations").glob("*.csv"))[0]
     rows = read_rows(path)
     write_rows(path, rows + [rows[1]])
@@ -78,13 +78,15 @@ def test_duplicated_observation_points_at_both_files_lines(curation, tmp_path):
 
 
 def test_failed_build_keeps_the_previous_package(project, curation, tmp_path):
-    build_package(project / "curation", tmp_path)
-    before = digests(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    build_package(project / "curation", out)
+    before = digests(out)
     _edit_observation(curation, "value", "lots")
     with pytest.raises(BuildError):
-        build_package(curation, tmp_path)
-    assert digests(tmp_path) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["data", "datapackage.json", LOCK_NAME])
+        build_package(curation, out)
+    assert digests(out) == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(["data", "datapackage.json", LOCK_NAME])
 
 
 def test_second_build_is_refused_while_one_runs(project, tmp_path):
@@ -98,3 +100,29 @@ def test_unknown_source_file_in_curation(curation, tmp_path):
     shutil.copy(sorted((curation / "observations").glob("*.csv"))[0], curation / "observations" / "unknown-source.csv")
     with pytest.raises(PackageError, match="not a source_id"):
         build_package(curation, tmp_path)
+
+
+def test_build_on_read_only_directory_fails_cleanly(project, tmp_path):
+    import os
+    if os.geteuid() == 0:
+        pytest.skip("root ignores directory permissions; covered by the mocked write error below")
+    tmp_path.chmod(0o500)
+    try:
+        with pytest.raises(PackageError):
+            build_package(project / "curation", tmp_path)
+    finally:
+        tmp_path.chmod(0o700)
+
+
+def test_write_error_keeps_the_previous_package(project, tmp_path, monkeypatch):
+    build_package(project / "curation", tmp_path)
+    before = digests(tmp_path)
+    import jants.build
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device", "data/observations.parquet")
+
+    monkeypatch.setattr(jants.build, "write_parquet", disk_full)
+    with pytest.raises(PackageError, match="No space left on device"):
+        build_package(project / "curation", tmp_path)
+    assert digests(tmp_path) == before

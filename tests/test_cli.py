@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -16,9 +17,11 @@ from conftest import set_cell, without_parquet
 
 
 def jants_command(*args, cwd=None):
-    exe = shutil.which("jants") or sys.executable
-    prefix = [exe] if exe.endswith("jants") else [sys.executable, "-m", "jants.cli"]
-    return subprocess.run([*prefix, *args], capture_output=True, text=True, cwd=cwd)
+    """Run the installed `jants` console script (the one beside this Python) as a subprocess."""
+    beside = Path(sys.executable).parent / "jants"
+    exe = str(beside) if beside.exists() else shutil.which("jants")
+    assert exe, "the jants console script is not installed"
+    return subprocess.run([exe, *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_version():

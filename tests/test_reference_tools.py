@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 
 def test_frictionless_validate(project):
-    exe = shutil.which("frictionless")
+    beside = Path(sys.executable).parent / "frictionless"
+    exe = str(beside) if beside.exists() else shutil.which("frictionless")
     if exe is None:
         pytest.skip("frictionless command not installed (pip install -e '.[test]')")
     result = subprocess.run([exe, "validate", "datapackage.json", "--json"], capture_output=True, text=True, cwd=project)

@@ -361,7 +361,6 @@ def _discrepancy_row(package, kind):
 @pytest.mark.parametrize("kind, code", [
     ("components_exceed_total", "components-exceed-total"),
     ("cumulative_decrease", "cumulative-decrease"),
-    ("conflicting_figures", "conflicting-figures"),
 ])
 def test_unrecorded_discrepancy_is_a_warning(package, kind, code):
     path = package / "data" / "discrepancies.csv"
@@ -383,3 +382,22 @@ def test_recorded_discrepancy_that_does_not_hold(package):
     set_cell(package, "observations", other, "value", "99999999")
     without_parquet(package)
     find(validate_package(package), "discrepancy-not-found", file="data/discrepancies.csv", row=row, field="kind")
+
+
+def test_same_day_conflict_is_a_warning(package):
+    """The 1,095 persons amnestied is stated twice on 5 Jan 2023; make the two disagree."""
+    rows = read_rows(package / "data" / "observations.csv")
+    header = rows[0]
+    amnestied = [n for n, r in enumerate(rows[1:], 2) if r[header.index("series_id")] == "persons_amnestied"]
+    assert len(amnestied) == 2
+    set_cell(package, "observations", amnestied[1], "value", "1096")
+    without_parquet(package)
+    report = validate_package(package)
+    assert report.valid, report.to_text()
+    find(report, "conflicting-figures", file="data/observations.csv", row=amnestied[1], field="value", severity="warning")
+
+
+def test_hedged_figure_does_not_conflict_with_exact_one(project):
+    """'more than 400' and 402 accused on the same day agree; no warning."""
+    report = validate_package(project)
+    assert not [p for p in report.warnings if p.code == "conflicting-figures"]

@@ -135,7 +135,8 @@ def check_discrepancy_links(frames: dict[str, pd.DataFrame], file: str) -> list[
     disc = frames["discrepancies"]
     related = disc["related_observation_ids"].fillna("").str.split()
     unknown = related.map(lambda ids: [i for i in ids if i not in known])
-    rows = disc[unknown.str.len() > 0].assign(_unknown=unknown)
+    dangling = (unknown.str.len() > 0).to_numpy()
+    rows = disc[dangling].assign(_unknown=unknown[dangling].to_numpy())
     return _problems(rows, file, "related_observation_ids", "foreign-key-error",
                      lambda r: f"{' '.join(r['_unknown'])} not found in observations.observation_id")
 
@@ -246,8 +247,9 @@ def check_cumulative(frames: dict[str, pd.DataFrame], file: str) -> list[Problem
 
 
 def check_same_day_conflicts(frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
+    """Different exact figures of one series on one day; hedged figures (more than 400 vs 402) may agree."""
     obs = frames["observations"]
-    obs = obs[~obs["status"].isin(["retracted", "withdrawn"])]
+    obs = obs[~obs["status"].isin(["retracted", "withdrawn"]) & (obs["qualifier"] == "exact")]
     spread = obs.groupby(["series_id", "observation_date"], observed=True)["value"].transform("nunique")
     conflicting = obs[spread > 1]
     recorded = _recorded(frames, {"conflicting_figures"})

@@ -167,7 +167,11 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
     problems = []
     row_numbers = None
     if bad_rows:
-        located = _rows_with_wrong_width(path, delimiter, quote, len(header))
+        try:
+            located = _rows_with_wrong_width(path, delimiter, quote, len(header))
+        except csv.Error as error:
+            row = _locate_parse_error(path, delimiter, quote)
+            return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {error}", file=file, row=row)]
         for row, width in located[:MAX_PROBLEMS_PER_CHECK]:
             kind = "extra-cell" if width > len(header) else "missing-cell"
             problems.append(Problem(kind, f"row has {width} cells, header has {len(header)}", file=file, row=row))

@@ -20,11 +20,11 @@ def validate_package(path: str | Path, sources_dir: str | Path | None = None) ->
     except PackageError as error:
         report.add([error.problem])
         return report
-    problems = check_descriptor(package)
+    problems, unreadable = check_descriptor(package)
     report.add(problems)
     if any(p.code == "descriptor-error" for p in problems):
         return report
-    tables = read_resources(package, report)
+    tables = read_resources(package, report, skip=unreadable)
     for resource in package.resources:
         table = tables.get(resource["name"])
         if table is not None and isinstance(resource.get("schema"), dict):
@@ -39,11 +39,12 @@ def validate_package(path: str | Path, sources_dir: str | Path | None = None) ->
     return report
 
 
-def check_descriptor(package: Package) -> list[Problem]:
+def check_descriptor(package: Package) -> tuple[list[Problem], set[str]]:
+    """Problems of the descriptor, and the resources whose schema cannot be applied."""
     file = package.descriptor_file
     resources = package.descriptor.get("resources")
     if not isinstance(resources, list) or not resources:
-        return [Problem("descriptor-error", "descriptor has no resources list", file=file, field="resources")]
+        return [Problem("descriptor-error", "descriptor has no resources list", file=file, field="resources")], set()
     problems = []
     names = []
     for position, resource in enumerate(resources, 1):
@@ -59,19 +60,26 @@ def check_descriptor(package: Package) -> list[Problem]:
     for name in duplicates:
         problems.append(Problem("descriptor-error", f"resource name {name!r} is used more than once", file=file, field="name"))
     if problems:
-        return problems
+        return problems, set()
     known = set(names)
+    unreadable = set()
     for resource in resources:
         if "schema" in resource:
-            problems += schema_checks.check_schema_descriptor(resource, file, known)
+            schema_problems = schema_checks.check_schema_descriptor(resource, file, known)
+            if schema_problems:
+                unreadable.add(resource["name"])
+            problems += schema_problems
         copy_of = resource.get("copyOf")
         if copy_of is not None and copy_of not in known:
             problems.append(Problem("descriptor-error", f"resource {resource['name']!r}: copyOf names unknown resource {copy_of!r}", file=file, field="copyOf"))
-    return problems
+    return problems, unreadable
 
 
-def read_resources(package: Package, report: Report) -> dict[str, schema_checks.TypedTable]:
-    """Check each resource's file and read its table; Parquet copies are compared last."""
+def read_resources(package: Package, report: Report, skip: set[str] = frozenset()) -> dict[str, schema_checks.TypedTable]:
+    """Check each resource's file and read its table; Parquet copies are compared last.
+
+    Resources in `skip` have a schema that cannot be applied; only their files are checked.
+    """
     tables = {}
     copies = []
     for resource in package.resources:
@@ -84,6 +92,8 @@ def read_resources(package: Package, report: Report) -> dict[str, schema_checks.
         report.add(check_integrity(path, resource, file))
         if resource.get("compression"):
             report.add([Problem("unsupported-resource", f"resource {name!r}: compressed resources are not supported", file=file, field="compression")])
+            continue
+        if name in skip:
             continue
         fmt = resource_format(resource)
         has_schema = isinstance(resource.get("schema"), dict)
