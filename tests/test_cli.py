@@ -88,3 +88,16 @@ def test_build_error_is_one_line_per_problem(curation, tmp_path):
     assert f"curation/observations/{path.name}: row " in result.stderr
     assert "field 'qualifier'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unexpected_error_is_one_line_without_traceback(project, monkeypatch):
+    import jants.validate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(jants.validate, "validate_package", broken)
+    result = CliRunner().invoke(cli, ["validate", str(project)])
+    assert result.exit_code == 1
+    assert "internal error in jants validate: RuntimeError: simulated bug" in result.output
+    assert "Traceback" not in result.output

@@ -6,12 +6,33 @@ and `jants --version` start instantly.
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
+
+def no_traceback(command):
+    """Turn an unexpected exception into a one-line error and exit 1 (JANTS_DEBUG=1 shows it)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as error:  # noqa: BLE001 - last line of defence for users
+            if os.environ.get("JANTS_DEBUG"):
+                raise
+            click.echo(f"Error: internal error in jants {command.__name__}: {type(error).__name__}: {error} "
+                       "(set JANTS_DEBUG=1 for the traceback, and please report it)", err=True)
+            sys.exit(1)
+
+    return wrapper
+
 
 SOURCES_HELP = "Folder of source texts; checks every evidence string at its line, in the text whose SHA-256 the sources table records."
 
@@ -39,6 +60,7 @@ def cli():
 @click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               envvar="JANTS_SOURCES", help=SOURCES_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@no_traceback
 def validate(path, sources_dir, as_json):
     """Validate a data package (a directory or a datapackage.json).
 
@@ -67,6 +89,7 @@ def validate(path, sources_dir, as_json):
 @click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               envvar="JANTS_SOURCES", help=SOURCES_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@no_traceback
 def build(curation_dir, target, sources_dir, as_json):
     """Regenerate data/ and datapackage.json from the curated input.
 
