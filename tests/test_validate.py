@@ -219,16 +219,33 @@ def test_parquet_with_different_schema(package):
 # Values -------------------------------------------------------------------------------
 
 
-def test_wrong_type(package):
-    set_cell(package, "observations", 2, "value", "many")
-    without_parquet(package)
-    find(validate_package(package), "type-error", file="data/observations.csv", row=2, field="value")
+# One cell changed in a copy of the shipped package, and the error it must produce.
+CELL_MUTATIONS = [
+    # (table, row, field, new value, error code, field reported)
+    ("observations", 2, "value", "many", "type-error", "value"),
+    ("observations", 3, "evidence", "", "constraint-error", "evidence"),
+    ("observations", 2, "series_id", "no_such_series", "foreign-key-error", "series_id"),
+    ("observations", 2, "qualifier", "roughly", "constraint-error", "qualifier"),
+    ("observations", 2, "observation_date", "2022-02-30", "type-error", "observation_date"),
+    ("observations", 2, "observation_date", "2021-12-31", "date-out-of-coverage", "observation_date"),
+    ("observations", 2, "observation_date", "2023-01-20", "date-error", "observation_date"),
+    ("observations", 2, "value", "-5", "constraint-error", "value"),
+    ("observations", 2, "unit", "parsecs", "unit-error", "unit"),
+    ("observations", 2, "evidence", " ".join(["word"] * 13), "evidence-error", "evidence"),
+    ("observations", 2, "source_line", "0", "constraint-error", "source_line"),
+    ("observations", 2, "attribution", "rumoured", "constraint-error", "attribution"),
+    ("series", 2, "metric_id", "no_such_metric", "foreign-key-error", "metric_id"),
+    ("sources", 2, "sha256", "not-a-hash", "constraint-error", "sha256"),
+    ("discrepancies", 2, "related_observation_ids", "no-such-observation", "foreign-key-error", "related_observation_ids"),
+]
 
 
-def test_missing_required_value(package):
-    set_cell(package, "observations", 3, "evidence", "")
+@pytest.mark.parametrize("table, row, field, value, code, reported", CELL_MUTATIONS,
+                         ids=[f"{m[0]}.{m[2]}={m[3][:20]!r}" for m in CELL_MUTATIONS])
+def test_cell_mutation_is_reported(package, table, row, field, value, code, reported):
+    set_cell(package, table, row, field, value)
     without_parquet(package)
-    find(validate_package(package), "constraint-error", file="data/observations.csv", row=3, field="evidence")
+    find(validate_package(package), code, file=f"data/{table}.csv", row=row, field=reported)
 
 
 def test_duplicate_primary_key(package):
@@ -236,42 +253,6 @@ def test_duplicate_primary_key(package):
     set_cell(package, "observations", 4, "observation_id", first)
     without_parquet(package)
     find(validate_package(package), "primary-key-error", file="data/observations.csv", row=4)
-
-
-def test_dangling_foreign_key(package):
-    set_cell(package, "observations", 2, "series_id", "no_such_series")
-    without_parquet(package)
-    find(validate_package(package), "foreign-key-error", file="data/observations.csv", row=2, field="series_id")
-
-
-def test_value_outside_enum(package):
-    set_cell(package, "observations", 2, "qualifier", "roughly")
-    without_parquet(package)
-    find(validate_package(package), "constraint-error", file="data/observations.csv", row=2, field="qualifier")
-
-
-def test_impossible_date(package):
-    set_cell(package, "observations", 2, "observation_date", "2022-02-30")
-    without_parquet(package)
-    find(validate_package(package), "type-error", file="data/observations.csv", row=2, field="observation_date")
-
-
-def test_date_outside_coverage(package):
-    set_cell(package, "observations", 2, "observation_date", "2021-12-31")
-    without_parquet(package)
-    find(validate_package(package), "date-out-of-coverage", file="data/observations.csv", row=2, field="observation_date")
-
-
-def test_date_after_its_source(package):
-    set_cell(package, "observations", 2, "observation_date", "2023-01-20")
-    without_parquet(package)
-    find(validate_package(package), "date-error", file="data/observations.csv", row=2, field="observation_date")
-
-
-def test_negative_count(package):
-    set_cell(package, "observations", 2, "value", "-5")
-    without_parquet(package)
-    find(validate_package(package), "constraint-error", file="data/observations.csv", row=2, field="value")
 
 
 def test_value_upper_without_range(package):
@@ -295,32 +276,11 @@ def test_range_without_upper(package):
     find(validate_package(package), "range-error", file="data/observations.csv", row=row, field="value_upper")
 
 
-def test_unit_differs_from_metric(package):
-    set_cell(package, "observations", 2, "unit", "parsecs")
-    without_parquet(package)
-    find(validate_package(package), "unit-error", file="data/observations.csv", row=2, field="unit")
-
-
-def test_evidence_too_long(package):
-    set_cell(package, "observations", 2, "evidence", " ".join(["word"] * 13))
-    without_parquet(package)
-    find(validate_package(package), "evidence-error", file="data/observations.csv", row=2, field="evidence")
-
-
 def test_component_series_without_breakdown(package):
     row = row_of(package, "series", "breakdown", "region")
     set_cell(package, "series", row, "breakdown", "")
     without_parquet(package)
     find(validate_package(package), "breakdown-error", file="data/series.csv", row=row, field="breakdown")
-
-
-def test_unknown_related_observation(package):
-    set_cell(package, "discrepancies", 2, "related_observation_ids", "no-such-observation")
-    without_parquet(package)
-    find(validate_package(package), "foreign-key-error", file="data/discrepancies.csv", row=2, field="related_observation_ids")
-
-
-# Provenance ---------------------------------------------------------------------------
 
 
 def test_evidence_not_at_its_line(package, sources_dir):
