@@ -126,3 +126,91 @@ def test_write_error_keeps_the_previous_package(project, tmp_path, monkeypatch):
     with pytest.raises(PackageError, match="No space left on device"):
         build_package(project / "curation", tmp_path)
     assert digests(tmp_path) == before
+
+
+def _project_copy(project: Path, where: Path) -> Path:
+    where.mkdir()
+    shutil.copytree(project / "curation", where / "curation")
+    shutil.copytree(project / "data", where / "data")
+    shutil.copy(project / "datapackage.json", where / "datapackage.json")
+    return where
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    files = [root / "datapackage.json", *sorted((root / "data").iterdir())] if (root / "data").is_dir() else [root / "datapackage.json"]
+    return {f.name: f.read_bytes() for f in files if f.is_file()}
+
+
+def test_build_killed_at_random_points_leaves_a_whole_package(project, tmp_path):
+    """SIGKILL a real `jants build` subprocess; the package is the old one or the new one, never a mix."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from jants.validate import validate_package
+
+    template = _project_copy(project, tmp_path / "template")
+    _edit_observation(template / "curation", "note", "Edited so that the new build differs.")
+    old = _snapshot(template)
+    finished = _project_copy(template, tmp_path / "finished")
+    build_package(finished / "curation", finished)
+    new = _snapshot(finished)
+    assert new != old
+
+    command = [sys.executable, "-m", "jants.cli", "build"]
+    started = time.perf_counter()
+    subprocess.run(command + ["--curation", str(finished / "curation"), "--output", str(finished)], check=True, capture_output=True)
+    duration = time.perf_counter() - started
+    delays = sorted(random.Random(20220105).uniform(0.05, duration) for _ in range(8))
+    for trial, delay in enumerate(delays):
+        root = _project_copy(template, tmp_path / f"trial-{trial}")
+        process = subprocess.Popen(command + ["--curation", str(root / "curation"), "--output", str(root)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if (root / ".jants-swap").exists():
+            assert validate_package(root).errors[0].code == "build-interrupted"
+            build_package(root / "curation", root)
+            assert _snapshot(root) == new
+        else:
+            assert _snapshot(root) in (old, new), f"killed after {delay:.2f}s: package is a mix of old and new files"
+        assert validate_package(root).valid, f"killed after {delay:.2f}s"
+        build_package(root / "curation", root)
+        assert _snapshot(root) == new
+        assert not list(root.glob(".jants-build-*")), "a later build removes what the killed one left"
+
+
+@pytest.mark.parametrize("renames_before_crash", [1, 2])
+def test_swap_interrupted_between_renames_is_finished_by_the_next_build(project, tmp_path, monkeypatch, renames_before_crash):
+    import os
+
+    import jants.build
+    from jants.validate import validate_package
+
+    root = _project_copy(project, tmp_path / "project")
+    _edit_observation(root / "curation", "note", "Edited so that the new build differs.")
+    real_replace = os.replace
+    calls = []
+
+    def crash_after(source, destination):
+        if len(calls) == renames_before_crash + 1:  # the first rename writes the journal
+            raise KeyboardInterrupt("simulated power cut")
+        calls.append(destination)
+        real_replace(source, destination)
+
+    monkeypatch.setattr(jants.build.os, "replace", crash_after)
+    with pytest.raises(KeyboardInterrupt):
+        build_package(root / "curation", root)
+    monkeypatch.setattr(jants.build.os, "replace", real_replace)
+    assert list(root.glob(".jants-build-*")), "the built files are kept for the next build to finish the swap"
+    assert [p.code for p in validate_package(root).errors] == ["build-interrupted"]
+    build_package(root / "curation", root)
+    assert validate_package(root).valid
+    reference = _project_copy(project, tmp_path / "reference")
+    _edit_observation(reference / "curation", "note", "Edited so that the new build differs.")
+    build_package(reference / "curation", reference)
+    assert _snapshot(root) == _snapshot(reference)

@@ -26,10 +26,11 @@ from .curation import Curation, read_curation
 from .package import file_digest
 from .report import PackageError, Problem, Report
 from .schema_checks import ARROW_TYPES, convert_column, format_number
-from .validate import validate_package
+from .validate import SWAP_JOURNAL as JOURNAL_NAME, validate_package
 
 DATA_DIR = "data"
 LOCK_NAME = ".jants-build.lock"
+BUILD_PREFIX = ".jants-build-"
 
 
 class BuildError(Exception):
@@ -190,13 +191,46 @@ def build_lock(target: Path):
 
 
 def swap_into_place(built: Path, target: Path) -> None:
-    """Replace target's data/ and datapackage.json with the built ones."""
+    """Replace target's data/ and datapackage.json with the built ones.
+
+    Two renames cannot be one atomic step, so a journal names the built folder first:
+    if the process dies between the renames, the next build finishes the swap
+    (`finish_interrupted_swap`) and `jants validate` reports the package as unfinished.
+    """
+    journal = target / JOURNAL_NAME
+    pending = target / (JOURNAL_NAME + ".tmp")
+    pending.write_text(built.name + "\n", encoding="utf-8")
+    with open(pending, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(pending, journal)
+    _roll_forward(built, target)
+    journal.unlink()
+
+
+def _roll_forward(built: Path, target: Path) -> None:
     new_data, old_data = built / DATA_DIR, target / DATA_DIR
     retired = built / "retired-data"
-    if old_data.exists():
-        os.replace(old_data, retired)
-    os.replace(new_data, old_data)
-    os.replace(built / "datapackage.json", target / "datapackage.json")
+    if new_data.exists():
+        if old_data.exists() and not retired.exists():
+            os.replace(old_data, retired)
+        elif old_data.exists():
+            shutil.rmtree(old_data)
+        os.replace(new_data, old_data)
+    if (built / "datapackage.json").exists():
+        os.replace(built / "datapackage.json", target / "datapackage.json")
+
+
+def finish_interrupted_swap(target: Path) -> None:
+    """Complete a swap that a killed build left half done, then drop stale build folders."""
+    journal = target / JOURNAL_NAME
+    if journal.exists():
+        built = target / journal.read_text(encoding="utf-8").strip()
+        if built.name.startswith(BUILD_PREFIX) and built.parent == target and built.is_dir():
+            _roll_forward(built, target)
+        journal.unlink()
+    (target / (JOURNAL_NAME + ".tmp")).unlink(missing_ok=True)
+    for stale in target.glob(BUILD_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def build_package(curation_dir: str | Path, target: str | Path, sources_dir: str | Path | None = None) -> Report:
@@ -205,7 +239,8 @@ def build_package(curation_dir: str | Path, target: str | Path, sources_dir: str
     curation = read_curation(curation_dir)
     sources = Path(sources_dir) if sources_dir else None
     with build_lock(target):
-        built = Path(tempfile.mkdtemp(prefix=".jants-build-", dir=target))
+        finish_interrupted_swap(target)
+        built = Path(tempfile.mkdtemp(prefix=BUILD_PREFIX, dir=target))
         try:
             report = to_curation_problems(write_package(curation, built, sources), curation)
             if not report.valid:
@@ -214,6 +249,7 @@ def build_package(curation_dir: str | Path, target: str | Path, sources_dir: str
         except OSError as error:
             raise PackageError(Problem("build-error", f"cannot write the package: {error.strerror or error} ({error.filename or target})"))
         finally:
-            shutil.rmtree(built, ignore_errors=True)
+            if not (target / JOURNAL_NAME).exists():  # else the next build finishes the swap from it
+                shutil.rmtree(built, ignore_errors=True)
     report.package = str(target)
     return report

@@ -73,6 +73,7 @@ class Report:
 class PackageError(Exception):
     """A problem that stops the work (unreadable descriptor, bad curated input, ...)."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, problems: list[Problem] | None = None):
         super().__init__(str(problem))
         self.problem = problem
+        self.problems = problems or [problem]

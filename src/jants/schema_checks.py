@@ -479,6 +479,22 @@ def read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | 
     return table, problems
 
 
+def read_untyped_csv(path: Path, resource: dict, file: str) -> list[Problem]:
+    """A CSV resource without a schema: encoding, quoting, cell counts and header only."""
+    problems = check_text_bytes(path, file)
+    if problems:
+        return problems
+    header, _, _, problems = read_csv_strings(path, resource, file)
+    if header is None:
+        return problems
+    if any(label == "" for label in header):
+        problems.append(Problem("blank-label", f"header has a blank column name: {header}", file=file, row=1))
+    if len(set(header)) != len(header):
+        problems.append(Problem("duplicate-label", f"header repeats a column name: {header}", file=file, row=1))
+    problems.append(Problem("no-schema", f"resource {resource['name']!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning"))
+    return problems
+
+
 # Parquet -----------------------------------------------------------------------------
 
 ARROW_TYPES = {

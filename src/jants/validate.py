@@ -10,15 +10,35 @@ from pathlib import Path
 
 from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN
 from .report import Problem, Report
-from . import schema_checks
+
+SWAP_JOURNAL = ".jants-swap"  # written by build.swap_into_place
+from . import archive, schema_checks
 
 
 def validate_package(path: str | Path, sources_dir: str | Path | None = None) -> Report:
+    """Check a package directory, a descriptor file, or a release archive (.zip)."""
+    path = Path(path)
+    if archive.is_archive(path):
+        try:
+            with archive.opened_archive(path) as root:
+                report = _validate_directory(root, sources_dir)
+        except PackageError as error:
+            report = Report(package=str(path))
+            report.add(error.problems)
+        report.package = str(path)
+        return report
+    return _validate_directory(path, sources_dir)
+
+
+def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
     report = Report(package=str(path))
     try:
         package = load_descriptor(path)
     except PackageError as error:
-        report.add([error.problem])
+        report.add(error.problems)
+        return report
+    if (package.root / SWAP_JOURNAL).exists():
+        report.add([Problem("build-interrupted", f"a jants build was interrupted while moving files into place ({SWAP_JOURNAL} exists); run jants build to finish it", file=SWAP_JOURNAL)])
         return report
     problems, unreadable = check_descriptor(package)
     report.add(problems)
@@ -113,8 +133,11 @@ def read_resources(package: Package, report: Report, skip: set[str] = frozenset(
             report.add(problems)
             if table is not None:
                 tables[name] = table
-        elif fmt in ("csv", "parquet"):
-            report.add([Problem("schema-error", f"resource {name!r}: a {fmt} table needs a schema", file=package.descriptor_file, field="schema")])
+        elif fmt == "csv":
+            report.add(schema_checks.read_untyped_csv(path, resource, file))
+        elif fmt == "parquet":
+            _, problems = schema_checks.read_parquet(path, file)
+            report.add(problems or [Problem("no-schema", f"resource {name!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning")])
         else:
             report.add([Problem("unsupported-resource", f"resource {name!r}: format {fmt or 'unknown'!r} cannot be checked; jants reads CSV and Parquet", file=file, field="format")])
     for resource, path, file in copies:
