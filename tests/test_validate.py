@@ -1,16 +1,15 @@
-"""Each check of `jants validate`, with a mutation of the shipped package that fails it."""
+"""Checks of `jants validate` beyond the corpus of bad packages (tests/corpus.py): other
+packages than ours, consistency warnings, missing source texts."""
 
 from __future__ import annotations
 
 import json
-import os
 
-import pyarrow.parquet as pq
 import pytest
 
 from jants.validate import validate_package
 
-from conftest import edit_descriptor, read_rows, rehash, row_of, set_cell, without_parquet, write_rows
+from conftest import read_rows, rehash, row_of, set_cell, without_parquet, write_rows
 
 
 def find(report, code, file=None, row=None, field=None, severity="error"):
@@ -30,279 +29,51 @@ def test_shipped_package_is_valid(project, sources_dir):
     assert not report.warnings, report.to_text()
 
 
-# Descriptor ---------------------------------------------------------------------------
+# Any tabular package, not only the jants model ----------------------------------------------
 
 
-def test_descriptor_not_json(package):
-    (package / "datapackage.json").write_text("{not json", encoding="utf-8")
-    find(validate_package(package), "descriptor-error", file="datapackage.json")
+def _plain_package(root, resources, files):
+    root.mkdir()
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "datapackage.json").write_text(json.dumps({"name": "plain", "resources": resources}), encoding="utf-8")
+    return root
 
 
-def test_descriptor_not_object(package):
-    (package / "datapackage.json").write_text("[1, 2]", encoding="utf-8")
-    find(validate_package(package), "descriptor-error", file="datapackage.json")
+def test_package_of_another_model_gets_table_schema_checks(tmp_path):
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "when", "type": "date"}], "primaryKey": ["id"]}
+    root = _plain_package(tmp_path / "plain", [{"name": "things", "path": "things.csv", "schema": schema}],
+                          {"things.csv": "id,when\n1,2024-01-01\n1,2024-02-30\n"})
+    report = validate_package(root)
+    find(report, "primary-key-error", file="things.csv", row=3)
+    find(report, "type-error", file="things.csv", row=3, field="when")
 
 
-def test_descriptor_without_resources(package):
-    edit_descriptor(package, lambda d: d.pop("resources"))
-    find(validate_package(package), "descriptor-error", field="resources")
-
-
-def test_duplicate_resource_names(package):
-    edit_descriptor(package, lambda d: d["resources"][1].update(name=d["resources"][0]["name"]))
-    find(validate_package(package), "descriptor-error", field="name")
-
-
-def test_unknown_field_type(package):
-    edit_descriptor(package, lambda d: d["resources"][0]["schema"]["fields"][0].update(type="text"))
-    find(validate_package(package), "schema-error", field="body_id")
-
-
-def test_primary_key_on_missing_column(package):
-    edit_descriptor(package, lambda d: d["resources"][0]["schema"].update(primaryKey=["nope"]))
-    find(validate_package(package), "schema-error", field="nope")
-
-
-def test_foreign_key_on_missing_column(package):
-    def change(d):
-        d["resources"][4]["schema"]["foreignKeys"][0]["fields"] = ["nope"]
-    edit_descriptor(package, change)
-    find(validate_package(package), "schema-error", field="nope")
-
-
-def test_schema_missing_column(package):
-    edit_descriptor(package, lambda d: d["resources"][0]["schema"]["fields"].append({"name": "extra", "type": "string"}))
-    find(validate_package(package), "missing-label", file="data/bodies.csv", row=1, field="extra")
-
-
-def test_header_extra_column(package):
-    edit_descriptor(package, lambda d: d["resources"][0]["schema"]["fields"].pop())
-    find(validate_package(package), "extra-label", file="data/bodies.csv", row=1, field="kind")
-
-
-def test_header_reordered(package):
-    def change(d):
-        fields = d["resources"][0]["schema"]["fields"]
-        fields[1], fields[2] = fields[2], fields[1]
-    edit_descriptor(package, change)
-    find(validate_package(package), "incorrect-label", file="data/bodies.csv", row=1)
-
-
-# Paths and files ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path, code", [
-    ("/etc/passwd", "path-error"),
-    ("../outside.csv", "path-error"),
-    (".hidden/bodies.csv", "path-error"),
-    ("https://example.org/bodies.csv", "remote-resource"),
-    ("data/missing.csv", "file-missing"),
-    ("data", "file-missing"),
-])
-def test_bad_paths(package, path, code):
-    edit_descriptor(package, lambda d: d["resources"][0].update(path=path))
-    find(validate_package(package), code)
-
-
-def test_symlink_out_of_package(package, tmp_path):
-    outside = tmp_path / "outside.csv"
-    outside.write_bytes((package / "data" / "bodies.csv").read_bytes())
-    (package / "data" / "bodies.csv").unlink()
-    os.symlink(outside, package / "data" / "bodies.csv")
-    find(validate_package(package), "path-error", field="path")
-
-
-def test_wrong_bytes(package):
-    edit_descriptor(package, lambda d: d["resources"][0].update(bytes=1))
-    find(validate_package(package), "bytes-mismatch", file="data/bodies.csv", field="bytes")
-
-
-def test_wrong_hash(package):
-    edit_descriptor(package, lambda d: d["resources"][0].update(hash="sha256:" + "0" * 64))
-    find(validate_package(package), "hash-mismatch", file="data/bodies.csv", field="hash")
-
-
-def test_wrong_parquet_hash(package):
-    edit_descriptor(package, lambda d: [r.update(hash="sha256:" + "0" * 64) for r in d["resources"] if r["name"] == "observations-parquet"])
-    find(validate_package(package), "hash-mismatch", file="data/observations.parquet")
-
-
-def test_not_utf8(package):
-    path = package / "data" / "bodies.csv"
-    path.write_bytes(path.read_bytes().replace(b"Office", b"Offic\xe9", 1))
-    rehash(package)
-    find(validate_package(package), "encoding-error", file="data/bodies.csv", row=2)
-
-
-def test_nul_byte(package):
-    path = package / "data" / "bodies.csv"
-    path.write_bytes(path.read_bytes().replace(b"Office", b"Off\x00ice", 1))
-    rehash(package)
-    find(validate_package(package), "encoding-error", file="data/bodies.csv")
-
-
-def test_unclosed_quote(package):
-    path = package / "data" / "bodies.csv"
-    path.write_bytes(path.read_bytes() + b'zz,"never closed,x,ministry\n')
-    rehash(package)
-    find(validate_package(package), "csv-parse-error", file="data/bodies.csv")
-
-
-def test_row_with_too_many_cells(package):
-    path = package / "data" / "bodies.csv"
-    rows = read_rows(path)
-    rows[2].append("surplus")
-    write_rows(path, rows)
-    rehash(package)
-    find(validate_package(package), "extra-cell", file="data/bodies.csv", row=3)
-
-
-def test_row_with_too_few_cells(package):
-    path = package / "data" / "bodies.csv"
-    rows = read_rows(path)
-    rows[2].pop()
-    write_rows(path, rows)
-    rehash(package)
-    find(validate_package(package), "missing-cell", file="data/bodies.csv", row=3)
-
-
-def test_empty_file(package):
-    (package / "data" / "bodies.csv").write_bytes(b"")
-    rehash(package)
-    find(validate_package(package), "empty-file", file="data/bodies.csv")
-
-
-def test_tricky_but_valid_csv_is_accepted(package):
-    """BOM, CRLF and a quoted cell with comma, quote and newline are all valid CSV."""
-    path = package / "data" / "bodies.csv"
-    rows = read_rows(path)
-    rows[1][1] = 'Office, "quoted"\nsecond line'
-    text = "\r\n".join(",".join('"' + c.replace('"', '""') + '"' if any(x in c for x in ',"\n') else c for c in row) for row in rows) + "\r\n"
-    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
-    without_parquet(package)
-    edit_descriptor(package, lambda d: d.update(unknownProperty={"any": "thing"}))
-    rehash(package)
-    report = validate_package(package)
+def test_csv_without_schema_gets_structure_checks_and_a_warning(tmp_path):
+    root = _plain_package(tmp_path / "plain", [{"name": "things", "path": "things.csv"}], {"things.csv": "a,b\n1,2\n"})
+    report = validate_package(root)
     assert report.valid, report.to_text()
+    find(report, "no-schema", file="things.csv", severity="warning")
+    (root / "things.csv").write_text("a,b\n1,2,3\n", encoding="utf-8")
+    find(validate_package(root), "extra-cell", file="things.csv", row=2)
 
 
-# Parquet ------------------------------------------------------------------------------
+@pytest.mark.parametrize("resource, code", [
+    ({"name": "things", "path": "things.json", "format": "json"}, "unsupported-resource"),
+    ({"name": "things", "data": [{"a": 1}]}, "unsupported-resource"),
+    ({"name": "things", "path": "things.csv", "compression": "gz"}, "unsupported-resource"),
+    ({"name": "things", "path": ["things.csv", "things.csv"]}, "unsupported-resource"),
+])
+def test_resource_jants_cannot_read_is_an_error_naming_it(tmp_path, resource, code):
+    root = _plain_package(tmp_path / "plain", [resource], {"things.csv": "a\n1\n", "things.json": "[]"})
+    report = validate_package(root)
+    assert not report.valid
+    assert "'things'" in find(report, code).message
 
 
-def test_truncated_parquet(package):
-    path = package / "data" / "observations.parquet"
-    path.write_bytes(path.read_bytes()[:100])
-    rehash(package)
-    find(validate_package(package), "parquet-error", file="data/observations.parquet")
-
-
-def test_parquet_with_different_rows(package):
-    path = package / "data" / "observations.parquet"
-    table = pq.read_table(path)
-    values = table.column("value").to_pylist()
-    values[0] = values[0] + 1
-    import pyarrow as pa
-    table = table.set_column(table.schema.get_field_index("value"), "value", pa.array(values, pa.float64()))
-    pq.write_table(table, path)
-    rehash(package)
-    find(validate_package(package), "parquet-mismatch", file="data/observations.parquet", row=2, field="value")
-
-
-def test_parquet_with_different_schema(package):
-    path = package / "data" / "bodies.parquet"
-    table = pq.read_table(path)
-    pq.write_table(table.rename_columns([*table.column_names[:-1], "category"]), path)
-    rehash(package)
-    find(validate_package(package), "parquet-mismatch", file="data/bodies.parquet")
-
-
-# Values -------------------------------------------------------------------------------
-
-
-# One cell changed in a copy of the shipped package, and the error it must produce.
-CELL_MUTATIONS = [
-    # (table, row, field, new value, error code, field reported)
-    ("observations", 2, "value", "many", "type-error", "value"),
-    ("observations", 3, "evidence", "", "constraint-error", "evidence"),
-    ("observations", 2, "series_id", "no_such_series", "foreign-key-error", "series_id"),
-    ("observations", 2, "qualifier", "roughly", "constraint-error", "qualifier"),
-    ("observations", 2, "observation_date", "2022-02-30", "type-error", "observation_date"),
-    ("observations", 2, "observation_date", "2021-12-31", "date-out-of-coverage", "observation_date"),
-    ("observations", 2, "observation_date", "2023-01-20", "date-error", "observation_date"),
-    ("observations", 2, "value", "-5", "constraint-error", "value"),
-    ("observations", 2, "unit", "parsecs", "unit-error", "unit"),
-    ("observations", 2, "evidence", " ".join(["word"] * 13), "evidence-error", "evidence"),
-    ("observations", 2, "source_line", "0", "constraint-error", "source_line"),
-    ("observations", 2, "attribution", "rumoured", "constraint-error", "attribution"),
-    ("series", 2, "metric_id", "no_such_metric", "foreign-key-error", "metric_id"),
-    ("sources", 2, "sha256", "not-a-hash", "constraint-error", "sha256"),
-    ("discrepancies", 2, "related_observation_ids", "no-such-observation", "foreign-key-error", "related_observation_ids"),
-]
-
-
-@pytest.mark.parametrize("table, row, field, value, code, reported", CELL_MUTATIONS,
-                         ids=[f"{m[0]}.{m[2]}={m[3][:20]!r}" for m in CELL_MUTATIONS])
-def test_cell_mutation_is_reported(package, table, row, field, value, code, reported):
-    set_cell(package, table, row, field, value)
-    without_parquet(package)
-    find(validate_package(package), code, file=f"data/{table}.csv", row=row, field=reported)
-
-
-def test_duplicate_primary_key(package):
-    first = read_rows(package / "data" / "observations.csv")[1][0]
-    set_cell(package, "observations", 4, "observation_id", first)
-    without_parquet(package)
-    find(validate_package(package), "primary-key-error", file="data/observations.csv", row=4)
-
-
-def test_value_upper_without_range(package):
-    row = row_of(package, "observations", "qualifier", "exact")
-    set_cell(package, "observations", row, "value_upper", "999999")
-    without_parquet(package)
-    find(validate_package(package), "range-error", file="data/observations.csv", row=row, field="value_upper")
-
-
-def test_range_with_upper_below_value(package):
-    set_cell(package, "observations", 2, "qualifier", "range", rehash_all=False)
-    set_cell(package, "observations", 2, "value_upper", "0")
-    without_parquet(package)
-    find(validate_package(package), "range-error", file="data/observations.csv", row=2, field="value_upper")
-
-
-def test_range_without_upper(package):
-    row = row_of(package, "observations", "qualifier", "exact")
-    set_cell(package, "observations", row, "qualifier", "range")
-    without_parquet(package)
-    find(validate_package(package), "range-error", file="data/observations.csv", row=row, field="value_upper")
-
-
-def test_component_series_without_breakdown(package):
-    row = row_of(package, "series", "breakdown", "region")
-    set_cell(package, "series", row, "breakdown", "")
-    without_parquet(package)
-    find(validate_package(package), "breakdown-error", file="data/series.csv", row=row, field="breakdown")
-
-
-def test_evidence_not_at_its_line(package, sources_dir):
-    set_cell(package, "observations", 2, "source_line", "1")
-    without_parquet(package)
-    find(validate_package(package, sources_dir), "evidence-not-found", file="data/observations.csv", row=2, field="evidence")
-
-
-def test_locator_beyond_end_of_source(package, sources_dir):
-    set_cell(package, "observations", 2, "source_line", "99999")
-    without_parquet(package)
-    find(validate_package(package, sources_dir), "locator-error", file="data/observations.csv", row=2, field="source_line")
-
-
-def test_source_text_with_other_hash(package, sources_dir, tmp_path):
-    copy = tmp_path / "sources"
-    copy.mkdir()
-    for text in sources_dir.glob("*.txt"):
-        copy.joinpath(text.name).write_bytes(text.read_bytes())
-    name = read_rows(package / "data" / "sources.csv")[1][10]
-    copy.joinpath(name).write_bytes(copy.joinpath(name).read_bytes() + b"\nedited\n")
-    find(validate_package(package, copy), "source-hash-mismatch", file="data/sources.csv", row=2, field="sha256")
+def test_interrupted_build_is_reported(package):
+    (package / ".jants-swap").write_text(".jants-build-x\n", encoding="utf-8")
+    find(validate_package(package), "build-interrupted", file=".jants-swap")
 
 
 def test_missing_source_text(package, tmp_path):
