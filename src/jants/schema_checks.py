@@ -127,6 +127,9 @@ def check_text_bytes(path: Path, file: str, encoding: str = "utf-8") -> list[Pro
     return []
 
 
+BLOCK_SIZE = 1 << 24
+
+
 def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] | None, pa.Table | None, np.ndarray | None, list[Problem]]:
     """Header, data rows as string columns (empty cell = null), row numbers when rows were dropped."""
     dialect = resource.get("dialect") or {}
@@ -145,7 +148,7 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char=quote, newlines_in_values=True,
                 double_quote=dialect.get("doubleQuote", True), invalid_row_handler=on_invalid,
@@ -159,6 +162,8 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
         message = str(error).splitlines()[0]
         if "Empty CSV file" in message:
             return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+        if "straddl" in message:
+            message = f"a row is longer than {BLOCK_SIZE >> 20} MiB, the longest row jants reads"
         return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {_clean(message)}", file=file, row=_locate_parse_error(path, delimiter, quote))]
     if table.num_rows == 0:
         return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
@@ -189,8 +194,17 @@ def _clean(message: str) -> str:
 
 
 def _python_csv_rows(path: Path, delimiter: str, quote: str):
-    with open(path, encoding="utf-8-sig", newline="") as stream:
-        yield from csv.reader(stream, delimiter=delimiter, quotechar=quote, strict=True)
+    """Rows by the standard library, with cells limited to the size pyarrow reads.
+
+    The limit is process-wide state (frictionless-py raises it on import), so it is
+    set for the duration of the read and restored afterwards.
+    """
+    previous = csv.field_size_limit(BLOCK_SIZE)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            yield from csv.reader(stream, delimiter=delimiter, quotechar=quote, strict=True)
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _rows_with_wrong_width(path, delimiter, quote, width) -> list[tuple[int, int]]:

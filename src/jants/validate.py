@@ -6,6 +6,7 @@ in the returned `Report`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN
@@ -81,6 +82,7 @@ def check_descriptor(package: Package) -> tuple[list[Problem], set[str]]:
         problems.append(Problem("descriptor-error", f"resource name {name!r} is used more than once", file=file, field="name"))
     if problems:
         return problems, set()
+    problems += check_profile(package)
     known = set(names)
     unreadable = set()
     for resource in resources:
@@ -93,6 +95,42 @@ def check_descriptor(package: Package) -> tuple[list[Problem], set[str]]:
         if copy_of is not None and copy_of not in known:
             problems.append(Problem("descriptor-error", f"resource {resource['name']!r}: copyOf names unknown resource {copy_of!r}", file=file, field="copyOf"))
     return problems, unreadable
+
+
+PROPERTY = re.compile(r" at property '([^']*)'$")
+OWN_CHECKS = ("is not safe", "field type")  # reported by resolve_path and check_schema_descriptor
+
+
+def check_profile(package: Package) -> list[Problem]:
+    """The descriptor against the Data Package and Data Resource profiles (JSON Schema).
+
+    frictionless-py is the reference implementation of the profiles, so it does this
+    part; its notes become problems naming the resource and property.
+    """
+    from frictionless import Package as ReferencePackage, Resource as ReferenceResource
+
+    file = package.descriptor_file
+    stand_in = {**package.descriptor, "resources": [{"name": "stand-in", "path": "stand-in.csv"}]}
+    found = [(None, note) for _, note in _profile_notes(ReferencePackage, stand_in)]
+    for resource in package.resources:
+        found += [(resource["name"], note) for _, note in _profile_notes(ReferenceResource, resource)]
+    problems = []
+    for name, note in found:
+        if any(marker in note for marker in OWN_CHECKS):
+            continue
+        where = PROPERTY.search(note)
+        message = PROPERTY.sub("", note)
+        prefix = f"resource {name!r}: " if name else ""
+        problems.append(Problem("profile-error", f"{prefix}{message} (Data Package profile)", file=file,
+                                field=where.group(1) if where else None))
+    return problems
+
+
+def _profile_notes(kind, descriptor: dict) -> list[tuple[str, str]]:
+    try:
+        return kind.validate_descriptor(descriptor).flatten(["type", "note"])
+    except Exception as error:  # noqa: BLE001 - the reference failing is itself a finding
+        return [("profile-error", f"cannot be checked against the profile: {error}")]
 
 
 def read_resources(package: Package, report: Report, skip: set[str] = frozenset()) -> dict[str, schema_checks.TypedTable]:
