@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -102,16 +105,41 @@ def test_unknown_source_file_in_curation(curation, tmp_path):
         build_package(curation, tmp_path)
 
 
-def test_build_on_read_only_directory_fails_cleanly(project, tmp_path):
-    import os
-    if os.geteuid() == 0:
-        pytest.skip("root ignores directory permissions; covered by the mocked write error below")
-    tmp_path.chmod(0o500)
+@contextlib.contextmanager
+def mounted_tmpfs(where: Path, size: int):
+    """A real tmpfs of `size` bytes at `where`, or a skip saying why there is none."""
+    where.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root and mount(8); the mocked write error test covers the code path")
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
     try:
-        with pytest.raises(PackageError):
-            build_package(project / "curation", tmp_path)
+        yield where
     finally:
-        tmp_path.chmod(0o700)
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_build_on_a_full_disk_fails_cleanly(project, tmp_path):
+    package_size = sum(f.stat().st_size for f in (project / "data").iterdir()) + (project / "datapackage.json").stat().st_size
+    with mounted_tmpfs(tmp_path / "disk", package_size + 96 * 1024) as disk:
+        shutil.copytree(project / "data", disk / "data")
+        shutil.copy(project / "datapackage.json", disk / "datapackage.json")
+        before = digests(disk)
+        with pytest.raises(PackageError, match="No space left on device"):
+            build_package(project / "curation", disk)
+        assert digests(disk) == before
+        assert not list(disk.glob(".jants-build-*"))
+
+
+def test_build_on_a_read_only_directory_fails_cleanly(project, tmp_path):
+    with mounted_tmpfs(tmp_path / "disk", 8 << 20) as disk:
+        build_package(project / "curation", disk)
+        before = digests(disk)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        with pytest.raises(PackageError, match="Read-only file system"):
+            build_package(project / "curation", disk)
+        assert digests(disk) == before
 
 
 def test_write_error_keeps_the_previous_package(project, tmp_path, monkeypatch):

@@ -179,7 +179,11 @@ def to_curation_problems(report: Report, curation: Curation) -> Report:
 def build_lock(target: Path):
     """An exclusive lock on the target directory; released even if the process dies."""
     path = target / LOCK_NAME
-    with open(path, "a") as handle:
+    try:
+        handle = open(path, "a")
+    except OSError as error:
+        raise PackageError(Problem("build-error", f"cannot write the package: {error.strerror} ({target})"))
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
