@@ -49,14 +49,22 @@ def _typed(frame, schema: dict):
     return frame
 
 
-def load(path: str | Path | None = None) -> Tables:
+def load(path: str | Path | None = None, version: str | None = None, as_of: str | None = None) -> Tables:
     """Every table of the package as a DataFrame.
 
     Dates are datetimes, closed vocabularies are categoricals, values are floats.
     `path` is a package directory or descriptor; by default the repository's package.
+    `version="0.1.0"` loads that release instead, downloaded and verified once, then
+    cached (see `jants fetch`). `as_of="2022-06-01"` keeps, for every series, only the
+    latest figures published by that date (see `as_known_on`).
     """
     import pyarrow.parquet as pq
 
+    if version is not None:
+        from .cli import default_project
+        from .fetch import fetch_release
+
+        path = fetch_release(default_project(), version)
     root = _package_dir(path)
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     by_name = {r["name"]: r for r in descriptor["resources"]}
@@ -71,7 +79,28 @@ def load(path: str | Path | None = None) -> Tables:
 
             frame = pd.read_csv(root / resource["path"], dtype=str, keep_default_na=False, na_values=[""])
         tables[name] = _typed(frame, resource["schema"])
+    if as_of is not None:
+        tables["observations"] = as_known_on(tables, as_of)
     return tables
+
+
+WITHDRAWN = ("retracted", "withdrawn")
+
+
+def as_known_on(tables: Tables, date: str):
+    """For every series, the figures with the latest observation date among those
+    published (source dated) on or before `date`; retracted and withdrawn figures
+    are left out. Several rows remain where bodies or sources gave figures for the
+    same latest date."""
+    import pandas as pd
+
+    cutoff = pd.Timestamp(date)
+    sources = tables["sources"][["source_id", "source_date"]]
+    frame = tables["observations"].merge(sources, on="source_id", how="left")
+    known = frame[(frame["source_date"] <= cutoff) & ~frame["status"].isin(WITHDRAWN)]
+    latest = known.groupby("series_id", observed=True)["observation_date"].transform("max")
+    view = known[known["observation_date"] == latest].drop(columns=["source_date"])
+    return view.sort_values(["series_id", "observation_date", "observation_id"], ignore_index=True)
 
 
 def observations(path: str | Path | None = None, tables: Tables | None = None):

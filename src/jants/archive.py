@@ -73,9 +73,8 @@ def _extract(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, na
             sink.write(chunk)
 
 
-@contextlib.contextmanager
-def opened_archive(path: Path):
-    """The package directory inside an archive, extracted to a temporary folder.
+def extract_archive(path: Path, target: Path) -> Path:
+    """Check an archive, extract it into target, and return the package folder inside.
 
     The descriptor is `datapackage.json` at the top of the archive or inside its one
     top-level folder. Raises `PackageError` for an unreadable or unsafe archive.
@@ -85,19 +84,25 @@ def opened_archive(path: Path):
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
         raise PackageError(Problem("archive-error", f"not a readable zip archive: {error}", file=name))
-    with archive, tempfile.TemporaryDirectory(prefix="jants-archive-") as temporary:
+    with archive:
         problems = check_members(archive, name)
         if problems:
             raise PackageError(problems[0], problems)
-        target = Path(temporary)
         try:
             for member in archive.infolist():
                 if not member.is_dir():
                     _extract(archive, member, target, name)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as error:
             raise PackageError(Problem("archive-error", f"member cannot be extracted: {error}", file=name))
-        candidates = [target] + [child for child in target.iterdir() if child.is_dir()]
-        roots = [c for c in candidates if (c / DESCRIPTOR_NAME).is_file()]
-        if not roots:
-            raise PackageError(Problem("descriptor-missing", f"no {DESCRIPTOR_NAME} at the top of the archive or in its top-level folder", file=name))
-        yield roots[0]
+    candidates = [target] + sorted(child for child in target.iterdir() if child.is_dir())
+    roots = [c for c in candidates if (c / DESCRIPTOR_NAME).is_file()]
+    if not roots:
+        raise PackageError(Problem("descriptor-missing", f"no {DESCRIPTOR_NAME} at the top of the archive or in its top-level folder", file=name))
+    return roots[0]
+
+
+@contextlib.contextmanager
+def opened_archive(path: Path):
+    """The package folder inside an archive, extracted to a temporary folder removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="jants-archive-") as temporary:
+        yield extract_archive(path, Path(temporary))

@@ -122,6 +122,145 @@ def build(curation_dir, target, sources_dir, as_json):
             click.echo(str(warning))
 
 
+@cli.command()
+@click.argument("version")
+@no_traceback
+def release(version):
+    """Cut release VERSION: dist/jants-VERSION.zip and an entry in releases.json.
+
+    Refused unless the package validates, VERSION is higher than the last release and
+    bumps at least as much as the changes require, and CHANGELOG.md has an entry for it.
+    """
+    from .release import make_release
+    from .report import PackageError
+
+    try:
+        made = make_release(default_project(), version)
+    except PackageError as error:
+        for problem in error.problems:
+            click.echo(f"Error: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"released {made.version} ({made.date}): dist/{made.archive}, {made.bytes} bytes, sha256 {made.sha256}")
+
+
+@cli.command()
+@click.argument("old", required=False, type=click.Path(exists=True, path_type=Path))
+@click.argument("new", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@no_traceback
+def diff(old, new, as_json):
+    """What changed between two packages or release archives, and the bump it needs.
+
+    With no arguments: the last release (from dist/) against the working package.
+
+    \b
+    Example:
+        jants diff dist/jants-0.1.0.zip .
+    """
+    from .diff import diff_packages
+    from .release import DIST_DIR, parse_version, read_index
+    from .report import PackageError
+
+    project = default_project()
+    if old is None:
+        releases = read_index(project)
+        if not releases:
+            raise click.UsageError("no release yet: give OLD and NEW")
+        last = max(releases, key=lambda r: parse_version(r.version))
+        old = project / DIST_DIR / last.archive
+        if not old.exists():
+            raise click.UsageError(f"{old} is not here; run jants fetch {last.version} first")
+    new = new or project
+    try:
+        result = diff_packages(old, new)
+    except PackageError as error:
+        click.echo(f"Error: {error.problem}", err=True)
+        sys.exit(1)
+    click.echo(result.to_json() if as_json else result.to_text())
+
+
+@cli.command()
+@click.argument("version", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "bibtex", "apa", "cff", "csl-json"]), default="text",
+              show_default=True, help="Citation style.")
+@no_traceback
+def cite(version, fmt):
+    """A citation of one exact release (default: the latest) or of the working package."""
+    import json
+
+    from .citation import cite as make_citation
+    from .release import parse_version, read_index
+
+    project = default_project()
+    descriptor = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))
+    releases = read_index(project)
+    if version is None and releases:
+        version = max(releases, key=lambda r: parse_version(r.version)).version
+    entry = next((r for r in releases if r.version == version), None)
+    if version is not None and entry is None:
+        raise click.UsageError(f"version {version} is not in releases.json; released: {', '.join(r.version for r in releases) or 'none'}")
+    if entry is not None and descriptor.get("version") != entry.version:
+        descriptor = {**descriptor, "version": entry.version}
+    date = entry.date if entry else descriptor.get("created", "")[:10]
+    click.echo(make_citation(descriptor, date, entry.sha256 if entry else None, fmt))
+
+
+@cli.command()
+@click.argument("version")
+@click.option("--base-url", envvar="JANTS_RELEASE_URL", help="Where release archives are published (env JANTS_RELEASE_URL).")
+@click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path), envvar="JANTS_CACHE",
+              help="Cache folder (default: the per-user cache, env JANTS_CACHE).")
+@no_traceback
+def fetch(version, base_url, cache):
+    """Download release VERSION, verify its SHA-256 against releases.json, unpack it into the cache.
+
+    Prints the folder of the unpacked package; a second call reuses the cache.
+    """
+    from .fetch import fetch_release
+    from .report import PackageError
+
+    try:
+        folder = fetch_release(default_project(), version, base_url, cache, progress=sys.stderr.isatty())
+    except PackageError as error:
+        click.echo(f"Error: {error.problem}", err=True)
+        sys.exit(1)
+    click.echo(str(folder))
+
+
+@cli.command()
+@click.argument("series_id")
+@click.option("--as-of", "as_of", help="Only figures published on or before this date (YYYY-MM-DD), latest per series.")
+@click.option("--path", "path", type=click.Path(exists=True, path_type=Path), help="Package folder (default: the repository's).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@no_traceback
+def show(series_id, as_of, path, as_json, as_csv):
+    """Every observation of one series, with its provenance."""
+    from .api import as_known_on, load
+
+    tables = load(path)
+    frame = as_known_on(tables, as_of) if as_of else tables["observations"]
+    frame = frame[frame["series_id"] == series_id]
+    if series_id not in set(tables["series"]["series_id"]):
+        raise click.UsageError(f"no series {series_id!r}; see the series table")
+    columns = ["observation_id", "observation_date", "body_id", "qualifier", "value", "value_upper", "unit",
+               "source_id", "source_line", "evidence", "status"]
+    from .schema_checks import format_number
+
+    frame = frame.sort_values(["observation_date", "observation_id"])[columns]
+    frame = frame.assign(observation_date=frame["observation_date"].dt.strftime("%Y-%m-%d"),
+                         value=frame["value"].map(format_number),
+                         value_upper=frame["value_upper"].map(lambda v: "" if v != v else format_number(v)))
+    if as_json:
+        click.echo(frame.to_json(orient="records", force_ascii=False, indent=2))
+    elif as_csv:
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        label = tables["series"].set_index("series_id").loc[series_id, "label"]
+        click.echo(f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else ""))
+        click.echo(frame.to_string(index=False) if len(frame) else "(no figures)")
+
+
 def main():  # pragma: no cover - console entry point
     cli(prog_name="jants")
 
