@@ -38,9 +38,13 @@ SOURCES_HELP = "Folder of source texts; checks every evidence string at its line
 
 
 def default_project() -> Path:
-    """The project checkout this jants runs from, else the current directory."""
+    """The current directory when it holds a package or curated input, else the
+    checkout this jants is installed from, else the current directory."""
+    cwd = Path.cwd()
+    if (cwd / "datapackage.json").exists() or (cwd / "curation" / "package.json").exists():
+        return cwd
     here = Path(__file__).resolve().parents[2]
-    return here if (here / "curation" / "package.json").exists() else Path.cwd()
+    return here if (here / "curation" / "package.json").exists() else cwd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

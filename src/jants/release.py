@@ -58,9 +58,11 @@ def read_index(project: Path) -> list[Release]:
 
 
 def write_index(project: Path, releases: list[Release]) -> None:
-    entries = sorted(releases, key=lambda r: parse_version(r.version))
-    text = json.dumps({"releases": [r.__dict__ for r in entries]}, indent=2) + "\n"
-    write_atomically(project / INDEX_NAME, text.encode("utf-8"))
+    """Write the index, keeping its other keys (`base_url`, where archives are published)."""
+    path = project / INDEX_NAME
+    index = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"base_url": None}
+    index["releases"] = [r.__dict__ for r in sorted(releases, key=lambda r: parse_version(r.version))]
+    write_atomically(path, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
 
 
 def write_atomically(path: Path, data: bytes) -> None:
