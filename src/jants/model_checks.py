@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import model
 from .report import Problem
-from .schema_checks import TypedTable
+from .schema_checks import MAX_PROBLEMS_PER_CHECK, TypedTable
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
 
@@ -35,10 +35,12 @@ def frame(table: TypedTable) -> pd.DataFrame:
 
 
 def _problems(rows: pd.DataFrame, file: str, field: str, code: str, message, severity="error") -> list[Problem]:
-    return [
-        Problem(code, message(row), file=file, row=int(row["_row"]), field=field, severity=severity)
-        for _, row in rows.iterrows()
-    ]
+    """One problem per offending row, up to MAX_PROBLEMS_PER_CHECK, then one line for the rest."""
+    shown = rows.head(MAX_PROBLEMS_PER_CHECK).to_dict("records")
+    problems = [Problem(code, message(row), file=file, row=int(row["_row"]), field=field, severity=severity) for row in shown]
+    if len(rows) > len(shown):
+        problems.append(Problem(code, f"... and {len(rows) - len(shown)} more rows like these", file=file, field=field, severity=severity))
+    return problems
 
 
 def check_model(tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None) -> list[Problem]:
