@@ -127,15 +127,20 @@ def check_dates(frames: dict[str, pd.DataFrame], file: str, coverage) -> list[Pr
 
 
 def check_evidence_length(obs: pd.DataFrame, file: str) -> list[Problem]:
-    words = obs["evidence"].fillna("").str.split().str.len()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts = pc.count_substring_regex(pa.array(obs["evidence"].fillna(""), pa.string()), r"\S+")
+    words = counts.to_numpy(zero_copy_only=False)
     return _problems(obs[words > 12], file, "evidence", "evidence-error",
                      lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept")
 
 
 def check_discrepancy_links(frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
-    known = set(frames["observations"]["observation_id"])
     disc = frames["discrepancies"]
     related = disc["related_observation_ids"].fillna("").str.split()
+    named = {i for ids in related for i in ids}
+    known = set(frames["observations"]["observation_id"][frames["observations"]["observation_id"].isin(named)])
     unknown = related.map(lambda ids: [i for i in ids if i not in known])
     dangling = (unknown.str.len() > 0).to_numpy()
     rows = disc[dangling].assign(_unknown=unknown[dangling].to_numpy())
@@ -200,7 +205,7 @@ def component_sums(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     children = obs.merge(series[series["parent_series_id"].notna()], on="series_id")
     sums = (
         children.groupby(["parent_series_id", "breakdown", "source_id", "observation_date"], observed=True)
-        .agg(component_sum=("value", "sum"), components=("observation_id", " ".join))
+        .agg(component_sum=("value", "sum"), component_count=("value", "size"))
         .reset_index()
     )
     totals = obs.merge(sums, left_on=["series_id", "source_id", "observation_date"],
@@ -215,7 +220,7 @@ def check_components(frames: dict[str, pd.DataFrame], files: dict[str, str]) -> 
     unexplained = totals[exceed & ~totals["observation_id"].isin(recorded)]
     problems = _problems(
         unexplained, files["observations"], "value", "components-exceed-total",
-        lambda r: f"components by {r['breakdown']} sum to {r['component_sum']:g}, more than the total {r['value']:g} "
+        lambda r: f"{r['component_count']} components by {r['breakdown']} sum to {r['component_sum']:g}, more than the total {r['value']:g} "
                   f"({r['observation_id']}); record it in discrepancies",
         severity="warning",
     )
