@@ -102,3 +102,10 @@ def test_unexpected_error_is_one_line_without_traceback(project, monkeypatch):
     assert result.exit_code == 1
     assert "internal error in jants validate: RuntimeError: simulated bug" in result.output
     assert "Traceback" not in result.output
+
+
+def test_codebook_is_up_to_date(project):
+    from jants.codebook import codebook
+
+    committed = (project / "docs" / "codebook.md").read_text(encoding="utf-8")
+    assert committed == codebook(project), "docs/codebook.md is out of date: run jants codebook -o docs/codebook.md"

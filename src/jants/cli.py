@@ -265,6 +265,23 @@ def show(series_id, as_of, path, as_json, as_csv):
         click.echo(frame.to_string(index=False) if len(frame) else "(no figures)")
 
 
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: print).")
+@click.option("--path", "path", type=click.Path(exists=True, path_type=Path), help="Package folder (default: the repository's).")
+@no_traceback
+def codebook(output, path):
+    """Markdown codebook of every table, field and metric, from the descriptor."""
+    from .codebook import codebook as make_codebook
+
+    text = make_codebook(path or default_project())
+    if output:
+        from .release import write_atomically
+
+        write_atomically(output, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+
+
 def main():  # pragma: no cover - console entry point
     cli(prog_name="jants")
 
