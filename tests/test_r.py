@@ -14,19 +14,23 @@ from jants import model
 R_CLASSES = {"string": "character", "number": "numeric", "integer": "numeric", "date": "Date"}
 
 
-@pytest.fixture(scope="module")
-def r_tables(project):
+def run_r(project, script: str, library: str):
     if shutil.which("Rscript") is None:
         pytest.skip("Rscript not installed (.ci/run installs r-base-core from Debian)")
-    probe = subprocess.run(["Rscript", "-e", "library(frictionless)"], capture_output=True, text=True)
+    probe = subprocess.run(["Rscript", "-e", f"library({library})"], capture_output=True, text=True)
     if probe.returncode != 0:
-        pytest.skip("R package frictionless not installed (see ../shared/vendor/README.md; .ci/run installs it)")
-    result = subprocess.run(["Rscript", "scripts/load_jants.R", "datapackage.json"], capture_output=True, text=True, cwd=project)
+        pytest.skip(f"R package {library} not installed (see ../shared/vendor/README.md; .ci/run installs it)")
+    result = subprocess.run(["Rscript", script, "datapackage.json"], capture_output=True, text=True, cwd=project)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
-def test_r_reads_every_table_with_schema_types(project, r_tables):
+@pytest.mark.parametrize("script, library", [
+    ("scripts/load_jants.R", "frictionless"),
+    ("scripts/load_jants_readr.R", "readr"),
+])
+def test_r_reads_every_table_with_schema_types(project, script, library):
+    r_tables = run_r(project, script, library)
     tables = jants.load(project)
     assert sorted(r_tables) == sorted(model.TABLES)
     for name, (schema, _) in model.TABLES.items():
