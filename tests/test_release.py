@@ -83,7 +83,7 @@ def test_archive_holds_the_package_and_its_checksums(released):
 
 def test_release_index_records_the_release(released):
     [entry] = read_index(released)
-    assert (entry.version, entry.date, entry.archive) == ("0.1.0", "2026-11-22", "jants-0.1.0.zip")
+    assert (entry.version, entry.date, entry.archive) == ("0.1.0", "2026-11-23", "jants-0.1.0.zip")
     assert entry.sha256 == sha256(released / "dist" / entry.archive)
     assert entry.bytes == (released / "dist" / entry.archive).stat().st_size
 
@@ -228,6 +228,21 @@ def cffconvert() -> str:
         pytest.skip("cffconvert not installed (it needs jsonschema<4, so .ci/run installs it in a venv of its own "
                     "and sets JANTS_CFFCONVERT)")
     return found
+
+
+def test_citation_cff_is_valid(project, released):
+    command = cffconvert()
+    for folder in (project, released):
+        result = subprocess.run([command, "--validate", "-i", str(folder / "CITATION.cff")], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_committed_citation_cff_matches_the_descriptor(project):
+    from jants.citation import cff_text
+
+    descriptor = json.loads((project / "datapackage.json").read_text())
+    [entry] = [r for r in read_index(project) if r.version == descriptor["version"]]
+    assert (project / "CITATION.cff").read_text(encoding="utf-8") == cff_text(descriptor, entry.date)
 
 
 # Fetch --------------------------------------------------------------------------------------
