@@ -338,3 +338,12 @@ def test_fetch_command_and_load_by_version(released, server, tmp_path, monkeypat
 def test_as_of_gives_the_latest_figure_published_by_that_date(project, series, date, values):
     observations = load(project, as_of=date).observations
     assert sorted(observations[observations.series_id == series]["value"]) == values
+
+
+def test_committed_archives_are_the_released_ones(project):
+    for entry in read_index(project):
+        archive = project / "dist" / entry.archive
+        assert archive.exists(), f"{archive} is missing; it is needed to diff against {entry.version}"
+        assert sha256(archive) == entry.sha256 and archive.stat().st_size == entry.bytes
+        result = CliRunner().invoke(jants.cli.cli, ["validate", str(archive)])
+        assert result.exit_code == 0, result.output
