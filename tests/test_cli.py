@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import jants
 from jants.cli import cli
 
-from conftest import set_cell, without_parquet
+from conftest import read_rows, set_cell, without_parquet
 
 
 def jants_command(*args, cwd=None):
@@ -109,3 +109,39 @@ def test_codebook_is_up_to_date(project):
 
     committed = (project / "docs" / "codebook.md").read_text(encoding="utf-8")
     assert committed == codebook(project), "docs/codebook.md is out of date: run jants codebook -o docs/codebook.md"
+
+
+def test_info_reports_counts_dates_and_sources(project):
+    result = CliRunner().invoke(cli, ["info", "--path", str(project), "--json"])
+    assert result.exit_code == 0, result.output
+    facts = json.loads(result.output)
+    assert facts["rows"]["observations"] == len(read_rows(project / "data" / "observations.csv")) - 1
+    assert facts["observation_dates"][1] == "2023-01-05"
+    assert {s["source_id"] for s in facts["sources"]} >= {"briefing-2022-02-16", "mazhilis-hearing-2023-01-05"}
+
+
+def test_list_filters_and_gives_the_latest_figure(project):
+    result = CliRunner().invoke(cli, ["list", "--path", str(project), "--search", "criminal cases opened", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["series_id"]: r for r in json.loads(result.output)}
+    assert rows["criminal_cases"]["latest_value"] == "5300" and rows["criminal_cases"]["latest_date"] == "2023-01-05"
+    by_body = CliRunner().invoke(cli, ["list", "--path", str(project), "--body", "parliament", "--csv"])
+    assert by_body.exit_code == 0 and "persons_covered_by_amnesty" in by_body.output
+    assert "criminal_cases.mia" not in by_body.output
+    topic = CliRunner().invoke(cli, ["list", "--path", str(project), "--topic", "casualties", "--csv"])
+    assert topic.exit_code == 0 and "\npersons_killed," in topic.output
+    assert {line.split(",")[2] for line in topic.output.splitlines()[1:]} == {"casualties"}
+    table = CliRunner().invoke(cli, ["list", "--path", str(project), "--topic", "casualties"], terminal_width=200)
+    assert table.exit_code == 0 and "series" in table.output.splitlines()[0]
+
+
+def test_show_gives_every_figure_with_provenance(project):
+    result = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project), "--csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 3 and ",230,," in lines[1] and ",238,," in lines[2]
+    assert "mfa-reply-ohchr-2022-03-18,291," in lines[1]
+    as_of = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project), "--as-of", "2022-06-01", "--json"])
+    assert [r["value"] for r in json.loads(as_of.output)] == ["230"]
+    unknown = CliRunner().invoke(cli, ["show", "no_such_series", "--path", str(project)])
+    assert unknown.exit_code == 2 and "no series" in unknown.output

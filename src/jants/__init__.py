@@ -3,10 +3,11 @@
     >>> import jants
     >>> tables = jants.load()                # every table as a pandas DataFrame
     >>> tidy = jants.observations()          # observations with series, metric, body and source labels
+    >>> deaths = jants.series("persons_killed")  # one series, in date order
 """
 
 __version__ = "0.1.0"
 
-from .api import load, observations  # noqa: E402  (pandas is imported only when called)
+from .api import load, observations, series  # noqa: E402  (pandas is imported only when called)
 
-__all__ = ["__version__", "load", "observations"]
+__all__ = ["__version__", "load", "observations", "series"]

@@ -120,3 +120,40 @@ def observations(path: str | Path | None = None, tables: Tables | None = None):
         .merge(sources, on="source_id", how="left")
     )
     return tidy.sort_values(["metric_id", "series_id", "observation_date", "observation_id"], ignore_index=True)
+
+
+def series(series_id: str, path: str | Path | None = None, tables: Tables | None = None):
+    """Every observation of one series, tidy and in date order, with its provenance.
+
+    >>> deaths = series("persons_killed")
+    >>> print(deaths[["observation_date", "value", "body_id"]].to_string(index=False))
+    observation_date  value body_id
+          2022-03-18  230.0     mfa
+          2023-01-05  238.0     pgo
+    """
+    tidy = observations(path, tables)
+    rows = tidy[tidy["series_id"] == series_id]
+    if rows.empty and series_id not in set((tables or load(path))["series"]["series_id"]):
+        raise KeyError(f"no series {series_id!r}")
+    return rows.sort_values(["observation_date", "observation_id"], ignore_index=True)
+
+
+def overview(tables: Tables):
+    """One row per series: its metric, topic, number of figures and the latest one.
+
+    >>> row = overview(load()).set_index("series_id").loc["criminal_cases"]
+    >>> (int(row["figures"]), float(row["latest_value"]), str(row["latest_date"].date()))
+    (3, 5300.0, '2023-01-05')
+    """
+    tidy = observations(tables=tables)
+    latest = tidy.sort_values(["series_id", "observation_date", "observation_id"]).groupby("series_id", observed=True).tail(1)
+    counts = tidy.groupby("series_id", observed=True).size().rename("figures")
+    frame = tables["series"][["series_id", "label", "metric_id"]].merge(
+        tables["metrics"][["metric_id", "topic", "unit"]], on="metric_id")
+    frame = frame.merge(counts, left_on="series_id", right_index=True, how="left")
+    latest = latest[["series_id", "observation_date", "value", "qualifier", "body_id", "source_id"]].rename(columns={
+        "observation_date": "latest_date", "value": "latest_value", "qualifier": "latest_qualifier",
+        "body_id": "latest_body", "source_id": "latest_source"})
+    frame = frame.merge(latest, on="series_id", how="left")
+    frame["figures"] = frame["figures"].fillna(0).astype(int)
+    return frame.sort_values(["topic", "series_id"], ignore_index=True)

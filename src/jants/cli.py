@@ -231,43 +231,132 @@ def fetch(version, base_url, cache):
     click.echo(str(folder))
 
 
+def emit(frame, as_json: bool, as_csv: bool, title: str = "") -> None:
+    """A table for people (rich, fitted to the terminal), or JSON or CSV for scripts."""
+    if as_json:
+        click.echo(frame.to_json(orient="records", force_ascii=False, indent=2))
+        return
+    if as_csv:
+        click.echo(frame.to_csv(index=False), nl=False)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title or None, title_justify="left", show_lines=False)
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*["" if value is None or value != value else str(value) for value in row])
+    Console(soft_wrap=False).print(table)
+
+
+def _dates_as_text(frame, *columns):
+    return frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%d") for c in columns})
+
+
+def _numbers_as_text(frame, *columns):
+    from .schema_checks import format_number
+
+    return frame.assign(**{c: frame[c].map(lambda v: "" if v != v else format_number(v)) for c in columns})
+
+
+PATH_OPTION = click.option("--path", "path", type=click.Path(exists=True, path_type=Path),
+                           help="Package folder (default: the repository's).")
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
+CSV_OPTION = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+
+
+@cli.command()
+@PATH_OPTION
+@JSON_OPTION
+@no_traceback
+def info(path, as_json):
+    """Version, row counts, dates covered and sources of the package."""
+    import json
+
+    from .api import load
+
+    root = path or default_project()
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    tables = load(root)
+    dates = tables["observations"]["observation_date"]
+    facts = {
+        "title": descriptor.get("title"), "version": descriptor.get("version"), "created": descriptor.get("created"),
+        "rows": {name: len(frame) for name, frame in tables.items()},
+        "observation_dates": [str(dates.min().date()), str(dates.max().date())] if len(dates) else [],
+        "sources": _dates_as_text(tables["sources"][["source_id", "source_date", "title"]], "source_date").to_dict("records"),
+    }
+    if as_json:
+        click.echo(json.dumps(facts, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{facts['title']}\nversion {facts['version']}, created {facts['created']}")
+    click.echo("rows: " + ", ".join(f"{n} {name}" for name, n in facts["rows"].items()))
+    if facts["observation_dates"]:
+        click.echo(f"figures dated {facts['observation_dates'][0]} to {facts['observation_dates'][1]}")
+    emit(tables["sources"][["source_id", "source_date", "title"]].pipe(_dates_as_text, "source_date"), False, False, "sources")
+
+
+@cli.command(name="list")
+@click.option("--topic", help="Only series of this topic (see jants info).")
+@click.option("--body", help="Only series with a figure from this body id (pgo, mia, ...).")
+@click.option("--search", help="Only series whose id or label contains all these words.")
+@PATH_OPTION
+@JSON_OPTION
+@CSV_OPTION
+@no_traceback
+def list_series(topic, body, search, path, as_json, as_csv):
+    """Series with their latest figure; filter by topic, body or words."""
+    from .api import load, overview
+
+    tables = load(path or default_project())
+    frame = overview(tables)
+    if topic:
+        frame = frame[frame["topic"] == topic]
+    if body:
+        with_body = set(tables["observations"].loc[tables["observations"]["body_id"] == body, "series_id"])
+        frame = frame[frame["series_id"].isin(with_body)]
+    for word in (search or "").lower().split():
+        frame = frame[frame["series_id"].str.lower().str.contains(word, regex=False)
+                      | frame["label"].str.lower().str.contains(word, regex=False)]
+    columns = ["series_id", "label", "topic", "figures", "latest_date", "latest_qualifier", "latest_value", "unit", "latest_body"]
+    frame = frame[columns].pipe(_dates_as_text, "latest_date").pipe(_numbers_as_text, "latest_value")
+    emit(frame, as_json, as_csv, f"{len(frame)} series")
+
+
 @cli.command()
 @click.argument("series_id")
 @click.option("--as-of", "as_of", help="Only figures published on or before this date (YYYY-MM-DD), latest per series.")
-@click.option("--path", "path", type=click.Path(exists=True, path_type=Path), help="Package folder (default: the repository's).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@PATH_OPTION
+@JSON_OPTION
+@CSV_OPTION
 @no_traceback
 def show(series_id, as_of, path, as_json, as_csv):
     """Every observation of one series, with its provenance."""
     from .api import as_known_on, load
 
-    tables = load(path)
-    frame = as_known_on(tables, as_of) if as_of else tables["observations"]
-    frame = frame[frame["series_id"] == series_id]
+    tables = load(path or default_project())
     if series_id not in set(tables["series"]["series_id"]):
-        raise click.UsageError(f"no series {series_id!r}; see the series table")
+        raise click.UsageError(f"no series {series_id!r}; jants list shows them")
+    frame = as_known_on(tables, as_of) if as_of else tables["observations"]
+    frame = frame[frame["series_id"] == series_id].sort_values(["observation_date", "observation_id"])
     columns = ["observation_id", "observation_date", "body_id", "qualifier", "value", "value_upper", "unit",
                "source_id", "source_line", "evidence", "status"]
-    from .schema_checks import format_number
-
-    frame = frame.sort_values(["observation_date", "observation_id"])[columns]
-    frame = frame.assign(observation_date=frame["observation_date"].dt.strftime("%Y-%m-%d"),
-                         value=frame["value"].map(format_number),
-                         value_upper=frame["value_upper"].map(lambda v: "" if v != v else format_number(v)))
-    if as_json:
-        click.echo(frame.to_json(orient="records", force_ascii=False, indent=2))
-    elif as_csv:
-        click.echo(frame.to_csv(index=False), nl=False)
-    else:
-        label = tables["series"].set_index("series_id").loc[series_id, "label"]
-        click.echo(f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else ""))
-        click.echo(frame.to_string(index=False) if len(frame) else "(no figures)")
+    frame = frame[columns].pipe(_dates_as_text, "observation_date").pipe(_numbers_as_text, "value", "value_upper")
+    label = tables["series"].set_index("series_id").loc[series_id, "label"]
+    title = f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else "")
+    if not (as_json or as_csv):  # fewer, wider columns for people
+        frame = frame.assign(
+            value=frame["qualifier"].astype(str).str.replace("exact", "").str.replace("_", " ") + " " + frame["value"]
+            + frame["value_upper"].map(lambda v: f" to {v}" if v else "") + " " + frame["unit"].astype(str),
+            source=frame["source_id"] + ":" + frame["source_line"].astype(str),
+        )[["observation_date", "body_id", "value", "source", "evidence", "status"]]
+        frame["value"] = frame["value"].str.strip()
+    emit(frame, as_json, as_csv, title)
 
 
 @cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: print).")
-@click.option("--path", "path", type=click.Path(exists=True, path_type=Path), help="Package folder (default: the repository's).")
+@PATH_OPTION
 @no_traceback
 def codebook(output, path):
     """Markdown codebook of every table, field and metric, from the descriptor."""
