@@ -355,6 +355,31 @@ def show(series_id, as_of, path, as_json, as_csv):
 
 
 @cli.command()
+@click.argument("series_ids", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Chart file, .svg or .png.")
+@click.option("--components", is_flag=True, help="Also draw each series' breakdown components, stacked.")
+@PATH_OPTION
+@no_traceback
+def plot(series_ids, output, components, path):
+    """Chart one or more series: a line per reporting body, markers for qualifiers.
+
+    \b
+    Example:
+        jants plot persons_killed -o deaths.svg
+    """
+    from .api import load
+    from .plot import plot_series
+
+    if output.suffix.lower() not in (".svg", ".png"):
+        raise click.UsageError(f"{output.name}: the chart is written as .svg or .png")
+    try:
+        plot_series(load(path or default_project()), list(series_ids), output, components)
+    except KeyError as error:
+        raise click.UsageError(f"{error.args[0]}; jants list shows the series")
+    click.echo(str(output))
+
+
+@cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: print).")
 @PATH_OPTION
 @no_traceback
