@@ -380,6 +380,19 @@ def plot(series_ids, output, components, path):
 
 
 @cli.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write the report into.")
+@PATH_OPTION
+@no_traceback
+def report(output, path):
+    """A static, offline HTML report: index by topic, a page with chart and figures for
+    each metric, and the recorded discrepancies. Open OUTPUT/index.html in a browser."""
+    from .html_report import write_report
+
+    folder = write_report(path or default_project(), output)
+    click.echo(str(folder / "index.html"))
+
+
+@cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: print).")
 @PATH_OPTION
 @no_traceback
