@@ -69,6 +69,10 @@ def test_every_metric_has_a_page_with_a_chart_and_its_figures(project, report):
 def test_links_are_local_and_unbroken_and_pages_are_accessible(report):
     pages = sorted(report.rglob("*.html"))
     assert len(pages) > 60
+    import xml.etree.ElementTree as ElementTree
+
+    for chart in sorted(report.glob("charts/*.svg")):
+        assert ElementTree.parse(chart).getroot().tag.endswith("svg"), chart
     for path in pages:
         page = parse(path)
         assert page.lang == "en" and page.h1 == 1, path
@@ -109,3 +113,15 @@ def test_report_opens_in_chromium_without_console_errors(report, page, width):
     screenshot = OUTPUT / (page.replace("/", "-").replace(".html", f"-{width}.png"))
     messages = open_in_chromium((report / page).as_uri(), screenshot, width)
     assert messages == []
+
+
+def test_every_metric_page_loads_its_chart_in_chromium(report):
+    """Every metric page rendered by Chromium shows its chart figure and logs nothing to the console."""
+    for page in sorted((report / "metrics").glob("*.html")):
+        result = subprocess.run(
+            [chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+             "--virtual-time-budget=2000", "--run-all-compositor-stages-before-draw", "--dump-dom", page.as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert "<figure>" in result.stdout and 'src="../charts/' in result.stdout, page.name
+        assert [l for l in result.stderr.splitlines() if ":CONSOLE" in l] == [], page.name
