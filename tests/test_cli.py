@@ -125,6 +125,9 @@ def test_list_filters_and_gives_the_latest_figure(project):
     assert result.exit_code == 0, result.output
     rows = {r["series_id"]: r for r in json.loads(result.output)}
     assert rows["criminal_cases"]["latest_value"] == "5300" and rows["criminal_cases"]["latest_date"] == "2023-01-05"
+    weapons = CliRunner().invoke(cli, ["list", "--path", str(project), "--search", "weapons", "--csv"])
+    found = {line.split(",")[0] for line in weapons.output.splitlines()[1:]}
+    assert {"weapons_stolen", "weapons_recovered", "weapons_handed_in"} <= found
     by_body = CliRunner().invoke(cli, ["list", "--path", str(project), "--body", "parliament", "--csv"])
     assert by_body.exit_code == 0 and "persons_covered_by_amnesty" in by_body.output
     assert "criminal_cases.mia" not in by_body.output
