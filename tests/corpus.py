@@ -282,6 +282,11 @@ for _name, _table, _row, _field, _value, _code, _options in [
                       None if isinstance(_row, tuple) else _row, _reported, **_options))
 
 
+@case("coverage-end-not-a-date", "descriptor-error", file="datapackage.json", field="coverage.end", jants_only=JANTS_MODEL)
+def _(package, scratch):
+    edit_descriptor(package, lambda d: d["coverage"].update(end="2023-02-30"))
+
+
 @case("duplicate-primary-key", "primary-key-error", file=OBSERVATIONS, row=4, field="observation_id")
 def _(package, scratch):
     first = read_rows(package / OBSERVATIONS)[1][0]

@@ -1,24 +1,33 @@
 """Checks that only make sense for packages in the jants model.
 
-They run after the Table Schema checks, on the typed tables, as whole-column pandas and
-numpy operations. Errors break the package; consistency findings (components against
-totals, falling cumulative counts, same-day conflicts) are warnings unless the package
-records the discrepancy with an explanation.
+They run after the Table Schema checks, on the typed tables. The observations table can
+hold millions of rows, so joins with the small tables are done once, as row positions
+(`Links`), and every check on observations is a whole-array numpy or pyarrow operation;
+pandas only groups integer keys. Errors break the package; consistency findings
+(components against totals, falling cumulative counts, same-day conflicts) are warnings
+unless the package records the discrepancy with an explanation.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import model
 from .report import Problem
 from .schema_checks import MAX_PROBLEMS_PER_CHECK, TypedTable
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+SET_ASIDE = ["retracted", "withdrawn"]  # statuses left out of consistency checks
 
 
 def uses_jants_model(tables: dict[str, TypedTable]) -> bool:
@@ -34,6 +43,49 @@ def frame(table: TypedTable) -> pd.DataFrame:
     return data
 
 
+def _positions(values: pa.Array, keys: pa.Array) -> np.ndarray:
+    """Position of each value among keys, -1 where it is missing."""
+    return pc.index_in(values, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _days(dates: pa.Array) -> np.ndarray:
+    """Dates as days since 1970 (float, NaN where empty), for comparisons and grouping."""
+    days = dates.cast(pa.int32()).to_numpy(zero_copy_only=False)
+    return np.asarray(days, dtype="float64")
+
+
+@dataclass
+class Links:
+    """The observations' joins with the small tables, as row positions (-1 if unknown)."""
+
+    series: np.ndarray
+    metric: np.ndarray
+    source: np.ndarray
+    date: np.ndarray
+    value: np.ndarray
+    counted: np.ndarray  # not retracted or withdrawn
+
+    @classmethod
+    def of(cls, tables: dict[str, TypedTable]) -> "Links":
+        obs = tables["observations"].columns
+        series = _positions(obs["series_id"], tables["series"].columns["series_id"])
+        metric_of_series = _positions(tables["series"].columns["metric_id"], tables["metrics"].columns["metric_id"])
+        metric = np.where(series >= 0, metric_of_series[series], -1) if len(metric_of_series) else np.full(len(series), -1)
+        return cls(
+            series=series,
+            metric=metric,
+            source=_positions(obs["source_id"], tables["sources"].columns["source_id"]),
+            date=_days(obs["observation_date"]),
+            value=np.asarray(obs["value"].to_numpy(zero_copy_only=False), dtype="float64"),
+            counted=~_isin(obs["status"], SET_ASIDE),
+        )
+
+
+def _isin(column: pa.Array, values) -> np.ndarray:
+    found = pc.is_in(column, value_set=pa.array(sorted(values), pa.string()))
+    return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _problems(rows: pd.DataFrame, file: str, field: str, code: str, message, severity="error") -> list[Problem]:
     """One problem per offending row, up to MAX_PROBLEMS_PER_CHECK, then one line for the rest."""
     shown = rows.head(MAX_PROBLEMS_PER_CHECK).to_dict("records")
@@ -43,39 +95,61 @@ def _problems(rows: pd.DataFrame, file: str, field: str, code: str, message, sev
     return problems
 
 
+def _problems_at(data: pd.DataFrame, mask: np.ndarray, file: str, field: str, code: str, message, severity="error",
+                 extra: dict[str, np.ndarray] | None = None) -> list[Problem]:
+    """Like _problems, for the rows of a large frame where mask holds, without copying them all."""
+    where = np.flatnonzero(mask)
+    rows = data.iloc[where[:MAX_PROBLEMS_PER_CHECK]]
+    if extra:
+        rows = rows.assign(**{name: values[where[:MAX_PROBLEMS_PER_CHECK]] for name, values in extra.items()})
+    problems = _problems(rows, file, field, code, message, severity)
+    if len(where) > len(rows):
+        problems.append(Problem(code, f"... and {len(where) - len(rows)} more rows like these", file=file, field=field, severity=severity))
+    return problems
+
+
 def check_model(tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None) -> list[Problem]:
     frames = {name: frame(tables[name]) for name in model.TABLES}
     files = {name: tables[name].file for name in model.TABLES}
+    links = Links.of(tables)
     problems = []
     problems += check_ranges(frames["observations"], files["observations"])
-    problems += check_units(frames, files["observations"])
+    problems += check_units(tables, frames, links, files["observations"])
     problems += check_breakdowns(frames["series"], files["series"])
-    problems += check_dates(frames, files["observations"], descriptor.get("coverage"))
-    problems += check_evidence_length(frames["observations"], files["observations"])
-    problems += check_discrepancy_links(frames, files["discrepancies"])
+    problems += check_dates(tables, frames, links, files["observations"], descriptor.get("coverage"))
+    problems += check_evidence_length(tables["observations"], frames["observations"], files["observations"])
+    problems += check_discrepancy_links(tables, frames, files["discrepancies"])
     if sources_dir is not None:
-        problems += check_provenance(frames, files, sources_dir)
-    problems += check_consistency(frames, files)
+        problems += check_provenance(tables, frames, links, files, sources_dir)
+    problems += check_consistency(tables, frames, links, files)
     return problems
 
 
 def check_ranges(obs: pd.DataFrame, file: str) -> list[Problem]:
-    is_range = obs["qualifier"] == "range"
-    has_upper = obs["value_upper"].notna()
-    problems = _problems(obs[has_upper & ~is_range], file, "value_upper", "range-error",
-                         lambda r: f"value_upper is set but qualifier is {r['qualifier']!r}, not 'range'")
-    problems += _problems(obs[is_range & ~has_upper], file, "value_upper", "range-error",
-                          lambda r: "qualifier is 'range' but value_upper is missing")
-    problems += _problems(obs[has_upper & (obs["value_upper"] <= obs["value"])], file, "value_upper", "range-error",
-                          lambda r: f"value_upper {r['value_upper']:g} is not above value {r['value']:g}")
+    is_range = (obs["qualifier"] == "range").to_numpy(dtype=bool, na_value=False)
+    has_upper = obs["value_upper"].notna().to_numpy()
+    above = (obs["value_upper"] <= obs["value"]).to_numpy(dtype=bool, na_value=False)
+    problems = _problems_at(obs, has_upper & ~is_range, file, "value_upper", "range-error",
+                            lambda r: f"value_upper is set but qualifier is {r['qualifier']!r}, not 'range'")
+    problems += _problems_at(obs, is_range & ~has_upper, file, "value_upper", "range-error",
+                             lambda r: "qualifier is 'range' but value_upper is missing")
+    problems += _problems_at(obs, has_upper & above, file, "value_upper", "range-error",
+                             lambda r: f"value_upper {r['value_upper']:g} is not above value {r['value']:g}")
     return problems
 
 
-def check_units(frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
-    units = frames["series"][["series_id", "metric_id"]].merge(frames["metrics"][["metric_id", "unit"]], on="metric_id")
-    obs = frames["observations"].merge(units.rename(columns={"unit": "metric_unit"}), on="series_id", how="inner")
-    bad = obs[obs["unit"] != obs["metric_unit"]]
-    return _problems(bad, file, "unit", "unit-error", lambda r: f"unit {r['unit']!r} differs from metric {r['metric_id']!r}'s unit {r['metric_unit']!r}")
+def check_units(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, file: str) -> list[Problem]:
+    known = links.metric >= 0
+    metric_units = tables["metrics"].columns["unit"]
+    expected = pc.take(metric_units, pa.array(np.where(known, links.metric, 0))) if len(metric_units) else pa.nulls(len(known), pa.string())
+    differs = pc.not_equal(tables["observations"].columns["unit"], expected)
+    bad = known & np.asarray(differs.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
+    metric_ids = frames["metrics"]["metric_id"].to_numpy(dtype=object)
+    units = frames["metrics"]["unit"].to_numpy(dtype=object)
+    return _problems_at(frames["observations"], bad, file, "unit", "unit-error",
+                        lambda r: f"unit {r['unit']!r} differs from metric {r['metric_id']!r}'s unit {r['metric_unit']!r}",
+                        extra={"metric_id": metric_ids[links.metric.clip(0)] if len(metric_ids) else np.full(len(known), None),
+                               "metric_unit": units[links.metric.clip(0)] if len(units) else np.full(len(known), None)})
 
 
 def check_breakdowns(series: pd.DataFrame, file: str) -> list[Problem]:
@@ -103,44 +177,72 @@ def _period_end(dates: pd.Series, precision: pd.Series) -> pd.Series:
     return end
 
 
-def check_dates(frames: dict[str, pd.DataFrame], file: str, coverage) -> list[Problem]:
+def _coverage_bounds(coverage, file: str) -> tuple[float, float] | list[Problem] | None:
+    """Start and end of the descriptor's coverage as days, or the problems that prevent it."""
+    if not (isinstance(coverage, dict) and coverage.get("start") and coverage.get("end")):
+        return None
+    days, problems = [], []
+    for key in ("start", "end"):
+        try:
+            if not (isinstance(coverage[key], str) and ISO_DATE.fullmatch(coverage[key])):
+                raise ValueError(coverage[key])
+            days.append(float((date.fromisoformat(coverage[key]) - date(1970, 1, 1)).days))
+        except (TypeError, ValueError):
+            problems.append(Problem("descriptor-error", f"coverage {key} {coverage[key]!r} is not a date (YYYY-MM-DD)",
+                                    file="datapackage.json", field=f"coverage.{key}"))
+    return problems or (days[0], days[1])
+
+
+def check_dates(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, file: str, coverage) -> list[Problem]:
     obs = frames["observations"]
+    dates = links.date
+    starts = _days(tables["observations"].columns["period_start"])
     problems = []
-    if isinstance(coverage, dict) and coverage.get("start") and coverage.get("end"):
-        start, end = pd.Timestamp(coverage["start"]), pd.Timestamp(coverage["end"])
-        for column in ("observation_date", "period_start"):
-            dates = pd.to_datetime(obs[column])
-            outside = dates.notna() & ((dates < start) | (dates > end))
-            problems += _problems(obs[outside], file, column, "date-out-of-coverage",
-                                  lambda r, c=column: f"{r[c]} is outside the package's coverage {coverage['start']} to {coverage['end']}")
-    dates = pd.to_datetime(obs["observation_date"])
-    starts = pd.to_datetime(obs["period_start"])
-    problems += _problems(obs[starts.notna() & (starts > dates)], file, "period_start", "date-error",
-                          lambda r: f"period_start {r['period_start']} is after observation_date {r['observation_date']}")
-    sources = frames["sources"][["source_id", "source_date", "date_precision"]]
-    joined = obs.reset_index().merge(sources, on="source_id", how="inner").set_index("index")
-    latest = _period_end(pd.to_datetime(joined["source_date"]), joined["date_precision"])
-    late = joined[pd.to_datetime(joined["observation_date"]) > latest]
-    problems += _problems(late, file, "observation_date", "date-error",
-                          lambda r: f"{r['observation_date']} is after the date of its source {r['source_id']!r} ({r['source_date']})")
-    return problems
+    bounds = _coverage_bounds(coverage, file)
+    if isinstance(bounds, list):
+        problems += bounds
+    elif bounds:
+        start, end = bounds
+        for column, days in (("observation_date", dates), ("period_start", starts)):
+            with np.errstate(invalid="ignore"):
+                outside = (days < start) | (days > end)
+            problems += _problems_at(obs, outside, file, column, "date-out-of-coverage",
+                                     lambda r, c=column: f"{r[c]} is outside the package's coverage {coverage['start']} to {coverage['end']}")
+    with np.errstate(invalid="ignore"):
+        problems += _problems_at(obs, starts > dates, file, "period_start", "date-error",
+                                 lambda r: f"period_start {r['period_start']} is after observation_date {r['observation_date']}")
+    sources = frames["sources"]
+    latest = _period_end(pd.to_datetime(sources["source_date"]), sources["date_precision"])
+    latest_days = ((latest - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype="float64", na_value=np.nan)
+    known = links.source >= 0
+    source_end = np.where(known, latest_days[links.source.clip(0)] if len(latest_days) else np.nan, np.nan)
+    source_date = sources["source_date"].to_numpy(dtype=object)
+    with np.errstate(invalid="ignore"):
+        late = known & (dates > source_end)
+    return problems + _problems_at(obs, late, file, "observation_date", "date-error",
+                                   lambda r: f"{r['observation_date']} is after the date of its source {r['source_id']!r} ({r['source_date']})",
+                                   extra={"source_date": source_date[links.source.clip(0)] if len(source_date) else np.full(len(known), None)})
 
 
-def check_evidence_length(obs: pd.DataFrame, file: str) -> list[Problem]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def check_evidence_length(table: TypedTable, obs: pd.DataFrame, file: str) -> list[Problem]:
+    """At most 12 words; split on ASCII whitespace first, exact count only where that finds more."""
+    evidence = table.columns["evidence"].fill_null("")
+    rough = pc.list_value_length(pc.ascii_split_whitespace(evidence)).to_numpy(zero_copy_only=False)
+    candidates = np.flatnonzero(rough > 12)
+    words = np.zeros(len(rough), dtype=np.int64)
+    if len(candidates):
+        exact = pc.count_substring_regex(evidence.take(pa.array(candidates)), r"\S+")
+        words[candidates] = exact.to_numpy(zero_copy_only=False)
+    return _problems_at(obs, words > 12, file, "evidence", "evidence-error",
+                        lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept")
 
-    counts = pc.count_substring_regex(pa.array(obs["evidence"].fillna(""), pa.string()), r"\S+")
-    words = counts.to_numpy(zero_copy_only=False)
-    return _problems(obs[words > 12], file, "evidence", "evidence-error",
-                     lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept")
 
-
-def check_discrepancy_links(frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
+def check_discrepancy_links(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
     disc = frames["discrepancies"]
     related = disc["related_observation_ids"].fillna("").str.split()
-    named = {i for ids in related for i in ids}
-    known = set(frames["observations"]["observation_id"][frames["observations"]["observation_id"].isin(named)])
+    named = sorted({i for ids in related for i in ids})
+    ids = tables["observations"].columns["observation_id"]
+    known = _present(named, ids)
     unknown = related.map(lambda ids: [i for i in ids if i not in known])
     dangling = (unknown.str.len() > 0).to_numpy()
     rows = disc[dangling].assign(_unknown=unknown[dangling].to_numpy())
@@ -148,13 +250,26 @@ def check_discrepancy_links(frames: dict[str, pd.DataFrame], file: str) -> list[
                      lambda r: f"{' '.join(r['_unknown'])} not found in observations.observation_id")
 
 
-def check_provenance(frames: dict[str, pd.DataFrame], files: dict[str, str], sources_dir: Path) -> list[Problem]:
+def _present(named: list[str], ids: pa.Array) -> set[str]:
+    """The named ids that occur in the column ids."""
+    if not named:
+        return set()
+    candidates = pa.array(named, pa.string())
+    found = pc.is_in(candidates, value_set=ids.drop_null()).to_numpy(zero_copy_only=False)
+    return {name for name, hit in zip(named, found) if hit}
+
+
+def check_provenance(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, files: dict[str, str],
+                     sources_dir: Path) -> list[Problem]:
     """Every evidence string verbatim at its line, in the text whose SHA-256 is recorded."""
     problems = []
     obs = frames["observations"]
     sources = frames["sources"]
-    held = sources[(sources["source_kind"] == "document_text") & sources["file_name"].notna()]
-    for _, source in held.iterrows():
+    lines_of = tables["observations"].columns["source_line"].to_numpy(zero_copy_only=False)
+    evidence_of = tables["observations"].columns["evidence"].fill_null("")
+    for position, source in sources.iterrows():
+        if source["source_kind"] != "document_text" or pd.isna(source["file_name"]):
+            continue
         path = Path(sources_dir) / source["file_name"]
         where = dict(file=files["sources"], row=int(source["_row"]))
         if not path.is_file():
@@ -166,68 +281,98 @@ def check_provenance(frames: dict[str, pd.DataFrame], files: dict[str, str], sou
             problems.append(Problem("source-hash-mismatch", f"{path.name} has SHA-256 {actual}, the sources table records {source['sha256']}", field="sha256", **where))
             continue
         lines = np.array(data.decode("utf-8").splitlines(), dtype=object)
-        mine = obs[obs["source_id"] == source["source_id"]]
-        numbers = mine["source_line"].to_numpy(dtype="int64")
-        beyond = numbers > len(lines)
-        problems += _problems(mine[beyond], files["observations"], "source_line", "locator-error",
-                              lambda r, n=len(lines): f"line {r['source_line']} is beyond the end of {r['source_id']!r} ({n} lines)")
-        inside = mine[~beyond]
-        text = lines[inside["source_line"].to_numpy(dtype="int64") - 1].astype(str)
-        evidence = inside["evidence"].fillna("").to_numpy(dtype=str)
-        found = np.strings.find(text, evidence) >= 0
-        problems += _problems(inside[~found], files["observations"], "evidence", "evidence-not-found",
-                              lambda r: f"evidence {r['evidence']!r} is not on line {r['source_line']} of {r['source_id']!r}")
+        mine = links.source == position
+        numbers = np.asarray(lines_of, dtype="float64")
+        beyond = mine & (numbers > len(lines))
+        problems += _problems_at(obs, beyond, files["observations"], "source_line", "locator-error",
+                                 lambda r, n=len(lines): f"line {r['source_line']} is beyond the end of {r['source_id']!r} ({n} lines)")
+        inside = np.flatnonzero(mine & ~beyond)
+        text = lines[numbers[inside].astype("int64") - 1].astype(str)
+        evidence = np.asarray(evidence_of.take(pa.array(inside)).to_pylist(), dtype=str) if len(inside) else np.array([], dtype=str)
+        missing = np.zeros(len(mine), dtype=bool)
+        missing[inside] = np.strings.find(text, evidence) < 0
+        problems += _problems_at(obs, missing, files["observations"], "evidence", "evidence-not-found",
+                                 lambda r: f"evidence {r['evidence']!r} is not on line {r['source_line']} of {r['source_id']!r}")
     return problems
 
 
-def _recorded(frames: dict[str, pd.DataFrame], kinds: set[str]) -> set[str]:
+def _recorded(frames: dict[str, pd.DataFrame], kinds: set[str]) -> list[str]:
     disc = frames["discrepancies"]
     disc = disc[disc["kind"].isin(kinds)]
-    ids = set(disc["observation_id"])
+    ids = set(disc["observation_id"].dropna())
     for related in disc["related_observation_ids"].dropna():
         ids.update(related.split())
-    return ids
+    return sorted(ids)
 
 
-def check_consistency(frames: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Problem]:
+def check_consistency(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, files: dict[str, str]) -> list[Problem]:
+    recorded = {
+        kind: _isin(tables["observations"].columns["observation_id"], _recorded(frames, kinds))
+        for kind, kinds in (("components", {"components_exceed_total", "components_differ_from_total"}),
+                            ("cumulative", {"cumulative_decrease"}), ("conflicts", {"conflicting_figures"}))
+    }
     return (
-        check_components(frames, files)
-        + check_cumulative(frames, files["observations"])
-        + check_same_day_conflicts(frames, files["observations"])
+        check_components(tables, frames, links, files, recorded["components"])
+        + check_cumulative(tables, frames, links, files["observations"], recorded["cumulative"])
+        + check_same_day_conflicts(frames, links, files["observations"], recorded["conflicts"])
     )
 
 
-def component_sums(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Each stated total beside the sum of its components stated in the same source and date."""
-    obs = frames["observations"]
-    obs = obs[~obs["status"].isin(["retracted", "withdrawn"])]
-    series = frames["series"][["series_id", "parent_series_id", "breakdown"]]
-    children = obs.merge(series[series["parent_series_id"].notna()], on="series_id")
+def component_sums(tables: dict[str, TypedTable], links: Links) -> pd.DataFrame:
+    """Each stated total beside the sum of its components stated in the same source and date.
+
+    One row per (total observation, breakdown): `index` is the total's position in the
+    observations table; `breakdown` is the position of the breakdown's name.
+    """
+    series = tables["series"].columns
+    parent = _positions(series["parent_series_id"], series["series_id"])
+    breakdowns = series["breakdown"].dictionary_encode()
+    breakdown = breakdowns.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    known = (links.series >= 0) & links.counted & ~np.isnan(links.date)
+    obs = pd.DataFrame({"series": links.series, "source": links.source, "date": links.date, "value": links.value})[known]
+    obs["parent"] = parent[obs["series"].to_numpy()] if len(parent) else -1
+    obs["breakdown"] = breakdown[obs["series"].to_numpy()] if len(breakdown) else -1
+    children = obs[(obs["parent"] >= 0) & (obs["breakdown"] >= 0)]
     sums = (
-        children.groupby(["parent_series_id", "breakdown", "source_id", "observation_date"], observed=True)
-        .agg(component_sum=("value", "sum"), component_count=("value", "size"))
+        children.groupby(["parent", "breakdown", "source", "date"])["value"]
+        .agg(component_sum="sum", component_count="size")
         .reset_index()
     )
-    totals = obs.merge(sums, left_on=["series_id", "source_id", "observation_date"],
-                       right_on=["parent_series_id", "source_id", "observation_date"])
+    totals = obs[["series", "source", "date", "value"]].reset_index().merge(
+        sums, left_on=["series", "source", "date"], right_on=["parent", "source", "date"])
+    totals.attrs["breakdown_names"] = breakdowns.dictionary.to_pylist()
     return totals
 
 
-def check_components(frames: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Problem]:
-    totals = component_sums(frames)
-    recorded = _recorded(frames, {"components_exceed_total", "components_differ_from_total"})
-    exceed = (totals["component_sum"] > totals["value"]) & totals["qualifier"].isin(UPPER_BOUND_QUALIFIERS)
-    unexplained = totals[exceed & ~totals["observation_id"].isin(recorded)]
+def check_components(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, files: dict[str, str],
+                     recorded: np.ndarray) -> list[Problem]:
+    totals = component_sums(tables, links)
+    obs = frames["observations"]
+    index = totals["index"].to_numpy()
+    names = np.array(totals.attrs["breakdown_names"] + [None], dtype=object)
+    hedged = _isin(tables["observations"].columns["qualifier"], UPPER_BOUND_QUALIFIERS)[index]
+    exceed = (totals["component_sum"] > totals["value"]).to_numpy() & hedged & ~recorded[index]
+    shown = np.flatnonzero(exceed)
+    rows = obs.iloc[index[shown[:MAX_PROBLEMS_PER_CHECK]]].assign(
+        component_sum=totals["component_sum"].to_numpy()[shown[:MAX_PROBLEMS_PER_CHECK]],
+        component_count=totals["component_count"].to_numpy()[shown[:MAX_PROBLEMS_PER_CHECK]],
+        breakdown=names[totals["breakdown"].to_numpy()[shown[:MAX_PROBLEMS_PER_CHECK]]],
+    )
+    file = files["observations"]
     problems = _problems(
-        unexplained, files["observations"], "value", "components-exceed-total",
+        rows, file, "value", "components-exceed-total",
         lambda r: f"{r['component_count']} components by {r['breakdown']} sum to {r['component_sum']:g}, more than the total {r['value']:g} "
                   f"({r['observation_id']}); record it in discrepancies",
         severity="warning",
     )
+    if len(shown) > len(rows):
+        problems.append(Problem("components-exceed-total", f"... and {len(shown) - len(rows)} more rows like these", file=file, field="value", severity="warning"))
     disc = frames["discrepancies"]
     claimed = disc[disc["kind"].isin(["components_exceed_total", "components_differ_from_total"])]
+    ids = tables["observations"].columns["observation_id"]
     for _, claim in claimed.iterrows():
-        rows = totals[totals["observation_id"] == claim["observation_id"]]
+        position = _positions(pa.array([claim["observation_id"]], pa.string()), ids)[0]
+        rows = totals[totals["index"] == position]
         holds = (rows["component_sum"] > rows["value"]) if claim["kind"] == "components_exceed_total" else (rows["component_sum"] != rows["value"])
         if not holds.any():
             problems.append(Problem("discrepancy-not-found", f"recorded {claim['kind']} for {claim['observation_id']} does not hold: "
@@ -235,31 +380,42 @@ def check_components(frames: dict[str, pd.DataFrame], files: dict[str, str]) -> 
     return problems
 
 
-def check_cumulative(frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
-    metrics = frames["metrics"]
-    cumulative = set(metrics.loc[metrics["kind"].isin(["cumulative_count", "money_amount"]), "metric_id"])
-    series = frames["series"]
-    cumulative_series = set(series.loc[series["metric_id"].isin(cumulative), "series_id"])
-    obs = frames["observations"]
-    obs = obs[obs["series_id"].isin(cumulative_series) & ~obs["status"].isin(["retracted", "withdrawn"])]
-    obs = obs.sort_values(["series_id", "observation_date", "_row"])
-    earlier_max = obs.groupby(["series_id", "observation_date"], observed=True)["value"].max().groupby(level=0, observed=True).cummax()
-    earlier_max = earlier_max.groupby(level=0, observed=True).shift(1).rename("earlier_max").reset_index()
-    obs = obs.merge(earlier_max, on=["series_id", "observation_date"], how="left")
-    falls = obs[obs["value"] < obs["earlier_max"]]
-    recorded = _recorded(frames, {"cumulative_decrease"})
-    return _problems(falls[~falls["observation_id"].isin(recorded)], file, "value", "cumulative-decrease",
-                     lambda r: f"{r['value']:g} on {r['observation_date']} is below an earlier figure {r['earlier_max']:g} of cumulative series "
-                               f"{r['series_id']!r}; record it in discrepancies", severity="warning")
+def check_cumulative(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, file: str,
+                     recorded: np.ndarray) -> list[Problem]:
+    """A running total (or money amount) stated below the highest figure of an earlier date."""
+    kinds = tables["metrics"].columns["kind"]
+    cumulative_metric = np.asarray(pc.is_in(kinds, value_set=pa.array(["cumulative_count", "money_amount"])).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    selected = (links.metric >= 0) & links.counted & ~np.isnan(links.date)
+    if len(cumulative_metric):
+        selected &= cumulative_metric[links.metric.clip(0)]
+    else:
+        selected[:] = False
+    where = np.flatnonzero(selected)
+    obs = pd.DataFrame({"series": links.series[where], "date": links.date[where], "value": links.value[where], "index": where})
+    per_day = obs.groupby(["series", "date"])["value"].max()
+    earlier = per_day.groupby(level=0).cummax().groupby(level=0).shift(1).rename("earlier_max").reset_index()
+    obs = obs.merge(earlier, on=["series", "date"], how="left")
+    index = obs["index"].to_numpy()
+    falls = (obs["value"] < obs["earlier_max"]).to_numpy() & ~recorded[index]
+    mask = np.zeros(len(links.series), dtype=bool)
+    mask[index[falls]] = True
+    earlier_max = np.full(len(links.series), np.nan)
+    earlier_max[index] = obs["earlier_max"].to_numpy()
+    return _problems_at(frames["observations"], mask, file, "value", "cumulative-decrease",
+                        lambda r: f"{r['value']:g} on {r['observation_date']} is below an earlier figure {r['earlier_max']:g} of cumulative series "
+                                  f"{r['series_id']!r}; record it in discrepancies", severity="warning",
+                        extra={"earlier_max": earlier_max})
 
 
-def check_same_day_conflicts(frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
+def check_same_day_conflicts(frames: dict[str, pd.DataFrame], links: Links, file: str, recorded: np.ndarray) -> list[Problem]:
     """Different exact figures of one series on one day; hedged figures (more than 400 vs 402) may agree."""
     obs = frames["observations"]
-    obs = obs[~obs["status"].isin(["retracted", "withdrawn"]) & (obs["qualifier"] == "exact")]
-    spread = obs.groupby(["series_id", "observation_date"], observed=True)["value"].transform("nunique")
-    conflicting = obs[spread > 1]
-    recorded = _recorded(frames, {"conflicting_figures"})
-    return _problems(conflicting[~conflicting["observation_id"].isin(recorded)], file, "value", "conflicting-figures",
-                     lambda r: f"{r['value']:g} differs from another figure of series {r['series_id']!r} on {r['observation_date']}; "
-                               "record it in discrepancies", severity="warning")
+    exact = (obs["qualifier"] == "exact").to_numpy(dtype=bool, na_value=False)
+    where = np.flatnonzero(exact & links.counted)
+    keys = pd.DataFrame({"series": links.series[where], "date": links.date[where], "value": links.value[where]})
+    spread = keys.groupby(["series", "date"])["value"].transform("nunique").to_numpy()
+    mask = np.zeros(len(links.series), dtype=bool)
+    mask[where[spread > 1]] = True
+    return _problems_at(obs, mask & ~recorded, file, "value", "conflicting-figures",
+                        lambda r: f"{r['value']:g} differs from another figure of series {r['series_id']!r} on {r['observation_date']}; "
+                                  "record it in discrepancies", severity="warning")

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,14 @@ class TypedTable:
     columns: dict[str, pa.Array] = field(default_factory=dict)
     num_rows: int = 0
     row_numbers: np.ndarray | None = None
+
+    _duplicates: dict = field(default_factory=dict, repr=False)
+
+    def duplicated(self, key: list[str]) -> np.ndarray:
+        """Rows whose key repeats an earlier row, computed once per key (unique and primaryKey share it)."""
+        if tuple(key) not in self._duplicates:
+            self._duplicates[tuple(key)] = duplicated([self.columns[name] for name in key])
+        return self._duplicates[tuple(key)]
 
     def row_number(self, index: int) -> int:
         if self.row_numbers is not None:
@@ -103,28 +112,39 @@ def check_schema_descriptor(resource: dict, file: str, resource_names: set[str])
 
 
 def check_text_bytes(path: Path, file: str, encoding: str = "utf-8") -> list[Problem]:
-    """UTF-8 validity and NUL bytes, streamed so that memory stays bounded."""
+    """UTF-8 validity and NUL bytes, streamed so that memory stays bounded.
+
+    Lines are counted only to locate a problem, by a second pass up to its offset.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
     offset = 0
     with open(path, "rb") as stream:
         while chunk := stream.read(1 << 20):
             nul = chunk.find(b"\x00")
             if nul >= 0:
-                nul_line = line + chunk.count(b"\n", 0, nul)
-                return [Problem("encoding-error", f"NUL byte at byte {offset + nul}, line {nul_line}", file=file, row=nul_line)]
+                line = _line_at(path, offset + nul)
+                return [Problem("encoding-error", f"NUL byte at byte {offset + nul}, line {line}", file=file, row=line)]
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
-                bad_line = line + chunk.count(b"\n", 0, error.start)
-                return [Problem("encoding-error", f"not valid {encoding}: {error.reason} at byte {offset + error.start}, line {bad_line}", file=file, row=bad_line)]
-            line += chunk.count(b"\n")
+                line = _line_at(path, offset + error.start)
+                return [Problem("encoding-error", f"not valid {encoding}: {error.reason} at byte {offset + error.start}, line {line}", file=file, row=line)]
             offset += len(chunk)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return [Problem("encoding-error", f"not valid {encoding}: file ends inside a character", file=file)]
     return []
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """Line number (from 1) of the byte at offset."""
+    line = 1
+    with open(path, "rb") as stream:
+        while offset > 0 and (chunk := stream.read(min(1 << 20, offset))):
+            line += chunk.count(b"\n")
+            offset -= len(chunk)
+    return line
 
 
 BLOCK_SIZE = 1 << 24
@@ -366,31 +386,49 @@ def _convert_date(raw: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
     return typed, ok
 
 
+PARALLEL_ROWS = 100_000  # from this size columns are checked on several threads (pyarrow releases the GIL)
+
+
 def check_columns(header: list[str], data: pa.Table, fields: list[dict], table: TypedTable) -> list[Problem]:
     """Convert every column to its type and check field constraints."""
-    problems = []
     by_position = {name: index for index, name in enumerate(header)}
-    for spec in fields:
-        name = spec["name"]
-        if name not in by_position:
-            continue
-        raw = data.column(by_position[name]).combine_chunks()
-        if raw.type != pa.string():
-            raw = raw.cast(pa.string())
-        costly = spec.get("type", "string") not in ("string", "any") or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {})
-        distinct = Distinct.of(raw) if costly else None
-        if distinct:
-            values, invalid_values, warning = convert_column(distinct.values, spec)
-            typed, invalid = values.take(distinct.indices), distinct.expand(invalid_values)
-        else:
-            typed, invalid, warning = convert_column(raw, spec)
-        if warning:
-            problems.append(Problem("type-not-checked", warning, file=table.file, field=name, severity="warning"))
-        type_ = spec.get("type", "string")
-        fmt = spec.get("format")
-        problems += _report_rows(invalid, table, name, "type-error", lambda v: f"{_show(v)} is not a valid {type_}" + (f" ({fmt})" if fmt and fmt != "default" else ""), raw)
-        table.columns[name] = typed
-        problems += check_constraints(raw, typed, invalid, spec, table, distinct)
+    specs = [spec for spec in fields if spec["name"] in by_position]
+
+    def check(spec: dict) -> list[Problem]:
+        return check_column(data.column(by_position[spec["name"]]), spec, table)
+
+    if table.num_rows >= PARALLEL_ROWS and len(specs) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            found = list(pool.map(check, specs))
+    else:
+        found = [check(spec) for spec in specs]
+    table.columns = {spec["name"]: table.columns[spec["name"]] for spec in specs}  # field order, whatever the threads did
+    return [problem for problems in found for problem in problems]
+
+
+def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
+    """One column: its type, then its constraints; stores the typed column in table."""
+    name = spec["name"]
+    problems = []
+    raw = column.combine_chunks()
+    if raw.type != pa.string():
+        raw = raw.cast(pa.string())
+    costly = spec.get("type", "string") not in ("string", "any") or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {})
+    distinct = Distinct.of(raw) if costly else None
+    if distinct:
+        values, invalid_values, warning = convert_column(distinct.values, spec)
+        typed, invalid = values.take(distinct.indices), distinct.expand(invalid_values)
+    else:
+        typed, invalid, warning = convert_column(raw, spec)
+    if warning:
+        problems.append(Problem("type-not-checked", warning, file=table.file, field=name, severity="warning"))
+    type_ = spec.get("type", "string")
+    fmt = spec.get("format")
+    problems += _report_rows(invalid, table, name, "type-error", lambda v: f"{_show(v)} is not a valid {type_}" + (f" ({fmt})" if fmt and fmt != "default" else ""), raw)
+    table.columns[name] = typed
+    problems += check_constraints(raw, typed, invalid, spec, table, distinct)
     return problems
 
 
@@ -446,7 +484,7 @@ def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec:
     if constraints.get("required"):
         problems += _report_rows(~present, table, name, "constraint-error", lambda v: "a value is required")
     if constraints.get("unique"):
-        problems += _report_rows(duplicated([typed]) & valid, table, name, "unique-error", lambda v: f"{_show(v)} is not unique", raw)
+        problems += _report_rows(table.duplicated([name]) & valid, table, name, "unique-error", lambda v: f"{_show(v)} is not unique", raw)
     if "enum" in constraints:
         allowed = constraints["enum"]
         type_ = spec.get("type", "string")
@@ -475,11 +513,14 @@ def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec:
 
 def duplicated(columns: list[pa.Array]) -> np.ndarray:
     """Rows whose key (one or more columns) appeared in an earlier row; null keys never clash."""
-    import pandas as pd
-
-    frame = pd.DataFrame({str(i): column.to_pandas() for i, column in enumerate(columns)})
-    has_null = frame.isna().any(axis=1).to_numpy()
-    return frame.duplicated(keep="first").to_numpy() & ~has_null
+    key = columns[0] if len(columns) == 1 else _key_strings(columns)
+    codes = key.dictionary_encode().indices
+    present = _mask(pc.is_valid(codes))
+    codes = np.asarray(codes.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    first = np.zeros(len(codes), dtype=bool)
+    _, first_positions = np.unique(codes, return_index=True)
+    first[first_positions] = True
+    return ~first & present
 
 
 def check_primary_key(schema: dict, table: TypedTable) -> list[Problem]:
@@ -492,7 +533,7 @@ def check_primary_key(schema: dict, table: TypedTable) -> list[Problem]:
     for column_name, column in zip(key, columns):
         problems += _report_rows(~_mask(pc.is_valid(column)), table, column_name, "primary-key-error", lambda v: "primary key value is missing")
     label = ", ".join(key)
-    problems += _report_rows(duplicated(columns), table, label, "primary-key-error", lambda v: f"primary key ({label}) repeats an earlier row")
+    problems += _report_rows(table.duplicated(key), table, label, "primary-key-error", lambda v: f"primary key ({label}) repeats an earlier row")
     return problems
 
 
@@ -570,8 +611,11 @@ def read_parquet(path: Path, file: str) -> tuple[pa.Table | None, list[Problem]]
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(path), []
-    except (pa.ArrowException, OSError) as error:
+        table = pq.read_table(path)
+        table.column_names  # noqa: B018 - names are decoded here, and may not be UTF-8
+        table.validate(full=True)  # string cells are valid UTF-8
+        return table, []
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as error:
         return None, [Problem("parquet-error", f"cannot be read as Parquet: {_clean(str(error))}", file=file)]
 
 
