@@ -19,7 +19,9 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import model
 from .curation import Curation, read_curation
@@ -56,30 +58,100 @@ def normalise(value: str, type_: str) -> str:
     return format_number(number) if type_ == "number" else value
 
 
-def table_rows(curation: Curation, name: str) -> list[list[str]]:
-    fields = model.schema(name)["fields"]
-    return [[normalise(row.get(f["name"], ""), f.get("type", "string")) for f in fields] for row in curation.tables[name].rows]
+def normalise_column(values: pa.Array, type_: str) -> pa.Array:
+    """`normalise` over a whole column: whole numbers below 10^15 in bulk, anything else cell by cell."""
+    if not pc.all(pc.string_is_ascii(values)).as_py():  # ASCII text is already NFC
+        values = pc.utf8_normalize(values, "NFC")
+    if type_ not in ("number", "integer"):
+        return values
+    present = np.asarray(pc.not_equal(values, "").to_numpy(zero_copy_only=False), dtype=bool)
+    try:
+        numbers = pc.cast(values.filter(pa.array(present)), pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([normalise(value, type_) for value in values.to_pylist()], pa.string())
+    whole = np.isfinite(numbers) & (np.abs(numbers) < 1e15) & (numbers == np.floor(numbers))
+    text = pa.array(np.where(whole, numbers, 0).astype(np.int64)).cast(pa.string())
+    if not whole.all():
+        originals = values.filter(pa.array(present)).to_pylist()
+        text = text.to_pylist()
+        for i in np.flatnonzero(~whole):
+            text[i] = normalise(originals[i], type_)
+        text = pa.array(text, pa.string())
+    return pc.replace_with_mask(values, pa.array(present), text)
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
+def normalised_table(curation: Curation, name: str) -> pa.Table:
+    """The curated table in published column order, every cell in canonical text ("" where empty)."""
+    table = curation.tables[name].columns
+    columns = {}
+    for spec in model.schema(name)["fields"]:
+        values = table.column(spec["name"]).combine_chunks() if spec["name"] in table.column_names else pa.array([""] * table.num_rows, pa.string())
+        columns[spec["name"]] = normalise_column(values, spec.get("type", "string"))
+    return pa.table(columns)
 
 
-def write_parquet(path: Path, name: str, rows: list[list[str]]) -> None:
+NEEDS_QUOTES = r'[,"\n]'  # what the csv module (QUOTE_MINIMAL, "\n" line ends) quotes
+CSV_BATCH_ROWS = 200_000
+
+
+def write_csv(path: Path, table: pa.Table) -> None:
+    """The table as CSV, byte for byte what csv.writer writes, built column-wise."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(table.column_names)
+    with open(path, "wb") as stream:
+        stream.write(header.getvalue().encode("utf-8"))
+        for batch in table.to_batches(max_chunksize=CSV_BATCH_ROWS):
+            if batch.num_rows == 0:
+                continue
+            cells = [_csv_cells(column) for column in batch.columns]
+            lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\n")
+            stream.write(_joined_bytes(lines))
+
+
+def _csv_cells(values: pa.Array) -> pa.Array:
+    """Cells as the csv module writes them: quoted (quotes doubled) where they hold , " or a line break."""
+    text = _data_bytes(values)
+    if not any(char in text for char in (b",", b'"', b"\n")):
+        return values
+    needs = pc.match_substring_regex(values, NEEDS_QUOTES)
+    where = pa.array(np.flatnonzero(np.asarray(needs.to_numpy(zero_copy_only=False), dtype=bool)))
+    subset = values.take(where)
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(subset, '"', '""'), '"', "")
+    return pc.replace_with_mask(values, needs, quoted)
+
+
+def _data_bytes(values: pa.Array) -> bytes:
+    """The characters of every cell of a string array, back to back."""
+    buffer = values.buffers()[2]
+    return buffer.to_pybytes() if buffer is not None else b""
+
+
+def _joined_bytes(values: pa.Array) -> bytes:
+    """All cells of a string array back to back (its data buffer between the first and last offset)."""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + len(values) + 1]
+    return _data_bytes(values)[offsets[0]: offsets[-1]]
+
+
+def write_parquet(path: Path, name: str, table: pa.Table) -> None:
+    """The typed table as Parquet; the validation that follows compares it cell by cell with the CSV."""
     import pyarrow.parquet as pq
 
     fields = model.schema(name)["fields"]
-    columns = []
-    for position, spec in enumerate(fields):
-        raw = pa.array([row[position] or None for row in rows], pa.string())
+    columns = [typed_column(table.column(spec["name"]).combine_chunks(), spec) for spec in fields]
+    pq.write_table(pa.table(columns, names=[f["name"] for f in fields]), path, compression="zstd", write_statistics=False, store_schema=False)
+
+
+def typed_column(text: pa.Array, spec: dict) -> pa.Array:
+    """Canonical text to the column's Arrow type: a plain cast, or the validator's conversion if that fails."""
+    raw = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    target = ARROW_TYPES[spec.get("type", "string")]
+    if target == pa.string():
+        return raw
+    try:
+        return pc.cast(raw, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         typed, _, _ = convert_column(raw, spec)
-        columns.append(typed.cast(ARROW_TYPES[spec.get("type", "string")]))
-    table = pa.table(columns, names=[f["name"] for f in fields])
-    pq.write_table(table, path, compression="zstd", write_statistics=False, store_schema=False)
+        return typed.cast(target)
 
 
 def make_descriptor(curation: Curation, root: Path, with_parquet: bool) -> dict:
@@ -145,17 +217,12 @@ def write_descriptor(path: Path, descriptor: dict) -> None:
 
 
 def write_package(curation: Curation, root: Path, sources_dir: Path | None) -> Report:
-    """Write CSVs, check them, then Parquet and the final descriptor; return the report."""
+    """Write CSVs, Parquet and the descriptor, then check them all; return the report."""
     (root / DATA_DIR).mkdir(parents=True, exist_ok=True)
-    rows = {name: table_rows(curation, name) for name in model.TABLES}
     for name in model.TABLES:
-        write_csv(root / DATA_DIR / f"{name}.csv", model.field_names(name), rows[name])
-    write_descriptor(root / "datapackage.json", make_descriptor(curation, root, with_parquet=False))
-    report = validate_package(root, sources_dir)
-    if not report.valid:
-        return report
-    for name in model.TABLES:
-        write_parquet(root / DATA_DIR / f"{name}.parquet", name, rows[name])
+        table = normalised_table(curation, name)
+        write_csv(root / DATA_DIR / f"{name}.csv", table)
+        write_parquet(root / DATA_DIR / f"{name}.parquet", name, table)
     write_descriptor(root / "datapackage.json", make_descriptor(curation, root, with_parquet=True))
     return validate_package(root, sources_dir)
 
