@@ -184,7 +184,8 @@ def bad_row_at_the_end(work: Path, size: int) -> str:
     found = [e for e in report["errors"] if e["file"] == "data/observations.csv" and e["row"] == len(data) and e["field"] == "value"]
     if result.returncode != 1 or not found:
         raise SystemExit(f"bench: the bad row {len(data)} at the end of {size:,} rows was not reported")
-    return f"a negative value in row {len(data):,} of {size:,} observations: `{found[0]['code']}` at row {found[0]['row']:,}, field `value`"
+    return (f"a negative value in the last of {size:,} observations (CSV row {len(data):,}, the header being row 1): "
+            f"`{found[0]['code']}` at row {found[0]['row']:,}, field `value`")
 
 
 def startup_times(runs: int) -> dict[str, float]:
