@@ -33,6 +33,7 @@ TOPICS = [
     "amnesty",
     "information",
     "security_forces",
+    "protests",
 ]
 BODY_KINDS = [
     "prosecution_service",
@@ -42,6 +43,9 @@ BODY_KINDS = [
     "parliament",
     "head_of_state",
     "ombudsperson",
+    "government",
+    "business_association",
+    "unspecified",
 ]
 SOURCE_KINDS = ["document_text", "web_report"]
 SOURCE_TYPES = [
@@ -49,6 +53,8 @@ SOURCE_TYPES = [
     "news_article",
     "hearing_summary",
     "diplomatic_letter",
+    "official_website",
+    "ngo_publication",
 ]
 DATE_PRECISIONS = ["day", "month", "year"]
 DIMENSIONS = [
@@ -67,6 +73,8 @@ DISCREPANCY_KINDS = [
     "conflicting_figures",
     "truncated_text",
     "typo_in_source",
+    "retracted_figure",
+    "figures_inconsistent",
 ]
 
 ID_PATTERN = "^[a-z0-9][a-z0-9_.-]*$"
@@ -110,16 +118,17 @@ BODIES = {
 SOURCES = {
     "fields": [
         _id("source_id", "Stable identifier of the source.", unique=True),
-        _text("title", "Title of the document as it is known.", required=True),
+        _text("title", "Title of the document as it is known (for a web report, the page title).", required=True),
         _text("publisher", "Who published the text, or what is known of it.", required=True),
         _enum("source_type", SOURCE_TYPES, "What the document is."),
         _enum(
             "source_kind",
             SOURCE_KINDS,
             "document_text: the text is held and verified by SHA-256; "
-            "web_report: a web page known by URL and excerpt.",
+            "web_report: a web page reporting an official statement, known by URL, publisher, page title, "
+            "page date and language; its observations carry a verbatim span of the page and an English rendering.",
         ),
-        _field("source_date", "date", "Date of the document, or of the event it reports when undated.", required=True),
+        _field("source_date", "date", "Date of the document (for a web report, the page date), or of the event it reports when undated.", required=True),
         _enum("date_precision", DATE_PRECISIONS, "How precisely source_date is known."),
         _text("dating_note", "How source_date was established.", required=True),
         _field("language", "string", "Language of the text (BCP 47).", required=True, pattern="^[a-z]{2,3}(-[A-Za-z0-9]+)*$"),
@@ -174,10 +183,17 @@ OBSERVATIONS = {
         _field("value_upper", "number", "Upper end of a range; only with qualifier range.", minimum=0),
         _field("unit", "string", "Unit of value; equals the metric's unit.", required=True),
         _id("source_id", "Source the figure is read from."),
-        _field("source_line", "integer", "Line number in the source text (1-based).", required=True, minimum=1),
-        _text("source_section", "Section heading the line falls under.", required=True),
-        _text("evidence", "The figure as printed, verbatim, at most 12 words.", required=True),
-        _enum("status", STATUSES, "reported, or what later happened to the figure."),
+        _field("source_line", "integer", "Line number in the source text (1-based); held texts only, empty for a web report.", minimum=1),
+        _text("source_section", "Section heading the line falls under; held texts only, empty for a web report."),
+        _text("evidence", "The figure as printed, verbatim, at most 12 words, in the source's language and script "
+              "(for a web report, a span of its recorded excerpt).", required=True),
+        _text("evidence_en", "English rendering of evidence that is not in English."),
+        _enum("status", STATUSES, "reported; retracted (withdrawn by the body); superseded (replaced by the body with a corrected figure "
+              "for the same date and scope); disputed (another official figure for the same date and scope conflicts with it); "
+              "withdrawn (taken out of the dataset by its curators)."),
+        _field("status_date", "date", "For a retracted or superseded figure: date of the retraction or correction, "
+               "or if that is not known, of the earliest source reporting it."),
+        _field("status_source_id", "string", "Source that reports the retraction, correction or dispute.", pattern=ID_PATTERN),
         _text("note", "Judgement calls, source defects, restatements."),
     ],
     "primaryKey": ["observation_id"],
@@ -185,6 +201,7 @@ OBSERVATIONS = {
         {"fields": ["series_id"], "reference": {"resource": "series", "fields": ["series_id"]}},
         {"fields": ["body_id"], "reference": {"resource": "bodies", "fields": ["body_id"]}},
         {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}},
+        {"fields": ["status_source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}},
     ],
 }
 

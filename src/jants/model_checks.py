@@ -119,6 +119,9 @@ def check_model(tables: dict[str, TypedTable], descriptor: dict, sources_dir: Pa
     problems += check_dates(tables, frames, links, files["observations"], descriptor.get("coverage"))
     problems += check_evidence_length(tables["observations"], frames["observations"], files["observations"])
     problems += check_discrepancy_links(tables, frames, files["discrepancies"])
+    problems += check_locators(frames, links, files["observations"])
+    problems += check_web_evidence(frames, links, files["observations"])
+    problems += check_status(frames, files["observations"])
     if sources_dir is not None:
         problems += check_provenance(tables, frames, links, files, sources_dir)
     problems += check_consistency(tables, frames, links, files)
@@ -235,6 +238,69 @@ def check_evidence_length(table: TypedTable, obs: pd.DataFrame, file: str) -> li
         words[candidates] = exact.to_numpy(zero_copy_only=False)
     return _problems_at(obs, words > 12, file, "evidence", "evidence-error",
                         lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept")
+
+
+def _per_observation(frames: dict[str, pd.DataFrame], links: Links, column: str) -> np.ndarray:
+    """A sources column, spread over the observations by their source (None where unknown)."""
+    values = np.append(frames["sources"][column].to_numpy(dtype=object), None)
+    return values[np.where(links.source >= 0, links.source, len(values) - 1)]
+
+
+def check_locators(frames: dict[str, pd.DataFrame], links: Links, file: str) -> list[Problem]:
+    """A held text is located by line and section; a web report has no lines to point to."""
+    obs = frames["observations"]
+    kind = _per_observation(frames, links, "source_kind")
+    held, web = kind == "document_text", kind == "web_report"
+    problems = []
+    for column in ("source_line", "source_section"):
+        missing = obs[column].isna().to_numpy()
+        problems += _problems_at(obs, held & missing, file, column, "locator-error",
+                                 lambda r, c=column: f"{c} is required for a figure read from a held text ({r['source_id']!r})")
+    problems += _problems_at(obs, web & obs["source_line"].notna().to_numpy(), file, "source_line", "locator-error",
+                             lambda r: f"source {r['source_id']!r} is a web report: its text is not held, so no line can be given")
+    return problems
+
+
+def check_web_evidence(frames: dict[str, pd.DataFrame], links: Links, file: str) -> list[Problem]:
+    """A web report's evidence must show the figure, and carry an English rendering unless it is English."""
+    from .figures import figure_in_text
+
+    obs = frames["observations"]
+    web = np.flatnonzero(_per_observation(frames, links, "source_kind") == "web_report")
+    language = _per_observation(frames, links, "language")
+    evidence = obs["evidence"].to_numpy(dtype=object)
+    values, uppers = links.value, obs["value_upper"].to_numpy(dtype="float64", na_value=np.nan)
+    missing_figure = np.zeros(len(obs), dtype=bool)
+    for i in web:
+        text = evidence[i] if isinstance(evidence[i], str) else ""
+        shown = figure_in_text(values[i], text) and (np.isnan(uppers[i]) or figure_in_text(uppers[i], text))
+        missing_figure[i] = not shown
+    problems = _problems_at(obs, missing_figure, file, "evidence", "evidence-error",
+                            lambda r: f"the figure {r['value']:g} does not appear in the evidence {r['evidence']!r} "
+                                      "(digits, or number words in English, Russian or Kazakh)")
+    not_english = np.zeros(len(obs), dtype=bool)
+    not_english[web] = [not str(language[i]).startswith("en") for i in web]
+    no_rendering = not_english & obs["evidence_en"].isna().to_numpy()
+    problems += _problems_at(obs, no_rendering, file, "evidence_en", "evidence-error",
+                             lambda r: f"evidence in a language other than English needs an English rendering (source {r['source_id']!r})")
+    return problems
+
+
+def check_status(frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
+    """Status details belong to a figure whose status changed, and cannot precede the figure."""
+    obs = frames["observations"]
+    reported = (obs["status"] == "reported").to_numpy(dtype=bool, na_value=False)
+    problems = []
+    for column in ("status_date", "status_source_id"):
+        problems += _problems_at(obs, reported & obs[column].notna().to_numpy(), file, column, "status-error",
+                                 lambda r, c=column: f"{c} is set but the status is 'reported'")
+    status_days = pd.to_datetime(obs["status_date"]).to_numpy()
+    observed = pd.to_datetime(obs["observation_date"]).to_numpy()
+    with np.errstate(invalid="ignore"):
+        early = ~pd.isna(status_days) & ~pd.isna(observed) & (status_days < observed)
+    problems += _problems_at(obs, early, file, "status_date", "status-error",
+                             lambda r: f"status_date {r['status_date']} is before observation_date {r['observation_date']}")
+    return problems
 
 
 def check_discrepancy_links(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
