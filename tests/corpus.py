@@ -276,6 +276,13 @@ for _name, _table, _row, _field, _value, _code, _options in [
     ("value-upper-without-range", "observations", ("qualifier", "exact"), "value_upper", "999999", "range-error", {"jants_only": JANTS_MODEL}),
     ("range-without-upper", "observations", ("qualifier", "exact"), "qualifier", "range", "range-error", {"jants_only": JANTS_MODEL}),
     ("component-without-breakdown", "series", ("breakdown", "region"), "breakdown", "", "breakdown-error", {"jants_only": JANTS_MODEL}),
+    ("web-report-figure-not-in-evidence", "observations", ("source_id", "tass-2022-01-07"), "evidence", "people were detained", "evidence-error", {"jants_only": JANTS_MODEL}),
+    ("web-report-number-word-not-the-figure", "observations", ("source_id", "newsam-2022-02-23"), "evidence", "Five protesters held in pre-trial detention", "evidence-error", {"jants_only": JANTS_MODEL}),
+    ("web-report-without-english-rendering", "observations", ("source_id", "rbc-2022-01-06"), "evidence_en", "", "evidence-error", {"jants_only": JANTS_MODEL}),
+    ("web-report-with-a-line-number", "observations", ("source_id", "tass-2022-01-07"), "source_line", "3", "locator-error", {"jants_only": JANTS_MODEL}),
+    ("held-text-without-a-line-number", "observations", 2, "source_line", "", "locator-error", {"jants_only": JANTS_MODEL}),
+    ("status-date-on-a-reported-figure", "observations", 2, "status_date", "2022-03-01", "status-error", {"jants_only": JANTS_MODEL}),
+    ("status-source-unknown", "observations", ("status", "retracted"), "status_source_id", "no-such-source", "foreign-key-error", {}),
 ]:
     _reported = "value_upper" if _name == "range-without-upper" else _field
     CASES.append(Case(_name, _cell(_table, _row, _field, _value), _code, f"data/{_table}.csv",

@@ -84,20 +84,22 @@ def load(path: str | Path | None = None, version: str | None = None, as_of: str 
     return tables
 
 
-WITHDRAWN = ("retracted", "withdrawn")
 
 
 def as_known_on(tables: Tables, date: str):
     """For every series, the figures with the latest observation date among those
-    published (source dated) on or before `date`; retracted and withdrawn figures
-    are left out. Several rows remain where bodies or sources gave figures for the
-    same latest date."""
+    published (source dated) on or before `date`. A retracted figure is left out from
+    the date of its retraction (status_date; always, if that is unknown), a withdrawn
+    one always. Several rows remain where bodies or sources gave figures for the same
+    latest date."""
     import pandas as pd
 
     cutoff = pd.Timestamp(date)
     sources = tables["sources"][["source_id", "source_date"]]
     frame = tables["observations"].merge(sources, on="source_id", how="left")
-    known = frame[(frame["source_date"] <= cutoff) & ~frame["status"].isin(WITHDRAWN)]
+    status = frame["status"].astype(str)
+    retracted_by_then = (status == "retracted") & (frame["status_date"].isna() | (frame["status_date"] <= cutoff))
+    known = frame[(frame["source_date"] <= cutoff) & (status != "withdrawn") & ~retracted_by_then]
     latest = known.groupby("series_id", observed=True)["observation_date"].transform("max")
     view = known[known["observation_date"] == latest].drop(columns=["source_date"])
     return view.sort_values(["series_id", "observation_date", "observation_id"], ignore_index=True)

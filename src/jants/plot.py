@@ -40,6 +40,9 @@ def _pyplot():
     return plt
 
 
+SET_ASIDE = ("retracted", "withdrawn")  # shown as points, left out of the line
+
+
 def plot_series(tables, series_ids: list[str], output: Path, components: bool = False) -> Path:
     """Draw the series into `output` (.svg or .png); with `components`, also the
     breakdown components of each series, stacked, beside its total."""
@@ -58,17 +61,20 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
     units = sorted(set(rows["metric_unit"].astype(str))) or sorted(
         set(tables["metrics"].set_index("metric_id").loc[tables["series"].set_index("series_id").loc[series_ids, "metric_id"], "unit"]))
     figure, axis = plt.subplots(figsize=(8, 4.8))
-    seen_bodies, seen_qualifiers = set(), set()
+    seen_bodies, seen_qualifiers, seen_statuses = set(), set(), set()
     for series_id in series_ids:
         series_rows = rows[rows["series_id"] == series_id].sort_values(["observation_date", "observation_id"])
         for body, group in series_rows.groupby("body_id", observed=True, sort=True):
-            axis.plot(group["observation_date"], group["value"], color=colour[body], linewidth=1, alpha=0.6)
+            standing = group[~group["status"].astype(str).isin(SET_ASIDE)]
+            axis.plot(standing["observation_date"], standing["value"], color=colour[body], linewidth=1, alpha=0.6)
             seen_bodies.add(body)
             for _, row in group.iterrows():
                 qualifier = str(row["qualifier"])
                 seen_qualifiers.add(qualifier)
+                changed = str(row["status"]) != "reported"
+                seen_statuses.update([str(row["status"])] if changed else [])
                 axis.plot([row["observation_date"]], [row["value"]], linestyle="none", color=colour[body],
-                          markersize=7, **MARKERS[qualifier])
+                          markersize=7, **MARKERS[qualifier], **({"markerfacecolor": "white"} if changed else {}))
                 if qualifier == "range" and row["value_upper"] == row["value_upper"]:
                     axis.vlines(row["observation_date"], row["value"], row["value_upper"], color=colour[body], linewidth=2)
                 axis.annotate(_figure_text(row), (row["observation_date"], row["value_upper"] if qualifier == "range" else row["value"]),
@@ -90,13 +96,16 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
     words = sorted({QUALIFIER_WORDS[q] for q in seen_qualifiers})
     first_qualifier = {QUALIFIER_WORDS[q]: q for q in sorted(seen_qualifiers, reverse=True)}
     handles += [Line2D([], [], color="black", linestyle="none", markersize=7, label=w, **MARKERS[first_qualifier[w]]) for w in words]
+    if seen_statuses:
+        handles.append(Line2D([], [], color="black", marker="o", markerfacecolor="white", linestyle="none", markersize=7,
+                              label="open marker: " + ", ".join(sorted(seen_statuses))))
     bars, bar_labels = axis.get_legend_handles_labels()
     if bars:
         axis.legend(handles=handles + bars[:16], fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         figure.set_size_inches(11, 5.2)
         figure.subplots_adjust(right=0.62)
     else:
-        axis.legend(handles=handles, fontsize=7, loc="upper left", frameon=False)
+        axis.legend(handles=handles, fontsize=7, loc="best", frameon=False)
     sources = sorted(set(rows["source_id"].astype(str)))
     figure.text(0.01, 0.01, "Figures as stated by the reporting body; sources: " + "; ".join(sources),
                 fontsize=6.5, wrap=True)
@@ -117,7 +126,8 @@ def _figure_text(row) -> str:
     if str(row["qualifier"]) == "range" and row["value_upper"] == row["value_upper"]:
         return f"{value}–{format_number(row['value_upper'])}"
     prefix = {"more_than": ">", "at_least": "≥", "less_than": "<", "at_most": "≤", "approximately": "~", "almost": "<~"}
-    return prefix.get(str(row["qualifier"]), "") + value
+    status = str(row.get("status", "reported"))
+    return prefix.get(str(row["qualifier"]), "") + value + ("" if status == "reported" else f" ({status})")
 
 
 def _stack_components(axis, tidy, tables, series_id: str) -> None:
