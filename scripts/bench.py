@@ -62,6 +62,7 @@ def write_curation(target: Path, size: int) -> None:
         if count <= 0:
             break
         day = source["source_date"]
+        web = source["source_kind"] == "web_report"  # no lines; the evidence shows the figure
         with open(target / "observations" / f"{source['source_id']}.csv", "w", encoding="utf-8", newline="") as stream:
             writer = csv.writer(stream, lineterminator="\n")
             writer.writerow(columns)
@@ -73,9 +74,11 @@ def write_curation(target: Path, size: int) -> None:
                     "series_id": item["series_id"], "observation_date": day, "period_start": "",
                     "body_id": rng.choice(bodies), "attribution": rng.choice(["explicit", "implied"]), "speaker": "",
                     "value": str(value), "qualifier": rng.choice(QUALIFIERS), "value_upper": "",
-                    "unit": units[item["metric_id"]], "source_line": str(rng.randrange(1, 30)),
-                    "source_section": "Synthetic section", "evidence": f"a total of {value:,} reported",
-                    "status": "reported", "note": "" if rng.random() < 0.8 else "Synthetic note, for the benchmark.",
+                    "unit": units[item["metric_id"]], "source_line": "" if web else str(rng.randrange(1, 30)),
+                    "source_section": "" if web else "Synthetic section", "evidence": f"a total of {value:,} reported",
+                    "evidence_en": f"a total of {value:,} reported" if web and source["language"] != "en" else "",
+                    "status": "reported", "status_date": "", "status_source_id": "",
+                    "note": "" if rng.random() < 0.8 else "Synthetic note, for the benchmark.",
                 }
                 writer.writerow([row[c] for c in columns])
 

@@ -18,9 +18,10 @@ from typing import Callable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from conftest import edit_descriptor, read_rows, rehash, row_of, set_cell, without_parquet, write_rows
+from conftest import PROJECT, edit_descriptor, read_rows, rehash, row_of, set_cell, without_parquet, write_rows
 
 BODIES = "data/bodies.csv"
+ROW_AFTER_THE_BODIES = len(read_rows(PROJECT / BODIES)) + 1  # header + bodies, then the appended line
 OBSERVATIONS = "data/observations.csv"
 
 
@@ -179,7 +180,7 @@ def _(package, scratch):
     edit_bytes(package, BODIES, lambda b: b.replace(b"Office", b"Off\x00ice", 1))
 
 
-@case("quote-never-closes", "csv-parse-error", file=BODIES, row=6)
+@case("quote-never-closes", "csv-parse-error", file=BODIES, row=ROW_AFTER_THE_BODIES)
 def _(package, scratch):
     edit_bytes(package, BODIES, lambda b: b + b'zz,"never closed,x,ministry\n')
 
@@ -199,7 +200,7 @@ def _(package, scratch):
     edit_bytes(package, BODIES, lambda b: b"")
 
 
-@case("single-line-of-200-mb", "csv-parse-error", file=BODIES, row=6,
+@case("single-line-of-200-mb", "csv-parse-error", file=BODIES, row=ROW_AFTER_THE_BODIES,
       reference_skip="frictionless-py reads the whole line into memory")
 def _(package, scratch):
     with open(package / BODIES, "ab") as stream:

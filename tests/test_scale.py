@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+import jants
+
 
 def test_duckdb_reads_the_parquet_tables(project, monkeypatch):
     duckdb = pytest.importorskip("duckdb", reason="duckdb is in the test extra: pip install -e '.[test]'")
@@ -13,4 +15,7 @@ def test_duckdb_reads_the_parquet_tables(project, monkeypatch):
     query = re.search(r"```sql\n(.*?)```", text, re.S).group(1)
     monkeypatch.chdir(project)
     rows = duckdb.sql(query).fetchall()
-    assert [(str(r[0]), r[1]) for r in rows] == [("2022-03-18", 230.0), ("2023-01-05", 238.0)]
+    expected = jants.series("persons_killed", path=project).sort_values(["observation_date", "observation_id"])
+    assert [(str(r[0]), r[1], r[3]) for r in rows] == [
+        (d.strftime("%Y-%m-%d"), v, s) for d, v, s in zip(expected.observation_date, expected.value, expected.status.astype(str))]
+    assert ("2022-01-09", 164.0, "retracted") in [(str(r[0]), r[1], r[3]) for r in rows]

@@ -116,11 +116,11 @@ def test_recorded_discrepancy_that_does_not_hold(package):
 
 
 def test_same_day_conflict_is_a_warning(package):
-    """The 1,095 persons amnestied is stated twice on 5 Jan 2023; make the two disagree."""
+    """The 1,095 persons amnestied is stated more than once on 5 Jan 2023; make two disagree."""
     rows = read_rows(package / "data" / "observations.csv")
     header = rows[0]
     amnestied = [n for n, r in enumerate(rows[1:], 2) if r[header.index("series_id")] == "persons_amnestied"]
-    assert len(amnestied) == 2
+    assert len(amnestied) >= 2
     set_cell(package, "observations", amnestied[1], "value", "1096")
     without_parquet(package)
     report = validate_package(package)

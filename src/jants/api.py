@@ -128,10 +128,14 @@ def series(series_id: str, path: str | Path | None = None, tables: Tables | None
     """Every observation of one series, tidy and in date order, with its provenance.
 
     >>> deaths = series("persons_killed")
-    >>> print(deaths[["observation_date", "value", "body_id"]].to_string(index=False))
-    observation_date  value body_id
-          2022-03-18  230.0     mfa
-          2023-01-05  238.0     pgo
+    >>> print(deaths[["observation_date", "value", "status", "body_id"]].head(6).to_string(index=False))
+    observation_date  value    status      body_id
+          2022-01-09  164.0 retracted          moh
+          2022-01-15  225.0  reported          pgo
+          2022-01-15  225.0  reported          pgo
+          2022-03-14  230.0  disputed          pgo
+          2022-03-14  238.0  disputed ombudsperson
+          2022-03-18  230.0  reported          mfa
     """
     tidy = observations(path, tables)
     rows = tidy[tidy["series_id"] == series_id]
@@ -141,14 +145,16 @@ def series(series_id: str, path: str | Path | None = None, tables: Tables | None
 
 
 def overview(tables: Tables):
-    """One row per series: its metric, topic, number of figures and the latest one.
+    """One row per series: its metric, topic, number of figures and the latest one that
+    stands (a retracted or withdrawn figure is counted but never the latest).
 
     >>> row = overview(load()).set_index("series_id").loc["criminal_cases"]
     >>> (int(row["figures"]), float(row["latest_value"]), str(row["latest_date"].date()))
-    (3, 5300.0, '2023-01-05')
+    (16, 5300.0, '2023-01-05')
     """
     tidy = observations(tables=tables)
-    latest = tidy.sort_values(["series_id", "observation_date", "observation_id"]).groupby("series_id", observed=True).tail(1)
+    standing = tidy[~tidy["status"].astype(str).isin(["retracted", "withdrawn"])]
+    latest = standing.sort_values(["series_id", "observation_date", "observation_id"]).groupby("series_id", observed=True).tail(1)
     counts = tidy.groupby("series_id", observed=True).size().rename("figures")
     frame = tables["series"][["series_id", "label", "metric_id"]].merge(
         tables["metrics"][["metric_id", "topic", "unit"]], on="metric_id")

@@ -67,13 +67,21 @@ def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
 
 
 def _chart_series(tables, metric_id: str) -> list[str]:
-    """The series of a metric that are not components of another series of it."""
+    """The highest series of a metric that have figures: the totals, or where a total was
+    never stated (compensation paid in Almaty only), the components that were."""
     series = tables["series"]
-    own = series[series["metric_id"] == metric_id]
-    ids = set(own["series_id"])
-    top = own[~own["parent_series_id"].isin(ids)]
+    own = series[series["metric_id"] == metric_id].set_index("series_id")
     with_figures = set(tables["observations"]["series_id"])
-    return [s for s in sorted(top["series_id"]) if s in with_figures][:8]
+
+    def has_charted_ancestor(series_id: str) -> bool:
+        parent = own.loc[series_id, "parent_series_id"]
+        while isinstance(parent, str) and parent in own.index:
+            if parent in with_figures:
+                return True
+            parent = own.loc[parent, "parent_series_id"]
+        return False
+
+    return [s for s in sorted(own.index) if s in with_figures and not has_charted_ancestor(s)][:8]
 
 
 def write_report(root: Path, target: Path) -> Path:

@@ -120,7 +120,7 @@ def check_model(tables: dict[str, TypedTable], descriptor: dict, sources_dir: Pa
     problems += check_evidence_length(tables["observations"], frames["observations"], files["observations"])
     problems += check_discrepancy_links(tables, frames, files["discrepancies"])
     problems += check_locators(frames, links, files["observations"])
-    problems += check_web_evidence(frames, links, files["observations"])
+    problems += check_web_evidence(tables, frames, links, files["observations"])
     problems += check_status(frames, files["observations"])
     if sources_dir is not None:
         problems += check_provenance(tables, frames, links, files, sources_dir)
@@ -261,29 +261,77 @@ def check_locators(frames: dict[str, pd.DataFrame], links: Links, file: str) -> 
     return problems
 
 
-def check_web_evidence(frames: dict[str, pd.DataFrame], links: Links, file: str) -> list[Problem]:
+def check_web_evidence(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, file: str) -> list[Problem]:
     """A web report's evidence must show the figure, and carry an English rendering unless it is English."""
-    from .figures import figure_in_text
-
     obs = frames["observations"]
-    web = np.flatnonzero(_per_observation(frames, links, "source_kind") == "web_report")
-    language = _per_observation(frames, links, "language")
-    evidence = obs["evidence"].to_numpy(dtype=object)
-    values, uppers = links.value, obs["value_upper"].to_numpy(dtype="float64", na_value=np.nan)
+    kinds = frames["sources"]["source_kind"].to_numpy(dtype=object)
+    english = np.array([str(language).startswith("en") for language in frames["sources"]["language"]] + [True])
+    known = links.source >= 0
+    web = np.flatnonzero(known & (np.append(kinds, None)[np.where(known, links.source, len(kinds))] == "web_report"))
     missing_figure = np.zeros(len(obs), dtype=bool)
-    for i in web:
-        text = evidence[i] if isinstance(evidence[i], str) else ""
-        shown = figure_in_text(values[i], text) and (np.isnan(uppers[i]) or figure_in_text(uppers[i], text))
-        missing_figure[i] = not shown
+    missing_figure[web] = ~_figures_shown(tables["observations"], web, links.value, obs["value_upper"].to_numpy(dtype="float64", na_value=np.nan))
     problems = _problems_at(obs, missing_figure, file, "evidence", "evidence-error",
                             lambda r: f"the figure {r['value']:g} does not appear in the evidence {r['evidence']!r} "
                                       "(digits, or number words in English, Russian or Kazakh)")
-    not_english = np.zeros(len(obs), dtype=bool)
-    not_english[web] = [not str(language[i]).startswith("en") for i in web]
-    no_rendering = not_english & obs["evidence_en"].isna().to_numpy()
+    no_rendering = np.zeros(len(obs), dtype=bool)
+    no_rendering[web] = ~english[links.source[web]] & obs["evidence_en"].isna().to_numpy()[web]
     problems += _problems_at(obs, no_rendering, file, "evidence_en", "evidence-error",
                              lambda r: f"evidence in a language other than English needs an English rendering (source {r['source_id']!r})")
     return problems
+
+
+def _figures_shown(table: TypedTable, rows: np.ndarray, values: np.ndarray, uppers: np.ndarray) -> np.ndarray:
+    """For each row, whether its value (and upper value) appear in its evidence.
+
+    Whole numbers printed as plain or grouped digits ("3,811", "2 677") are found for all
+    rows at once; anything else (decimals, scale words, number words, other digits) goes
+    through `figures.figure_in_text`, one row at a time.
+    """
+    from .figures import figure_in_text
+
+    if not len(rows):
+        return np.zeros(0, dtype=bool)
+    evidence = table.columns["evidence"].take(pa.array(rows)).fill_null("")
+    runs = _digit_runs(evidence)
+    flat = pc.list_flatten(runs)
+    keep = np.asarray(pc.not_equal(flat, "").to_numpy(zero_copy_only=False), dtype=bool)
+    owner = np.asarray(pc.list_parent_indices(runs).to_numpy(zero_copy_only=False))[keep]
+    numbers = pc.cast(pc.replace_substring(flat.filter(pa.array(keep)), ",", ""), pa.float64()).to_numpy(zero_copy_only=False)
+    shown = np.ones(len(rows), dtype=bool)
+    for column in (values[rows], uppers[rows]):
+        present = ~np.isnan(column)
+        if not present.any():
+            continue
+        fast = np.bincount(owner[numbers == column[owner]], minlength=len(rows)) > 0
+        slow = np.flatnonzero(present & ~fast)
+        texts = evidence.take(pa.array(slow)).to_pylist() if len(slow) else []
+        for position, text in zip(slow, texts):
+            fast[position] = figure_in_text(column[position], text)
+        shown &= fast | ~present
+    return shown
+
+
+def _digit_runs(evidence: pa.Array) -> pa.Array:
+    """Each cell's runs of ASCII digits, a comma for a separator between two digits of a
+    run ("3,811", "2 677" and "3.811" all give "3,811"), as a list per cell.
+
+    Done on the bytes of the whole column at once: every other byte becomes a space (the
+    cells keep their offsets, so runs never cross cells), then the cells are split.
+    """
+    evidence = pa.concat_arrays([evidence]) if evidence.offset else evidence
+    offsets = np.frombuffer(evidence.buffers()[1], dtype=np.int32)[: len(evidence) + 1]
+    data = evidence.buffers()[2]
+    chars = np.frombuffer(data, dtype=np.uint8)[: offsets[-1]] if data is not None else np.zeros(0, dtype=np.uint8)
+    digit = (chars >= ord("0")) & (chars <= ord("9"))
+    joins = (chars == ord(" ")) | (chars == ord(",")) | (chars == ord("."))
+    joins[1:-1] &= digit[:-2] & digit[2:]
+    joins[[0, -1] if len(joins) else []] = False
+    cell_edges = np.concatenate([offsets[:-1], offsets[1:] - 1])
+    joins[cell_edges[(cell_edges >= 0) & (cell_edges < len(chars))]] = False  # runs never join across cells
+    text = np.where(digit, chars, np.uint8(ord(" ")))
+    text[joins] = ord(",")
+    spaced = pa.StringArray.from_buffers(len(evidence), pa.py_buffer(offsets.copy()), pa.py_buffer(text.tobytes()))
+    return pc.ascii_split_whitespace(spaced)
 
 
 def check_status(frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:

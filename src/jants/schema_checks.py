@@ -654,10 +654,43 @@ def format_number(value: float) -> str:
 
 
 def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: list[dict]) -> list[Problem]:
-    """A Parquet copy of a CSV table must have the same columns, types and values."""
-    parquet, problems = read_parquet(path, file)
-    if parquet is None:
-        return problems
+    """A Parquet copy of a CSV table must have the same columns, types and values.
+
+    The file is read one column at a time, so that memory holds one column of it.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        names, num_rows = parquet.schema_arrow.names, parquet.metadata.num_rows
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as error:
+        return [Problem("parquet-error", f"cannot be read as Parquet: {_clean(str(error))}", file=file)]
+    expected = [f["name"] for f in fields]
+    if names != expected:
+        return [Problem("parquet-mismatch", f"columns {names} differ from the CSV's {expected}", file=file)]
+    if num_rows != csv_table.num_rows:
+        return [Problem("parquet-mismatch", f"{num_rows} rows, the CSV has {csv_table.num_rows}", file=file)]
+    problems = []
+    for spec in fields:
+        name = spec["name"]
+        want = ARROW_TYPES.get(spec.get("type", "string"), pa.string())
+        try:
+            column = parquet.read(columns=[name]).column(0).combine_chunks()
+            column.validate(full=True)  # string cells are valid UTF-8
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as error:
+            return problems + [Problem("parquet-error", f"cannot be read as Parquet: {_clean(str(error))}", file=file, field=name)]
+        if column.type != want:
+            problems.append(Problem("parquet-mismatch", f"type {column.type} differs from the schema's {spec.get('type', 'string')} ({want})", file=file, field=name))
+            continue
+        theirs = csv_table.columns.get(name)
+        if theirs is None:
+            continue
+        if theirs.type != want:
+            theirs = theirs.cast(want)
+        same = pc.or_kleene(pc.equal(column, theirs), pc.and_(pc.is_null(column), pc.is_null(theirs)))
+        problems += _report_rows(~_mask(same), csv_table, name, "parquet-mismatch",
+                                 lambda v: f"Parquet value {_show(v)} differs from the CSV", column, file=file)
+    return problems
     expected = [f["name"] for f in fields]
     if parquet.column_names != expected:
         return [Problem("parquet-mismatch", f"columns {parquet.column_names} differ from the CSV's {expected}", file=file)]

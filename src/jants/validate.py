@@ -7,6 +7,7 @@ in the returned `Report`.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN
@@ -45,17 +46,21 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
     report.add(problems)
     if any(p.code == "descriptor-error" for p in problems):
         return report
-    tables = read_resources(package, report, skip=unreadable)
-    for resource in package.resources:
-        table = tables.get(resource["name"])
-        if table is not None and isinstance(resource.get("schema"), dict):
-            report.add(schema_checks.check_foreign_keys(resource["schema"], table, tables))
-    from . import model_checks
+    with ThreadPoolExecutor(max_workers=1) as background:
+        copies: list = []  # Parquet copies are compared on a thread while the CSV tables are checked
+        tables = read_resources(package, report, skip=unreadable, background=background, deferred=copies)
+        at = len(report.problems)
+        for resource in package.resources:
+            table = tables.get(resource["name"])
+            if table is not None and isinstance(resource.get("schema"), dict):
+                report.add(schema_checks.check_foreign_keys(resource["schema"], table, tables))
+        from . import model_checks
 
-    if model_checks.uses_jants_model(tables) and not report.errors:
-        report.add(model_checks.check_model(tables, package.descriptor, Path(sources_dir) if sources_dir else None))
-    elif sources_dir is not None and not model_checks.uses_jants_model(tables):
-        report.add([Problem("provenance-not-checked", "--sources given, but the package does not use the jants model", severity="warning")])
+        if model_checks.uses_jants_model(tables) and not report.errors:
+            report.add(model_checks.check_model(tables, package.descriptor, Path(sources_dir) if sources_dir else None))
+        elif sources_dir is not None and not model_checks.uses_jants_model(tables):
+            report.add([Problem("provenance-not-checked", "--sources given, but the package does not use the jants model", severity="warning")])
+        report.problems[at:at] = [problem for copy in copies for problem in copy.result()]
     report.stats = {"resources": len(package.resources), "rows": {name: t.num_rows for name, t in tables.items()}}
     return report
 
@@ -133,10 +138,13 @@ def _profile_notes(kind, descriptor: dict) -> list[tuple[str, str]]:
         return [("profile-error", f"cannot be checked against the profile: {error}")]
 
 
-def read_resources(package: Package, report: Report, skip: set[str] = frozenset()) -> dict[str, schema_checks.TypedTable]:
+def read_resources(package: Package, report: Report, skip: set[str] = frozenset(), background=None,
+                   deferred: list | None = None) -> dict[str, schema_checks.TypedTable]:
     """Check each resource's file and read its table; Parquet copies are compared last.
 
     Resources in `skip` have a schema that cannot be applied; only their files are checked.
+    With an executor as `background`, the Parquet comparisons run on it and their futures
+    (each giving a list of problems) are appended to `deferred`.
     """
     tables = {}
     copies = []
@@ -184,5 +192,8 @@ def read_resources(package: Package, report: Report, skip: set[str] = frozenset(
         if table is None or not isinstance(original.get("schema"), dict):
             report.add([Problem("parquet-mismatch", f"resource {resource['name']!r}: cannot be compared, its table {resource['copyOf']!r} was not read", file=file)])
             continue
-        report.add(schema_checks.check_parquet_copy(path, file, table, original["schema"]["fields"]))
+        if background is not None and deferred is not None:
+            deferred.append(background.submit(schema_checks.check_parquet_copy, path, file, table, original["schema"]["fields"]))
+        else:
+            report.add(schema_checks.check_parquet_copy(path, file, table, original["schema"]["fields"]))
     return tables
