@@ -35,6 +35,7 @@ def project_copy(project: Path, where: Path) -> Path:
     for name in TOP_FILES:
         shutil.copy(project / name, where / name)
     shutil.copytree(project / "data", where / "data")
+    edit_descriptor(where, lambda d: d.update(version="0.1.0"))  # the tests release it as 0.1.0, with no release before
     return where
 
 
