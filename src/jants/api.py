@@ -73,7 +73,7 @@ def load(path: str | Path | None = None, version: str | None = None, as_of: str 
         resource = by_name[name]
         parquet = by_name.get(f"{name}-parquet")
         if parquet is not None:
-            frame = pq.read_table(root / parquet["path"]).to_pandas()
+            frame = pq.ParquetFile(root / parquet["path"]).read().to_pandas()  # read_table would import pyarrow.dataset
         else:
             import pandas as pd
 

@@ -691,24 +691,3 @@ def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: lis
         problems += _report_rows(~_mask(same), csv_table, name, "parquet-mismatch",
                                  lambda v: f"Parquet value {_show(v)} differs from the CSV", column, file=file)
     return problems
-    expected = [f["name"] for f in fields]
-    if parquet.column_names != expected:
-        return [Problem("parquet-mismatch", f"columns {parquet.column_names} differ from the CSV's {expected}", file=file)]
-    if parquet.num_rows != csv_table.num_rows:
-        return [Problem("parquet-mismatch", f"{parquet.num_rows} rows, the CSV has {csv_table.num_rows}", file=file)]
-    for spec in fields:
-        name = spec["name"]
-        want = ARROW_TYPES.get(spec.get("type", "string"), pa.string())
-        column = parquet.column(name).combine_chunks()
-        if column.type != want:
-            problems.append(Problem("parquet-mismatch", f"type {column.type} differs from the schema's {spec.get('type', 'string')} ({want})", file=file, field=name))
-            continue
-        theirs = csv_table.columns.get(name)
-        if theirs is None:
-            continue
-        if theirs.type != want:
-            theirs = theirs.cast(want)
-        same = pc.or_kleene(pc.equal(column, theirs), pc.and_(pc.is_null(column), pc.is_null(theirs)))
-        problems += _report_rows(~_mask(same), csv_table, name, "parquet-mismatch",
-                                 lambda v: f"Parquet value {_show(v)} differs from the CSV", column, file=file)
-    return problems
