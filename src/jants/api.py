@@ -153,7 +153,7 @@ def overview(tables: Tables):
     (16, 5300.0, '2023-01-05')
     """
     tidy = observations(tables=tables)
-    standing = tidy[~tidy["status"].astype(str).isin(["retracted", "withdrawn"])]
+    standing = tidy[~tidy["status"].astype(str).isin(model.NOT_STANDING)]
     latest = standing.sort_values(["series_id", "observation_date", "observation_id"]).groupby("series_id", observed=True).tail(1)
     counts = tidy.groupby("series_id", observed=True).size().rename("figures")
     frame = tables["series"][["series_id", "label", "metric_id"]].merge(

@@ -110,7 +110,7 @@ def write_csv(path: Path, table: pa.Table) -> None:
 
 def _csv_cells(values: pa.Array) -> pa.Array:
     """Cells as the csv module writes them: quoted (quotes doubled) where they hold , " or a line break."""
-    text = _data_bytes(values)
+    text = _joined_bytes(values)
     if not any(char in text for char in (b",", b'"', b"\n")):
         return values
     needs = pc.match_substring_regex(values, NEEDS_QUOTES)
@@ -120,16 +120,12 @@ def _csv_cells(values: pa.Array) -> pa.Array:
     return pc.replace_with_mask(values, needs, quoted)
 
 
-def _data_bytes(values: pa.Array) -> bytes:
-    """The characters of every cell of a string array, back to back."""
-    buffer = values.buffers()[2]
-    return buffer.to_pybytes() if buffer is not None else b""
-
-
 def _joined_bytes(values: pa.Array) -> bytes:
-    """All cells of a string array back to back (its data buffer between the first and last offset)."""
+    """All cells of a string array back to back: its data buffer between the first and last
+    offset, so that a slice (a batch) gives its own cells, not the whole column's."""
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + len(values) + 1]
-    return _data_bytes(values)[offsets[0]: offsets[-1]]
+    data = values.buffers()[2]
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes() if data is not None else b""
 
 
 def write_parquet(path: Path, name: str, table: pa.Table) -> None:
@@ -154,7 +150,7 @@ def typed_column(text: pa.Array, spec: dict) -> pa.Array:
         return typed.cast(target)
 
 
-def make_descriptor(curation: Curation, root: Path, with_parquet: bool) -> dict:
+def make_descriptor(curation: Curation, root: Path) -> dict:
     meta = curation.metadata
     resources = []
     for name, (schema, description) in model.TABLES.items():
@@ -173,23 +169,22 @@ def make_descriptor(curation: Curation, root: Path, with_parquet: bool) -> dict:
             "hash": f"sha256:{sha256}",
             "schema": schema,
         })
-    if with_parquet:
-        for name in model.TABLES:
-            parquet_path = f"{DATA_DIR}/{name}.parquet"
-            size, sha256 = file_digest(root / parquet_path)
-            resources.append({
-                "name": f"{name}-parquet",
-                "path": parquet_path,
-                "title": f"{name.capitalize()} (Parquet)",
-                "description": f"The {name} table in Parquet, with the same columns, types and rows as {name}.csv. "
-                               "Described as a file (format bin) so that generic tools verify its bytes and hash; "
-                               "jants validate also compares its rows with the CSV.",
-                "format": "bin",
-                "mediatype": "application/vnd.apache.parquet",
-                "bytes": size,
-                "hash": f"sha256:{sha256}",
-                "copyOf": name,
-            })
+    for name in model.TABLES:
+        parquet_path = f"{DATA_DIR}/{name}.parquet"
+        size, sha256 = file_digest(root / parquet_path)
+        resources.append({
+            "name": f"{name}-parquet",
+            "path": parquet_path,
+            "title": f"{name.capitalize()} (Parquet)",
+            "description": f"The {name} table in Parquet, with the same columns, types and rows as {name}.csv. "
+                           "Described as a file (format bin) so that generic tools verify its bytes and hash; "
+                           "jants validate also compares its rows with the CSV.",
+            "format": "bin",
+            "mediatype": "application/vnd.apache.parquet",
+            "bytes": size,
+            "hash": f"sha256:{sha256}",
+            "copyOf": name,
+        })
     sources = [
         {"title": row["title"], **({"path": row["url"]} if row.get("url") else {})}
         for row in curation.tables["sources"].rows
@@ -223,7 +218,7 @@ def write_package(curation: Curation, root: Path, sources_dir: Path | None) -> R
         table = normalised_table(curation, name)
         write_csv(root / DATA_DIR / f"{name}.csv", table)
         write_parquet(root / DATA_DIR / f"{name}.parquet", name, table)
-    write_descriptor(root / "datapackage.json", make_descriptor(curation, root, with_parquet=True))
+    write_descriptor(root / "datapackage.json", make_descriptor(curation, root))
     return validate_package(root, sources_dir)
 
 

@@ -102,7 +102,7 @@ def read_csv_file(path: Path, columns: list[str], root: Path, extra: dict[str, s
         raise PackageError(Problem("curation-error", "file is missing", file=name))
     table = _read_plain(data, columns)
     if table is None:
-        header, cells, lines = _read_strict(path, name, columns)
+        cells, lines = _read_strict(path, name, columns)
     else:
         header = [table.column(i)[0].as_py() for i in range(table.num_columns)]
         _check_header(header, columns, name)
@@ -159,15 +159,14 @@ def _check_header(header: list[str] | None, columns: list[str], name: str) -> No
         raise PackageError(Problem("curation-error", f"header must be {','.join(columns)} ({detail})", file=name, row=1))
 
 
-def _read_strict(path: Path, name: str, columns: list[str]) -> tuple[list[str], list[pa.Array], np.ndarray]:
-    """Header, string columns and the line of each row, by the strict csv module."""
+def _read_strict(path: Path, name: str, columns: list[str]) -> tuple[list[pa.Array], np.ndarray]:
+    """String columns and the line of each row, by the strict csv module, after the header."""
     rows: list[list[str]] = []
     lines: list[int] = []
     try:
         with open(path, encoding="utf-8", newline="") as stream:
             reader = csv.reader(stream, strict=True)
-            header = next(reader, None)
-            _check_header(header, columns, name)
+            _check_header(next(reader, None), columns, name)
             for row in reader:
                 line = reader.line_num
                 if not row:
@@ -181,7 +180,7 @@ def _read_strict(path: Path, name: str, columns: list[str]) -> tuple[list[str], 
     except csv.Error as error:
         raise PackageError(Problem("curation-error", f"not valid CSV: {error}", file=name, row=reader.line_num))
     cells = [pa.array([row[i] for row in rows], pa.string()) for i in range(len(columns))]
-    return header, cells, np.array(lines, dtype=np.int64)
+    return cells, np.array(lines, dtype=np.int64)
 
 
 def read_curation(root: str | Path) -> Curation:

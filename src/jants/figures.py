@@ -44,14 +44,14 @@ WORDS = {
     "жиырма": 20, "отыз": 30, "жүз": 100,
 }
 SCALE_OF = {word: factor for factor, words in SCALES.items() for word in words}
-GROUP_SEPARATORS = " \u00a0\u202f\u2009,."
-NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f\u2009,.]\d+)*")
+GROUP_SEPARATORS = " \u00a0\u202f\u2009,."  # between digit groups: spaces (plain, no-break, thin), comma, point
+NUMBER = re.compile(rf"\d+(?:[{GROUP_SEPARATORS}]\d+)*")
 WORD = re.compile(r"[^\W\d_]+")
 
 
 def _readings(digits: str) -> set[float]:
     """Every value a printed digit group can mean: separators as thousands or as a decimal mark."""
-    parts = re.split(r"([ \u00a0\u202f\u2009,.])", digits)
+    parts = re.split(rf"([{GROUP_SEPARATORS}])", digits)
     numbers, separators = parts[0::2], parts[1::2]
     values = set()
     for start in range(len(numbers)):  # a group may begin mid-run ("2022, 225 people")

@@ -19,6 +19,7 @@ QUALIFIERS = [
 ]
 ATTRIBUTIONS = ["explicit", "implied"]
 STATUSES = ["reported", "retracted", "superseded", "disputed", "withdrawn"]
+NOT_STANDING = ["retracted", "withdrawn"]  # figures kept as data but no longer standing: out of lines, latest values and checks
 METRIC_KINDS = ["cumulative_count", "stock_count", "period_count", "money_amount"]
 TOPICS = [
     "prosecution",

@@ -27,7 +27,6 @@ from .schema_checks import MAX_PROBLEMS_PER_CHECK, TypedTable
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-SET_ASIDE = ["retracted", "withdrawn"]  # statuses left out of consistency checks
 
 
 def uses_jants_model(tables: dict[str, TypedTable]) -> bool:
@@ -77,7 +76,7 @@ class Links:
             source=_positions(obs["source_id"], tables["sources"].columns["source_id"]),
             date=_days(obs["observation_date"]),
             value=np.asarray(obs["value"].to_numpy(zero_copy_only=False), dtype="float64"),
-            counted=~_isin(obs["status"], SET_ASIDE),
+            counted=~_isin(obs["status"], model.NOT_STANDING),
         )
 
 
@@ -97,11 +96,23 @@ def _problems(rows: pd.DataFrame, file: str, field: str, code: str, message, sev
 
 def _problems_at(data: pd.DataFrame, mask: np.ndarray, file: str, field: str, code: str, message, severity="error",
                  extra: dict[str, np.ndarray] | None = None) -> list[Problem]:
-    """Like _problems, for the rows of a large frame where mask holds, without copying them all."""
+    """Like _problems, for the rows of a large frame where mask holds, without copying them all.
+
+    `extra` holds further columns for the messages, aligned with the frame's rows.
+    """
     where = np.flatnonzero(mask)
+    shown = where[:MAX_PROBLEMS_PER_CHECK]
+    return _problems_for(data, where, file, field, code, message, severity,
+                         {name: values[shown] for name, values in (extra or {}).items()})
+
+
+def _problems_for(data: pd.DataFrame, where: np.ndarray, file: str, field: str, code: str, message, severity="error",
+                  extra: dict[str, np.ndarray] | None = None) -> list[Problem]:
+    """One problem per position in `where` (rows of the frame, repeats allowed), up to the cap,
+    then one line for the rest; `extra` columns are aligned with `where` (at least the shown part)."""
     rows = data.iloc[where[:MAX_PROBLEMS_PER_CHECK]]
     if extra:
-        rows = rows.assign(**{name: values[where[:MAX_PROBLEMS_PER_CHECK]] for name, values in extra.items()})
+        rows = rows.assign(**{name: values[:len(rows)] for name, values in extra.items()})
     problems = _problems(rows, file, field, code, message, severity)
     if len(where) > len(rows):
         problems.append(Problem(code, f"... and {len(where) - len(rows)} more rows like these", file=file, field=field, severity=severity))
@@ -121,7 +132,7 @@ def check_model(tables: dict[str, TypedTable], descriptor: dict, sources_dir: Pa
     problems += check_discrepancy_links(tables, frames, files["discrepancies"])
     problems += check_locators(frames, links, files["observations"])
     problems += check_web_evidence(tables, frames, links, files["observations"])
-    problems += check_status(frames, files["observations"])
+    problems += check_status(tables, frames, links, files["observations"])
     if sources_dir is not None:
         problems += check_provenance(tables, frames, links, files, sources_dir)
     problems += check_consistency(tables, frames, links, files)
@@ -264,10 +275,8 @@ def check_locators(frames: dict[str, pd.DataFrame], links: Links, file: str) -> 
 def check_web_evidence(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, file: str) -> list[Problem]:
     """A web report's evidence must show the figure, and carry an English rendering unless it is English."""
     obs = frames["observations"]
-    kinds = frames["sources"]["source_kind"].to_numpy(dtype=object)
-    english = np.array([str(language).startswith("en") for language in frames["sources"]["language"]] + [True])
-    known = links.source >= 0
-    web = np.flatnonzero(known & (np.append(kinds, None)[np.where(known, links.source, len(kinds))] == "web_report"))
+    web = np.flatnonzero(_per_observation(frames, links, "source_kind") == "web_report")
+    english = np.array([str(language).startswith("en") for language in frames["sources"]["language"]])  # per source
     missing_figure = np.zeros(len(obs), dtype=bool)
     missing_figure[web] = ~_figures_shown(tables["observations"], web, links.value, obs["value_upper"].to_numpy(dtype="float64", na_value=np.nan))
     problems = _problems_at(obs, missing_figure, file, "evidence", "evidence-error",
@@ -334,7 +343,7 @@ def _digit_runs(evidence: pa.Array) -> pa.Array:
     return pc.ascii_split_whitespace(spaced)
 
 
-def check_status(frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
+def check_status(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, file: str) -> list[Problem]:
     """Status details belong to a figure whose status changed, and cannot precede the figure."""
     obs = frames["observations"]
     reported = (obs["status"] == "reported").to_numpy(dtype=bool, na_value=False)
@@ -342,10 +351,8 @@ def check_status(frames: dict[str, pd.DataFrame], file: str) -> list[Problem]:
     for column in ("status_date", "status_source_id"):
         problems += _problems_at(obs, reported & obs[column].notna().to_numpy(), file, column, "status-error",
                                  lambda r, c=column: f"{c} is set but the status is 'reported'")
-    status_days = pd.to_datetime(obs["status_date"]).to_numpy()
-    observed = pd.to_datetime(obs["observation_date"]).to_numpy()
     with np.errstate(invalid="ignore"):
-        early = ~pd.isna(status_days) & ~pd.isna(observed) & (status_days < observed)
+        early = _days(tables["observations"].columns["status_date"]) < links.date  # False where either is empty
     problems += _problems_at(obs, early, file, "status_date", "status-error",
                              lambda r: f"status_date {r['status_date']} is before observation_date {r['observation_date']}")
     return problems
@@ -379,7 +386,7 @@ def check_provenance(tables: dict[str, TypedTable], frames: dict[str, pd.DataFra
     problems = []
     obs = frames["observations"]
     sources = frames["sources"]
-    lines_of = tables["observations"].columns["source_line"].to_numpy(zero_copy_only=False)
+    numbers = np.asarray(tables["observations"].columns["source_line"].to_numpy(zero_copy_only=False), dtype="float64")
     evidence_of = tables["observations"].columns["evidence"].fill_null("")
     for position, source in sources.iterrows():
         if source["source_kind"] != "document_text" or pd.isna(source["file_name"]):
@@ -396,7 +403,6 @@ def check_provenance(tables: dict[str, TypedTable], frames: dict[str, pd.DataFra
             continue
         lines = np.array(data.decode("utf-8").splitlines(), dtype=object)
         mine = links.source == position
-        numbers = np.asarray(lines_of, dtype="float64")
         beyond = mine & (numbers > len(lines))
         problems += _problems_at(obs, beyond, files["observations"], "source_line", "locator-error",
                                  lambda r, n=len(lines): f"line {r['source_line']} is beyond the end of {r['source_id']!r} ({n} lines)")
@@ -432,11 +438,12 @@ def check_consistency(tables: dict[str, TypedTable], frames: dict[str, pd.DataFr
     )
 
 
-def component_sums(tables: dict[str, TypedTable], links: Links) -> pd.DataFrame:
+def component_sums(tables: dict[str, TypedTable], links: Links) -> tuple[pd.DataFrame, list[str]]:
     """Each stated total beside the sum of its components stated in the same source and date.
 
     One row per (total observation, breakdown): `index` is the total's position in the
-    observations table; `breakdown` is the position of the breakdown's name.
+    observations table; `breakdown` is the position of the breakdown's name in the list
+    returned with the rows.
     """
     series = tables["series"].columns
     parent = _positions(series["parent_series_id"], series["series_id"])
@@ -454,33 +461,24 @@ def component_sums(tables: dict[str, TypedTable], links: Links) -> pd.DataFrame:
     )
     totals = obs[["series", "source", "date", "value"]].reset_index().merge(
         sums, left_on=["series", "source", "date"], right_on=["parent", "source", "date"])
-    totals.attrs["breakdown_names"] = breakdowns.dictionary.to_pylist()
-    return totals
+    return totals, breakdowns.dictionary.to_pylist()
 
 
 def check_components(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, files: dict[str, str],
                      recorded: np.ndarray) -> list[Problem]:
-    totals = component_sums(tables, links)
-    obs = frames["observations"]
+    totals, breakdown_names = component_sums(tables, links)
     index = totals["index"].to_numpy()
-    names = np.array(totals.attrs["breakdown_names"] + [None], dtype=object)
+    names = np.array(breakdown_names + [None], dtype=object)
     hedged = _isin(tables["observations"].columns["qualifier"], UPPER_BOUND_QUALIFIERS)[index]
-    exceed = (totals["component_sum"] > totals["value"]).to_numpy() & hedged & ~recorded[index]
-    shown = np.flatnonzero(exceed)
-    rows = obs.iloc[index[shown[:MAX_PROBLEMS_PER_CHECK]]].assign(
-        component_sum=totals["component_sum"].to_numpy()[shown[:MAX_PROBLEMS_PER_CHECK]],
-        component_count=totals["component_count"].to_numpy()[shown[:MAX_PROBLEMS_PER_CHECK]],
-        breakdown=names[totals["breakdown"].to_numpy()[shown[:MAX_PROBLEMS_PER_CHECK]]],
-    )
-    file = files["observations"]
-    problems = _problems(
-        rows, file, "value", "components-exceed-total",
+    shown = np.flatnonzero((totals["component_sum"] > totals["value"]).to_numpy() & hedged & ~recorded[index])
+    problems = _problems_for(
+        frames["observations"], index[shown], files["observations"], "value", "components-exceed-total",
         lambda r: f"{r['component_count']} components by {r['breakdown']} sum to {r['component_sum']:g}, more than the total {r['value']:g} "
                   f"({r['observation_id']}); record it in discrepancies",
         severity="warning",
+        extra={"component_sum": totals["component_sum"].to_numpy()[shown], "component_count": totals["component_count"].to_numpy()[shown],
+               "breakdown": names[totals["breakdown"].to_numpy()[shown]]},
     )
-    if len(shown) > len(rows):
-        problems.append(Problem("components-exceed-total", f"... and {len(shown) - len(rows)} more rows like these", file=file, field="value", severity="warning"))
     disc = frames["discrepancies"]
     claimed = disc[disc["kind"].isin(["components_exceed_total", "components_differ_from_total"])]
     ids = tables["observations"].columns["observation_id"]
@@ -497,8 +495,7 @@ def check_components(tables: dict[str, TypedTable], frames: dict[str, pd.DataFra
 def check_cumulative(tables: dict[str, TypedTable], frames: dict[str, pd.DataFrame], links: Links, file: str,
                      recorded: np.ndarray) -> list[Problem]:
     """A running total (or money amount) stated below the highest figure of an earlier date."""
-    kinds = tables["metrics"].columns["kind"]
-    cumulative_metric = np.asarray(pc.is_in(kinds, value_set=pa.array(["cumulative_count", "money_amount"])).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    cumulative_metric = _isin(tables["metrics"].columns["kind"], ["cumulative_count", "money_amount"])
     selected = (links.metric >= 0) & links.counted & ~np.isnan(links.date)
     if len(cumulative_metric):
         selected &= cumulative_metric[links.metric.clip(0)]

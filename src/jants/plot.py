@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import model
+
 MARKERS = {
     "exact": dict(marker="o"),
     "more_than": dict(marker="^"),
@@ -40,9 +42,6 @@ def _pyplot():
     return plt
 
 
-SET_ASIDE = ("retracted", "withdrawn")  # shown as points, left out of the line
-
-
 def plot_series(tables, series_ids: list[str], output: Path, components: bool = False) -> Path:
     """Draw the series into `output` (.svg or .png); with `components`, also the
     breakdown components of each series, stacked, beside its total."""
@@ -65,7 +64,7 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
     for series_id in series_ids:
         series_rows = rows[rows["series_id"] == series_id].sort_values(["observation_date", "observation_id"])
         for body, group in series_rows.groupby("body_id", observed=True, sort=True):
-            standing = group[~group["status"].astype(str).isin(SET_ASIDE)]
+            standing = group[~group["status"].astype(str).isin(model.NOT_STANDING)]  # shown as points only
             axis.plot(standing["observation_date"], standing["value"], color=colour[body], linewidth=1, alpha=0.6)
             seen_bodies.add(body)
             for _, row in group.iterrows():

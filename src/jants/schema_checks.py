@@ -615,8 +615,15 @@ def read_parquet(path: Path, file: str) -> tuple[pa.Table | None, list[Problem]]
         table.column_names  # noqa: B018 - names are decoded here, and may not be UTF-8
         table.validate(full=True)  # string cells are valid UTF-8
         return table, []
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as error:
-        return None, [Problem("parquet-error", f"cannot be read as Parquet: {_clean(str(error))}", file=file)]
+    except UNREADABLE_PARQUET as error:
+        return None, [_parquet_error(error, file)]
+
+
+UNREADABLE_PARQUET = (pa.ArrowException, OSError, UnicodeDecodeError)  # names and text cells may not be UTF-8
+
+
+def _parquet_error(error: Exception, file: str, field: str | None = None) -> Problem:
+    return Problem("parquet-error", f"cannot be read as Parquet: {_clean(str(error))}", file=file, field=field)
 
 
 def read_typed_parquet(path: Path, resource: dict, file: str) -> tuple[TypedTable | None, list[Problem]]:
@@ -663,8 +670,8 @@ def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: lis
     try:
         parquet = pq.ParquetFile(path)
         names, num_rows = parquet.schema_arrow.names, parquet.metadata.num_rows
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as error:
-        return [Problem("parquet-error", f"cannot be read as Parquet: {_clean(str(error))}", file=file)]
+    except UNREADABLE_PARQUET as error:
+        return [_parquet_error(error, file)]
     expected = [f["name"] for f in fields]
     if names != expected:
         return [Problem("parquet-mismatch", f"columns {names} differ from the CSV's {expected}", file=file)]
@@ -677,8 +684,8 @@ def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: lis
         try:
             column = parquet.read(columns=[name]).column(0).combine_chunks()
             column.validate(full=True)  # string cells are valid UTF-8
-        except (pa.ArrowException, OSError, UnicodeDecodeError) as error:
-            return problems + [Problem("parquet-error", f"cannot be read as Parquet: {_clean(str(error))}", file=file, field=name)]
+        except UNREADABLE_PARQUET as error:
+            return problems + [_parquet_error(error, file, name)]
         if column.type != want:
             problems.append(Problem("parquet-mismatch", f"type {column.type} differs from the schema's {spec.get('type', 'string')} ({want})", file=file, field=name))
             continue

@@ -7,14 +7,14 @@ in the returned `Report`.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN
 from .report import Problem, Report
+from . import archive, schema_checks
 
 SWAP_JOURNAL = ".jants-swap"  # written by build.swap_into_place
-from . import archive, schema_checks
 
 
 def validate_package(path: str | Path, sources_dir: str | Path | None = None) -> Report:
@@ -46,9 +46,8 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
     report.add(problems)
     if any(p.code == "descriptor-error" for p in problems):
         return report
-    with ThreadPoolExecutor(max_workers=1) as background:
-        copies: list = []  # Parquet copies are compared on a thread while the CSV tables are checked
-        tables = read_resources(package, report, skip=unreadable, background=background, deferred=copies)
+    with ThreadPoolExecutor(max_workers=1) as background:  # Parquet copies are compared there while the CSV tables are checked
+        tables, copies = read_resources(package, report, background, skip=unreadable)
         at = len(report.problems)
         for resource in package.resources:
             table = tables.get(resource["name"])
@@ -138,16 +137,17 @@ def _profile_notes(kind, descriptor: dict) -> list[tuple[str, str]]:
         return [("profile-error", f"cannot be checked against the profile: {error}")]
 
 
-def read_resources(package: Package, report: Report, skip: set[str] = frozenset(), background=None,
-                   deferred: list | None = None) -> dict[str, schema_checks.TypedTable]:
-    """Check each resource's file and read its table; Parquet copies are compared last.
+def read_resources(package: Package, report: Report, background: Executor,
+                   skip: set[str] = frozenset()) -> tuple[dict[str, schema_checks.TypedTable], list[Future]]:
+    """Check each resource's file and read its table. The Parquet copies are compared with
+    their tables on `background`; the futures of those comparisons (each giving a list of
+    problems) are returned with the tables.
 
     Resources in `skip` have a schema that cannot be applied; only their files are checked.
-    With an executor as `background`, the Parquet comparisons run on it and their futures
-    (each giving a list of problems) are appended to `deferred`.
     """
     tables = {}
     copies = []
+    comparisons = []
     for resource in package.resources:
         name = resource["name"]
         path, problem = resolve_path(package, resource)
@@ -192,8 +192,5 @@ def read_resources(package: Package, report: Report, skip: set[str] = frozenset(
         if table is None or not isinstance(original.get("schema"), dict):
             report.add([Problem("parquet-mismatch", f"resource {resource['name']!r}: cannot be compared, its table {resource['copyOf']!r} was not read", file=file)])
             continue
-        if background is not None and deferred is not None:
-            deferred.append(background.submit(schema_checks.check_parquet_copy, path, file, table, original["schema"]["fields"]))
-        else:
-            report.add(schema_checks.check_parquet_copy(path, file, table, original["schema"]["fields"]))
-    return tables
+        comparisons.append(background.submit(schema_checks.check_parquet_copy, path, file, table, original["schema"]["fields"]))
+    return tables, comparisons
