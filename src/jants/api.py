@@ -9,7 +9,13 @@ from . import model
 
 
 class Tables(dict):
-    """The package's tables by name; also readable as attributes (`tables.observations`)."""
+    """The package's tables by name; also readable as attributes (`tables.observations`).
+
+    `descriptor` is the package's datapackage.json, `origin` names where it was read
+    from (a path, an archive, a release, or "bundled 0.2.0")."""
+
+    descriptor: dict
+    origin: str
 
     def __getattr__(self, name):
         try:
@@ -18,18 +24,9 @@ class Tables(dict):
             raise AttributeError(name) from None
 
     def __repr__(self) -> str:
-        lines = [f"jants tables ({len(self)}):"]
+        lines = [f"jants tables ({len(self)}) from {getattr(self, 'origin', '?')}:"]
         lines += [f"  {name}: {len(frame):,} rows x {frame.shape[1]} columns" for name, frame in self.items()]
         return "\n".join(lines)
-
-
-def _package_dir(path) -> Path:
-    if path is not None:
-        path = Path(path)
-        return path.parent if path.is_file() else path
-    from .cli import default_project
-
-    return default_project()
 
 
 def _typed(frame, schema: dict):
@@ -53,22 +50,29 @@ def load(path: str | Path | None = None, version: str | None = None, as_of: str 
     """Every table of the package as a DataFrame.
 
     Dates are datetimes, closed vocabularies are categoricals, values are floats.
-    `path` is a package directory or descriptor; by default the repository's package.
-    `version="0.1.0"` loads that release instead, downloaded and verified once, then
-    cached (see `jants fetch`). `as_of="2022-06-01"` keeps, for every series, only the
-    latest figures published by that date (see `as_known_on`).
+    `path` is a package folder, a datapackage.json or a release archive (.zip); by
+    default the package in the current folder, else the release installed with jants.
+    `version="0.1.0"` loads that release, from a verified archive (dist/ of a checkout,
+    the download cache, or a download; see `jants fetch`). `as_of="2022-06-01"` keeps,
+    for every series, only the latest figures published by that date (see `as_known_on`).
     """
+    from .locate import opened
+
+    with opened(path, version) as located:
+        tables = _read_tables(located.root)
+        tables.origin = located.label
+    if as_of is not None:
+        tables["observations"] = as_known_on(tables, as_of)
+    return tables
+
+
+def _read_tables(root: Path) -> Tables:
     import pyarrow.parquet as pq
 
-    if version is not None:
-        from .cli import default_project
-        from .fetch import fetch_release
-
-        path = fetch_release(default_project(), version)
-    root = _package_dir(path)
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     by_name = {r["name"]: r for r in descriptor["resources"]}
     tables = Tables()
+    tables.descriptor = descriptor
     for name in model.TABLES:
         resource = by_name[name]
         parquet = by_name.get(f"{name}-parquet")
@@ -79,11 +83,7 @@ def load(path: str | Path | None = None, version: str | None = None, as_of: str 
 
             frame = pd.read_csv(root / resource["path"], dtype=str, keep_default_na=False, na_values=[""])
         tables[name] = _typed(frame, resource["schema"])
-    if as_of is not None:
-        tables["observations"] = as_known_on(tables, as_of)
     return tables
-
-
 
 
 def as_known_on(tables: Tables, date: str):
@@ -105,9 +105,9 @@ def as_known_on(tables: Tables, date: str):
     return view.sort_values(["series_id", "observation_date", "observation_id"], ignore_index=True)
 
 
-def observations(path: str | Path | None = None, tables: Tables | None = None):
+def observations(path: str | Path | None = None, tables: Tables | None = None, version: str | None = None):
     """Tidy observations joined with series, metric, body and source labels, ready to plot."""
-    tables = tables if tables is not None else load(path)
+    tables = tables if tables is not None else load(path, version)
     series = tables["series"].rename(columns={"label": "series_label"})
     metrics = tables["metrics"].rename(columns={"label": "metric_label", "unit": "metric_unit", "kind": "metric_kind"})
     metrics = metrics.drop(columns=["definition"])
@@ -124,7 +124,7 @@ def observations(path: str | Path | None = None, tables: Tables | None = None):
     return tidy.sort_values(["metric_id", "series_id", "observation_date", "observation_id"], ignore_index=True)
 
 
-def series(series_id: str, path: str | Path | None = None, tables: Tables | None = None):
+def series(series_id: str, path: str | Path | None = None, tables: Tables | None = None, version: str | None = None):
     """Every observation of one series, tidy and in date order, with its provenance.
 
     >>> deaths = series("persons_killed")
@@ -137,9 +137,10 @@ def series(series_id: str, path: str | Path | None = None, tables: Tables | None
           2022-03-14  238.0  disputed ombudsperson
           2022-03-18  230.0  reported          mfa
     """
-    tidy = observations(path, tables)
+    tables = tables if tables is not None else load(path, version)
+    tidy = observations(tables=tables)
     rows = tidy[tidy["series_id"] == series_id]
-    if rows.empty and series_id not in set((tables or load(path))["series"]["series_id"]):
+    if rows.empty and series_id not in set(tables["series"]["series_id"]):
         raise KeyError(f"no series {series_id!r}")
     return rows.sort_values(["observation_date", "observation_id"], ignore_index=True)
 

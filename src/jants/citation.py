@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .files import write_atomically
+
 FORMATS = ["text", "bibtex", "apa", "cff", "csl-json"]
 
 
-def _authors(descriptor: dict) -> list[str]:
+def authors(descriptor: dict) -> list[str]:
     people = [c for c in descriptor.get("contributors", []) if c.get("role", "author") in ("author", "creator")]
     return [c["title"] for c in people] or ["jants contributors"]
 
@@ -23,7 +25,7 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def cff_text(descriptor: dict, date: str, sha256: str | None = None) -> str:
+def cff_text(descriptor: dict, date: str, sha256: str | None = None, doi: str | None = None) -> str:
     lines = [
         "# Generated from datapackage.json by jants release; do not edit by hand.",
         "cff-version: 1.2.0",
@@ -31,7 +33,7 @@ def cff_text(descriptor: dict, date: str, sha256: str | None = None) -> str:
         f"message: {_q('If you use this dataset, please cite this exact version.')}",
         f"title: {_q(descriptor['title'])}",
         "authors:",
-        *[f"  - name: {_q(name)}" for name in _authors(descriptor)],
+        *[f"  - name: {_q(name)}" for name in authors(descriptor)],
         f"version: {_q(descriptor['version'])}",
         f"date-released: {_q(date)}",
         f"abstract: {_q(descriptor.get('description', ''))}",
@@ -41,6 +43,8 @@ def cff_text(descriptor: dict, date: str, sha256: str | None = None) -> str:
     ]
     if descriptor.get("homepage"):
         lines.append(f"url: {_q(descriptor['homepage'])}")
+    if doi:
+        lines.append(f"doi: {_q(doi)}")
     if sha256:
         lines += ["identifiers:", "  - type: other", f"    value: {_q('sha256:' + sha256)}",
                   f"    description: {_q('SHA-256 of the release archive jants-' + descriptor['version'] + '.zip')}"]
@@ -48,45 +52,59 @@ def cff_text(descriptor: dict, date: str, sha256: str | None = None) -> str:
 
 
 def write_citation_cff(project: Path, descriptor: dict, date: str) -> None:
-    from .release import write_atomically
-
     write_atomically(project / "CITATION.cff", cff_text(descriptor, date).encode("utf-8"))
 
 
-def cite(descriptor: dict, date: str, sha256: str | None, fmt: str) -> str:
-    authors = _authors(descriptor)
+def cite(descriptor: dict, date: str, sha256: str | None, fmt: str, doi: str | None = None) -> str:
+    """One version in one style: authors, year, title, version, release date, the URL
+    (`homepage` of the descriptor) and DOI where recorded, and the archive's SHA-256."""
+    names = authors(descriptor)
     title, version, url = descriptor["title"], descriptor["version"], descriptor.get("homepage")
     year = date[:4]
     archive = f"jants-{version}.zip"
     digest = f"sha256:{sha256}" if sha256 else None
     if fmt == "text":
-        parts = [f"{', '.join(authors)} ({year}). {title}. Version {version}, released {date}."]
-        if url:
-            parts.append(url)
+        parts = [f"{', '.join(names)} ({year}). {title}. Version {version}, released {date}."]
+        parts += [p for p in (url, f"https://doi.org/{doi}" if doi else None) if p]
         if digest:
             parts.append(f"Archive {archive}, {digest}.")
         return " ".join(parts)
     if fmt == "apa":
-        text = f"{' & '.join(authors)}. ({year}). {title} (Version {version}) [Data set]."
-        return text + (f" {url}" if url else "")
+        text = f"{' & '.join(names)}. ({year}). {title} (Version {version}) [Data set]."
+        return text + (f" https://doi.org/{doi}" if doi else f" {url}" if url else "")
     if fmt == "bibtex":
-        fields = [("author", " and ".join("{" + a + "}" for a in authors)), ("title", "{" + title + "}"),
+        fields = [("author", " and ".join("{" + a + "}" for a in names)), ("title", "{" + title + "}"),
                   ("year", year), ("version", version), ("date", date)]
-        if url:
-            fields.append(("url", url))
+        fields += [(k, v) for k, v in (("url", url), ("doi", doi)) if v]
         if digest:
             fields.append(("note", f"Archive {archive}, {digest}"))
         body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
         return f"@dataset{{jants_{version.replace('.', '_')},\n{body}\n}}"
     if fmt == "cff":
-        return cff_text(descriptor, date, sha256).rstrip("\n")
+        return cff_text(descriptor, date, sha256, doi).rstrip("\n")
     if fmt == "csl-json":
         item = {"id": f"jants-{version}", "type": "dataset", "title": title, "version": version,
-                "author": [{"literal": a} for a in authors],
+                "author": [{"literal": a} for a in names],
                 "issued": {"date-parts": [[int(p) for p in date.split("-")]]}}
         if url:
             item["URL"] = url
+        if doi:
+            item["DOI"] = doi
         if digest:
             item["note"] = f"Archive {archive}, {digest}"
         return json.dumps([item], indent=2, ensure_ascii=False)
     raise ValueError(f"unknown citation format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+def citation(version: str | None = None, fmt: str = "text") -> str:
+    """The citation of VERSION (default: the latest release) from the release index, or of
+    the working package when nothing is released."""
+    from .locate import default_dir, release_index
+    from .package import load_descriptor
+
+    descriptor = load_descriptor(default_dir()).descriptor
+    index = release_index()
+    release = index.entry(version) if version is not None else index.latest()
+    if release is None:
+        return cite(descriptor, str(descriptor.get("created", ""))[:10], None, fmt)
+    return cite({**descriptor, "version": release.version}, release.date, release.sha256, fmt, release.doi)

@@ -16,14 +16,23 @@ import click
 from . import __version__
 
 def no_traceback(command):
-    """Turn an unexpected exception into a one-line error and exit 1 (JANTS_DEBUG=1 shows it)."""
+    """Library errors become one line each (exit 1, or 2 for a usage error); anything
+    unexpected becomes one line too, never a traceback (JANTS_DEBUG=1 shows it)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        from .report import PackageError
+
         try:
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except PackageError as error:
+            if error.problem.code == "usage-error":
+                raise click.UsageError(error.problem.message) from None
+            for problem in error.problems:
+                click.echo(f"Error: {problem}", err=True)
+            sys.exit(1)
         except Exception as error:  # noqa: BLE001 - last line of defence for users
             if os.environ.get("JANTS_DEBUG"):
                 raise
@@ -35,16 +44,6 @@ def no_traceback(command):
 
 
 SOURCES_HELP = "Folder of source texts; checks every evidence string at its line, in the text whose SHA-256 the sources table records."
-
-
-def default_project() -> Path:
-    """The current directory when it holds a package or curated input, else the
-    checkout this jants is installed from, else the current directory."""
-    cwd = Path.cwd()
-    if (cwd / "datapackage.json").exists() or (cwd / "curation" / "package.json").exists():
-        return cwd
-    here = Path(__file__).resolve().parents[2]
-    return here if (here / "curation" / "package.json").exists() else cwd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,26 +59,35 @@ def cli():
 
 
 @cli.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.argument("package", required=False)
 @click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               envvar="JANTS_SOURCES", help=SOURCES_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @no_traceback
-def validate(path, sources_dir, as_json):
-    """Validate a data package (a directory or a datapackage.json).
+def validate(package, sources_dir, as_json):
+    """Validate a data package: a folder, a datapackage.json, a release archive (.zip) or
+    a released version (0.1.0).
 
-    PATH defaults to the repository's package. Exit code 0: valid (warnings allowed),
-    1: invalid, 2: usage error.
+    PACKAGE defaults to the package in the current folder, else the release installed
+    with jants. Without --sources the report says that provenance was not checked.
+    Exit code 0: valid (warnings allowed), 1: invalid, 2: usage error.
 
     \b
     Example:
         jants validate path/to/package --sources ../shared/sources --json
+        jants validate jants-0.2.0.zip
     """
+    from .locate import default_dir, looks_like_version, version_archive
     from .validate import validate_package
 
-    path = path or default_project()
-    if not path.exists():
-        raise click.UsageError(f"no such package: {path}")
+    if package is None:
+        path = default_dir()
+    elif not Path(package).exists() and looks_like_version(package):
+        path = version_archive(package)
+    else:
+        path = Path(package)
+        if not path.exists():
+            raise click.UsageError(f"no such package, archive or released version: {package}")
     report = validate_package(path, sources_dir)
     click.echo(report.to_json() if as_json else report.to_text())
     sys.exit(0 if report.valid else 1)
@@ -101,9 +109,9 @@ def build(curation_dir, target, sources_dir, as_json):
     into place; building twice gives byte-identical files.
     """
     from .build import BuildError, build_package
-    from .report import PackageError
+    from .locate import project_dir
 
-    project = default_project()
+    project = project_dir() or Path.cwd()
     curation_dir = curation_dir or project / "curation"
     target = target or project
     if not target.is_dir():
@@ -112,9 +120,6 @@ def build(curation_dir, target, sources_dir, as_json):
         report = build_package(curation_dir, target, sources_dir)
     except BuildError as error:
         click.echo(error.report.to_json() if as_json else error.report.to_text(), err=not as_json)
-        sys.exit(1)
-    except PackageError as error:
-        click.echo(f"Error: {error.problem}", err=True)
         sys.exit(1)
     if as_json:
         click.echo(report.to_json())
@@ -128,58 +133,46 @@ def build(curation_dir, target, sources_dir, as_json):
 
 @cli.command()
 @click.argument("version")
+@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              envvar="JANTS_SOURCES", required=True, help=SOURCES_HELP + " Required: a release checks provenance.")
 @no_traceback
-def release(version):
+def release(version, sources_dir):
     """Cut release VERSION: dist/jants-VERSION.zip and an entry in releases.json.
 
-    Refused unless the package validates, VERSION is higher than the last release and
-    bumps at least as much as the changes require, and CHANGELOG.md has an entry for it.
+    Refused unless the package validates with its provenance checked against the source
+    texts, VERSION is higher than the last release and bumps at least as much as the
+    changes require, and CHANGELOG.md has an entry for it. Run it in the checkout.
     """
+    from .locate import project_dir
     from .release import make_release
-    from .report import PackageError
 
-    try:
-        made = make_release(default_project(), version)
-    except PackageError as error:
-        for problem in error.problems:
-            click.echo(f"Error: {problem}", err=True)
-        sys.exit(1)
+    project = project_dir()
+    if project is None or not (project / "curation").is_dir():
+        raise click.UsageError("jants release runs in a checkout of the repository (with curation/ and releases.json)")
+    made = make_release(project, version, sources_dir)
     click.echo(f"released {made.version} ({made.date}): dist/{made.archive}, {made.bytes} bytes, sha256 {made.sha256}")
 
 
 @cli.command()
-@click.argument("old", required=False, type=click.Path(exists=True, path_type=Path))
-@click.argument("new", required=False, type=click.Path(exists=True, path_type=Path))
+@click.argument("old", required=False)
+@click.argument("new", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
 @no_traceback
 def diff(old, new, as_json):
-    """What changed between two packages or release archives, and the bump it needs.
+    """What changed between two packages, release archives or released versions, and the
+    version bump it needs.
 
-    With no arguments: the last release (from dist/) against the working package.
+    OLD defaults to the last release, NEW to the package in the current folder (else the
+    release installed with jants).
 
     \b
     Example:
+        jants diff 0.1.0 0.2.0
         jants diff dist/jants-0.1.0.zip .
     """
     from .diff import diff_packages
-    from .release import DIST_DIR, parse_version, read_index
-    from .report import PackageError
 
-    project = default_project()
-    if old is None:
-        releases = read_index(project)
-        if not releases:
-            raise click.UsageError("no release yet: give OLD and NEW")
-        last = max(releases, key=lambda r: parse_version(r.version))
-        old = project / DIST_DIR / last.archive
-        if not old.exists():
-            raise click.UsageError(f"{old} is not here; run jants fetch {last.version} first")
-    new = new or project
-    try:
-        result = diff_packages(old, new)
-    except PackageError as error:
-        click.echo(f"Error: {error.problem}", err=True)
-        sys.exit(1)
+    result = diff_packages(old, new)
     click.echo(result.to_json() if as_json else result.to_text())
 
 
@@ -189,46 +182,33 @@ def diff(old, new, as_json):
               show_default=True, help="Citation style.")
 @no_traceback
 def cite(version, fmt):
-    """A citation of one exact release (default: the latest) or of the working package."""
-    import json
+    """A citation of one exact release (default: the latest): version, release date,
+    archive SHA-256, and the URL and DOI where the release metadata records them."""
+    from .citation import citation
 
-    from .citation import cite as make_citation
-    from .release import parse_version, read_index
-
-    project = default_project()
-    descriptor = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))
-    releases = read_index(project)
-    if version is None and releases:
-        version = max(releases, key=lambda r: parse_version(r.version)).version
-    entry = next((r for r in releases if r.version == version), None)
-    if version is not None and entry is None:
-        raise click.UsageError(f"version {version} is not in releases.json; released: {', '.join(r.version for r in releases) or 'none'}")
-    if entry is not None and descriptor.get("version") != entry.version:
-        descriptor = {**descriptor, "version": entry.version}
-    date = entry.date if entry else descriptor.get("created", "")[:10]
-    click.echo(make_citation(descriptor, date, entry.sha256 if entry else None, fmt))
+    click.echo(citation(version, fmt))
 
 
 @cli.command()
 @click.argument("version")
-@click.option("--base-url", envvar="JANTS_RELEASE_URL", help="Where release archives are published (env JANTS_RELEASE_URL).")
+@click.option("--base-url", envvar="JANTS_RELEASE_URL", help="Where release archives are published (env JANTS_RELEASE_URL; default: base_url of releases.json).")
 @click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path), envvar="JANTS_CACHE",
               help="Cache folder (default: the per-user cache, env JANTS_CACHE).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Also put the verified archive into this folder (e.g. dist).")
 @no_traceback
-def fetch(version, base_url, cache):
-    """Download release VERSION, verify its SHA-256 against releases.json, unpack it into the cache.
+def fetch(version, base_url, cache, output):
+    """Get release VERSION as a verified archive: from dist/ of a checkout, the download
+    cache, or a download checked against the SHA-256 and size in releases.json.
 
-    Prints the folder of the unpacked package; a second call reuses the cache.
+    Prints the archive's path; `jants validate`, `jants show --version` and
+    `jants.load(version=...)` read it without unpacking.
     """
-    from .fetch import fetch_release
-    from .report import PackageError
+    from .fetch import copy_archive
+    from .locate import version_archive
 
-    try:
-        folder = fetch_release(default_project(), version, base_url, cache, progress=sys.stderr.isatty())
-    except PackageError as error:
-        click.echo(f"Error: {error.problem}", err=True)
-        sys.exit(1)
-    click.echo(str(folder))
+    archive = version_archive(version, base_url, cache)
+    click.echo(str(copy_archive(archive, output) if output else archive))
 
 
 def emit(frame, as_json: bool, as_csv: bool, title: str = "") -> None:
@@ -260,27 +240,32 @@ def _numbers_as_text(frame, *columns):
     return frame.assign(**{c: frame[c].map(lambda v: "" if v != v else format_number(v)) for c in columns})
 
 
-PATH_OPTION = click.option("--path", "path", type=click.Path(exists=True, path_type=Path),
-                           help="Package folder (default: the repository's).")
+def package_options(command):
+    """--path and --version: which package to read (default: the current folder's, else
+    the release installed with jants; see jants.locate)."""
+    command = click.option("--version", "version", metavar="VERSION",
+                           help="A released version (0.1.0), from a verified release archive.")(command)
+    return click.option("--path", "path", type=click.Path(exists=True, path_type=Path),
+                        help="Package folder, datapackage.json or release archive (.zip).")(command)
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
 CSV_OPTION = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 
 
 @cli.command()
-@PATH_OPTION
+@package_options
 @JSON_OPTION
 @no_traceback
-def info(path, as_json):
-    """Version, row counts, dates covered and sources of the package."""
+def info(path, version, as_json):
+    """Which package is in use, its version, row counts, dates covered and sources."""
     import json
 
     from .api import load
 
-    root = path or default_project()
-    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    tables = load(root)
+    tables = load(path, version)
+    descriptor = tables.descriptor
     dates = tables["observations"]["observation_date"]
     facts = {
+        "package": tables.origin,
         "title": descriptor.get("title"), "version": descriptor.get("version"), "created": descriptor.get("created"),
         "rows": {name: len(frame) for name, frame in tables.items()},
         "observation_dates": [str(dates.min().date()), str(dates.max().date())] if len(dates) else [],
@@ -289,7 +274,7 @@ def info(path, as_json):
     if as_json:
         click.echo(json.dumps(facts, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{facts['title']}\nversion {facts['version']}, created {facts['created']}")
+    click.echo(f"{facts['title']}\nversion {facts['version']}, created {facts['created']}\npackage: {facts['package']}")
     click.echo("rows: " + ", ".join(f"{n} {name}" for name, n in facts["rows"].items()))
     if facts["observation_dates"]:
         click.echo(f"figures dated {facts['observation_dates'][0]} to {facts['observation_dates'][1]}")
@@ -300,15 +285,15 @@ def info(path, as_json):
 @click.option("--topic", help="Only series of this topic (see jants info).")
 @click.option("--body", help="Only series with a figure from this body id (pgo, mia, ...).")
 @click.option("--search", help="Only series whose id or label contains all these words.")
-@PATH_OPTION
+@package_options
 @JSON_OPTION
 @CSV_OPTION
 @no_traceback
-def list_series(topic, body, search, path, as_json, as_csv):
+def list_series(topic, body, search, path, version, as_json, as_csv):
     """Series with their latest figure; filter by topic, body or words."""
     from .api import load, overview
 
-    tables = load(path or default_project())
+    tables = load(path, version)
     frame = overview(tables)
     if topic:
         frame = frame[frame["topic"] == topic]
@@ -326,15 +311,15 @@ def list_series(topic, body, search, path, as_json, as_csv):
 @cli.command()
 @click.argument("series_id")
 @click.option("--as-of", "as_of", help="Only figures published on or before this date (YYYY-MM-DD), latest per series.")
-@PATH_OPTION
+@package_options
 @JSON_OPTION
 @CSV_OPTION
 @no_traceback
-def show(series_id, as_of, path, as_json, as_csv):
+def show(series_id, as_of, path, version, as_json, as_csv):
     """Every observation of one series, with its provenance."""
     from .api import as_known_on, load
 
-    tables = load(path or default_project())
+    tables = load(path, version)
     if series_id not in set(tables["series"]["series_id"]):
         raise click.UsageError(f"no series {series_id!r}; jants list shows them")
     frame = as_known_on(tables, as_of) if as_of else tables["observations"]
@@ -358,9 +343,9 @@ def show(series_id, as_of, path, as_json, as_csv):
 @click.argument("series_ids", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Chart file, .svg or .png.")
 @click.option("--components", is_flag=True, help="Also draw each series' breakdown components, stacked.")
-@PATH_OPTION
+@package_options
 @no_traceback
-def plot(series_ids, output, components, path):
+def plot(series_ids, output, components, path, version):
     """Chart one or more series: a line per reporting body, markers for qualifiers.
 
     \b
@@ -373,7 +358,7 @@ def plot(series_ids, output, components, path):
     if output.suffix.lower() not in (".svg", ".png"):
         raise click.UsageError(f"{output.name}: the chart is written as .svg or .png")
     try:
-        plot_series(load(path or default_project()), list(series_ids), output, components)
+        plot_series(load(path, version), list(series_ids), output, components)
     except KeyError as error:
         raise click.UsageError(f"{error.args[0]}; jants list shows the series")
     click.echo(str(output))
@@ -381,28 +366,32 @@ def plot(series_ids, output, components, path):
 
 @cli.command()
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write the report into.")
-@PATH_OPTION
+@package_options
 @no_traceback
-def report(output, path):
+def report(output, path, version):
     """A static, offline HTML report: index by topic, a page with chart and figures for
     each metric, and the recorded discrepancies. Open OUTPUT/index.html in a browser."""
     from .html_report import write_report
+    from .locate import opened
 
-    folder = write_report(path or default_project(), output)
+    with opened(path, version) as located:
+        folder = write_report(located.root, output)
     click.echo(str(folder / "index.html"))
 
 
 @cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: print).")
-@PATH_OPTION
+@package_options
 @no_traceback
-def codebook(output, path):
+def codebook(output, path, version):
     """Markdown codebook of every table, field and metric, from the descriptor."""
     from .codebook import codebook as make_codebook
+    from .locate import opened
 
-    text = make_codebook(path or default_project())
+    with opened(path, version) as located:
+        text = make_codebook(located.root)
     if output:
-        from .release import write_atomically
+        from .files import write_atomically
 
         write_atomically(output, text.encode("utf-8"))
     else:

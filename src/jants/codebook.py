@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 
-def _cell(text) -> str:
+def cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -54,13 +54,13 @@ def codebook(root: Path) -> str:
             lines.append("")
         lines += ["| field | type | constraints | description |", "|---|---|---|---|"]
         for spec in schema.get("fields", []):
-            lines.append(f"| `{spec['name']}` | {spec.get('type', 'string')} | {_cell(_constraints(spec))} | {_cell(spec.get('description', ''))} |")
+            lines.append(f"| `{spec['name']}` | {spec.get('type', 'string')} | {cell(_constraints(spec))} | {cell(spec.get('description', ''))} |")
         lines.append("")
     metrics = _metrics(root, descriptor)
     if metrics:
         lines += ["## Metrics", "", "| metric_id | label | unit | kind | topic | definition |", "|---|---|---|---|---|---|"]
         for row in sorted(metrics, key=lambda r: (r["topic"], r["metric_id"])):
-            lines.append(f"| `{row['metric_id']}` | {_cell(row['label'])} | {row['unit']} | {row['kind']} | {row['topic']} | {_cell(row['definition'])} |")
+            lines.append(f"| `{row['metric_id']}` | {cell(row['label'])} | {row['unit']} | {row['kind']} | {row['topic']} | {cell(row['definition'])} |")
         lines.append("")
     return "\n".join(lines)
 

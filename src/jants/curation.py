@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 

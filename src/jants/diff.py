@@ -8,14 +8,14 @@ means, MINOR for additions, PATCH for corrections.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import archive
-from .package import DESCRIPTOR_NAME, load_descriptor
+from .locate import opened, release_index
+from .package import load_descriptor
+from .report import PackageError, Problem
 
 BUMPS = ["none", "patch", "minor", "major"]
 # Fields whose change gives an id another meaning: what a series or metric counts.
@@ -25,7 +25,6 @@ DEFINING_FIELDS = {
                "facility", "person_group", "category"},
     "observations": {"series_id"},
 }
-ID_TABLES = ["bodies", "sources", "metrics", "series", "observations", "discrepancies"]
 
 
 @dataclass
@@ -83,25 +82,22 @@ class Diff:
         return "\n".join(lines)
 
 
-@contextlib.contextmanager
-def opened(path: str | Path):
-    """A package directory, or the one inside a release archive."""
-    path = Path(path)
-    if archive.is_archive(path):
-        with archive.opened_archive(path) as root:
-            yield root
-    else:
-        yield path if path.is_dir() else path.parent
-
-
 def read_table(root: Path, resource: dict) -> list[dict[str, str]]:
     with open(root / resource["path"], encoding="utf-8-sig", newline="") as stream:
         return list(csv.DictReader(stream))
 
 
-def diff_packages(old: str | Path, new: str | Path) -> Diff:
-    with opened(old) as old_root, opened(new) as new_root:
-        result = Diff(old=str(old), new=str(new))
+def diff_packages(old: str | Path | None = None, new: str | Path | None = None) -> Diff:
+    """Changes from OLD to NEW: each a package folder, descriptor, release archive or
+    released version. OLD defaults to the last release, NEW to the current package."""
+    if old is None:
+        last = release_index().latest()
+        if last is None:
+            raise PackageError(Problem("usage-error", "no release yet: give OLD and NEW"))
+        old = last.version
+    with opened(old) as old_located, opened(new) as new_located:
+        result = Diff(old=str(old), new=str(new) if new is not None else new_located.label)
+        old_root, new_root = old_located.root, new_located.root
         old_package, new_package = load_descriptor(old_root), load_descriptor(new_root)
         result.changes += schema_changes(old_package.descriptor, new_package.descriptor)
         old_tables = {r["name"]: r for r in old_package.resources if "schema" in r and not r.get("copyOf")}
@@ -198,9 +194,3 @@ def constraint_changes(table: str, name: str, old: dict, new: dict) -> list[Chan
                               bump="major" if tighter else "minor",
                               reason=f"field {name!r} constraint {constraint} {'tightened' if tighter else 'loosened'}"))
     return changes
-
-
-def descriptor_of(path: str | Path) -> dict:
-    with opened(path) as root:
-        return json.loads((root / DESCRIPTOR_NAME).read_text(encoding="utf-8"))
-

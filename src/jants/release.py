@@ -7,38 +7,24 @@ CHANGELOG.md has an entry for it. Released versions are never overwritten.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from .diff import BUMPS, diff_packages
-from .package import DESCRIPTOR_NAME, file_digest
+from .files import file_digest
+from .index import INDEX_NAME, Release, archive_name, parse_version, read_index, write_index
+from .locate import DIST_DIR
+from .package import DESCRIPTOR_NAME
 from .report import PackageError, Problem
 
-INDEX_NAME = "releases.json"
-DIST_DIR = "dist"
-VERSION_PATTERN = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip member can carry
-
-
-@dataclass(frozen=True)
-class Release:
-    version: str
-    date: str
-    archive: str
-    sha256: str
-    bytes: int
-
-
-def parse_version(text: str) -> tuple[int, int, int]:
-    match = VERSION_PATTERN.match(text or "")
-    if not match:
-        raise PackageError(Problem("release-error", f"version {text!r} is not MAJOR.MINOR.PATCH"))
-    return tuple(int(part) for part in match.groups())
+DATA_LICENCE = Path("docs") / "LICENSE-CC-BY-4.0.txt"
+CODEBOOK = Path("docs") / "codebook.md"
 
 
 def bump_between(old: str, new: str) -> str:
@@ -48,32 +34,6 @@ def bump_between(old: str, new: str) -> str:
     if b[:2] > a[:2]:
         return "minor"
     return "patch" if b > a else "none"
-
-
-def read_index(project: Path) -> list[Release]:
-    path = project / INDEX_NAME
-    if not path.exists():
-        return []
-    return [Release(**entry) for entry in json.loads(path.read_text(encoding="utf-8"))["releases"]]
-
-
-def write_index(project: Path, releases: list[Release]) -> None:
-    """Write the index, keeping its other keys (`base_url`, where archives are published)."""
-    path = project / INDEX_NAME
-    index = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"base_url": None}
-    index["releases"] = [r.__dict__ for r in sorted(releases, key=lambda r: parse_version(r.version))]
-    write_atomically(path, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def changelog_date(project: Path, version: str) -> str:
@@ -86,17 +46,29 @@ def changelog_date(project: Path, version: str) -> str:
     return match.group(1)
 
 
-def archive_members(project: Path) -> list[str]:
-    descriptor = json.loads((project / DESCRIPTOR_NAME).read_text(encoding="utf-8"))
-    tables = [r["path"] for r in descriptor["resources"]]
-    return [DESCRIPTOR_NAME, *tables, "README.md", "CHANGELOG.md", "CITATION.cff"]
+def archive_members(project: Path, descriptor: dict, date: str) -> list[tuple[str, bytes]]:
+    """What a release holds, in a fixed order: the package, and what a reader who never
+    uses Python needs beside it (a data README, the licence, the codebook, the changelog
+    and the citation), with the SHA-256 of each in SHA256SUMS."""
+    from .codebook import codebook
+    from .datareadme import data_readme
+
+    members = [(name, (project / name).read_bytes()) for name in [DESCRIPTOR_NAME, *(r["path"] for r in descriptor["resources"])]]
+    members += [
+        ("README.md", data_readme(project, descriptor, date).encode("utf-8")),
+        ("LICENSE.txt", (project / DATA_LICENCE).read_bytes()),
+        ("codebook.md", codebook(project).encode("utf-8")),
+        ("CHANGELOG.md", (project / "CHANGELOG.md").read_bytes()),
+        ("CITATION.cff", (project / "CITATION.cff").read_bytes()),
+    ]
+    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in members)
+    return [*members, ("SHA256SUMS", sums.encode("utf-8"))]
 
 
-def write_archive(project: Path, members: list[str], target: Path) -> None:
+def write_archive(members: list[tuple[str, bytes]], target: Path) -> None:
     """A zip whose bytes depend only on the members' content: fixed order, time and mode."""
-    sums = "".join(f"{file_digest(project / m)[1]}  {m}\n" for m in members)
     with zipfile.ZipFile(target, "w") as stream:
-        for name, data in [*((m, (project / m).read_bytes()) for m in members), ("SHA256SUMS", sums.encode())]:
+        for name, data in members:
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o100644 << 16
@@ -104,23 +76,29 @@ def write_archive(project: Path, members: list[str], target: Path) -> None:
             stream.writestr(info, data, compresslevel=9)
 
 
-def make_release(project: str | Path, version: str) -> Release:
+def make_release(project: str | Path, version: str, sources_dir: str | Path | None) -> Release:
+    """Check everything, then write CITATION.cff, dist/jants-VERSION.zip and the index entry.
+
+    Provenance is part of the check: the evidence of every held text is compared with the
+    source texts in SOURCES_DIR, so a release cannot be cut without them."""
     from .citation import write_citation_cff
     from .validate import validate_package
 
     project = Path(project)
-    releases = read_index(project)
-    if any(r.version == version for r in releases):
+    index = read_index(project / INDEX_NAME)
+    if any(r.version == version for r in index.releases):
         raise PackageError(Problem("release-error", f"version {version} is already released; released versions are never overwritten", file=INDEX_NAME))
     parse_version(version)
+    if sources_dir is None or not Path(sources_dir).is_dir():
+        raise PackageError(Problem("release-error", "a release checks provenance against the source texts: give --sources DIR (or set JANTS_SOURCES)"))
     descriptor = json.loads((project / DESCRIPTOR_NAME).read_text(encoding="utf-8"))
     if descriptor.get("version") != version:
-        raise PackageError(Problem("release-error", f"datapackage.json has version {descriptor.get('version')!r}, not {version} (set it in curation/package.json and run jants build)", file=DESCRIPTOR_NAME, field="version"))
-    report = validate_package(project)
+        raise PackageError(Problem("release-error", f"datapackage.json has version {descriptor.get('version')!r}, not {version} (set it in curation/package.json and src/jants/__init__.py, and run jants build)", file=DESCRIPTOR_NAME, field="version"))
+    report = validate_package(project, sources_dir)
     if not report.valid:
-        raise PackageError(Problem("release-error", f"the package does not validate ({len(report.errors)} errors); run jants validate"), report.errors)
-    if releases:
-        last = max(releases, key=lambda r: parse_version(r.version))
+        raise PackageError(Problem("release-error", f"the package does not validate ({len(report.errors)} errors); run jants validate --sources DIR"), report.errors)
+    last = index.latest()
+    if last is not None:
         if parse_version(version) <= parse_version(last.version):
             raise PackageError(Problem("release-error", f"version {version} is not higher than the last release {last.version}", file=INDEX_NAME))
         previous = project / DIST_DIR / last.archive
@@ -131,23 +109,21 @@ def make_release(project: str | Path, version: str) -> Release:
         if BUMPS.index(offered) < BUMPS.index(required):
             raise PackageError(Problem("release-error", f"the changes since {last.version} need a {required} version bump, {version} is a {offered} bump; see jants diff"))
     date = changelog_date(project, version)
-    write_citation_cff(project, descriptor, date)
     dist = project / DIST_DIR
-    dist.mkdir(exist_ok=True)
-    name = f"jants-{version}.zip"
-    target = dist / name
+    target = dist / archive_name(version)
     if target.exists():
         raise PackageError(Problem("release-error", f"{target} exists already; released archives are never overwritten"))
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=dist)
+    write_citation_cff(project, descriptor, date)
+    dist.mkdir(exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=dist)
     os.close(handle)
     try:
-        write_archive(project, archive_members(project), Path(temporary))
+        write_archive(archive_members(project, descriptor, date), Path(temporary))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     size, sha256 = file_digest(target)
-    release = Release(version=version, date=date, archive=name, sha256=sha256, bytes=size)
-    write_index(project, [*releases, release])
+    release = Release(version=version, date=date, archive=target.name, sha256=sha256, bytes=size)
+    write_index(project / INDEX_NAME, [*index.releases, release])
     return release
-

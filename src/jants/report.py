@@ -33,6 +33,7 @@ class Report:
     package: str
     problems: list[Problem] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
+    provenance: str = "not checked: no source texts given (--sources DIR)"  # never skipped silently
 
     @property
     def errors(self) -> list[Problem]:
@@ -53,6 +54,7 @@ class Report:
         return {
             "package": self.package,
             "valid": self.valid,
+            "provenance": self.provenance,
             "errors": [asdict(p) for p in self.errors],
             "warnings": [asdict(p) for p in self.warnings],
             "stats": self.stats,
@@ -63,6 +65,7 @@ class Report:
 
     def to_text(self) -> str:
         lines = [str(p) for p in self.errors] + [str(p) for p in self.warnings]
+        lines.append(f"provenance: {self.provenance}")
         verdict = "valid" if self.valid else "invalid"
         lines.append(
             f"{self.package}: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)"

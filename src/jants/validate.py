@@ -34,6 +34,8 @@ def validate_package(path: str | Path, sources_dir: str | Path | None = None) ->
 
 def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
     report = Report(package=str(path))
+    if sources_dir is not None:
+        report.provenance = "not checked: the package could not be read far enough"
     try:
         package = load_descriptor(path)
     except PackageError as error:
@@ -55,10 +57,16 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
                 report.add(schema_checks.check_foreign_keys(resource["schema"], table, tables))
         from . import model_checks
 
-        if model_checks.uses_jants_model(tables) and not report.errors:
+        if not model_checks.uses_jants_model(tables):
+            report.provenance = "not applicable: the package lacks tables or fields of the jants model of this jants version"
+            if sources_dir is not None:
+                report.add([Problem("provenance-not-checked", "--sources given, but the package does not use the jants model", severity="warning")])
+        elif report.errors:
+            report.provenance = "not checked: the package has errors that stop the jants model checks"
+        else:
             report.add(model_checks.check_model(tables, package.descriptor, Path(sources_dir) if sources_dir else None))
-        elif sources_dir is not None and not model_checks.uses_jants_model(tables):
-            report.add([Problem("provenance-not-checked", "--sources given, but the package does not use the jants model", severity="warning")])
+            if sources_dir is not None:
+                report.provenance = f"checked: every evidence string of a held text against the source texts in {sources_dir}"
         report.problems[at:at] = [problem for copy in copies for problem in copy.result()]
     report.stats = {"resources": len(package.resources), "rows": {name: t.num_rows for name, t in tables.items()}}
     return report
