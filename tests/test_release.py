@@ -21,11 +21,12 @@ import jants.cli
 from jants.api import load
 from jants.citation import FORMATS, cite
 from jants.diff import diff_packages
-from jants.fetch import fetch_release
-from jants.release import INDEX_NAME, make_release, read_index
+from jants.fetch import release_archive
+from jants.index import INDEX_NAME, read_index
+from jants.release import make_release
 from jants.report import PackageError
 
-from conftest import edit_descriptor, read_rows, rehash, row_of, set_cell, write_rows
+from conftest import SOURCES, edit_descriptor, read_rows, rehash, row_of, set_cell, write_rows
 
 TOP_FILES = ["datapackage.json", "README.md", "CHANGELOG.md"]
 
@@ -35,6 +36,8 @@ def project_copy(project: Path, where: Path) -> Path:
     for name in TOP_FILES:
         shutil.copy(project / name, where / name)
     shutil.copytree(project / "data", where / "data")
+    (where / "docs").mkdir()
+    shutil.copy(project / "docs" / "LICENSE-CC-BY-4.0.txt", where / "docs")
     edit_descriptor(where, lambda d: d.update(version="0.1.0"))  # the tests release it as 0.1.0, with no release before
     return where
 
@@ -48,10 +51,10 @@ def set_version(root: Path, version: str, changelog: bool = True) -> None:
 
 
 @pytest.fixture
-def released(project, tmp_path) -> Path:
+def released(project, sources_dir, tmp_path) -> Path:
     """A copy of the project with release 0.1.0 made."""
     root = project_copy(project, tmp_path / "released")
-    make_release(root, "0.1.0")
+    make_release(root, "0.1.0", SOURCES)
     return root
 
 
@@ -63,8 +66,8 @@ def sha256(path: Path) -> str:
 
 
 def test_release_twice_gives_the_same_archive(project, tmp_path):
-    first = make_release(project_copy(project, tmp_path / "a"), "0.1.0")
-    second = make_release(project_copy(project, tmp_path / "b"), "0.1.0")
+    first = make_release(project_copy(project, tmp_path / "a"), "0.1.0", SOURCES)
+    second = make_release(project_copy(project, tmp_path / "b"), "0.1.0", SOURCES)
     assert first.sha256 == second.sha256
     assert sha256(tmp_path / "a" / "dist" / "jants-0.1.0.zip") == first.sha256
 
@@ -76,23 +79,31 @@ def test_archive_holds_the_package_and_its_checksums(released):
         for name in names[:-1]:
             assert hashlib.sha256(archive.read(name)).hexdigest() == sums[name]
         assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in archive.infolist())
-    assert names[:1] == ["datapackage.json"] and names[-4:] == ["README.md", "CHANGELOG.md", "CITATION.cff", "SHA256SUMS"]
+    assert names[:1] == ["datapackage.json"]
+    assert names[-6:] == ["README.md", "LICENSE.txt", "codebook.md", "CHANGELOG.md", "CITATION.cff", "SHA256SUMS"]
     assert any(n.endswith(".parquet") for n in names) and any(n.endswith(".csv") for n in names)
     result = CliRunner().invoke(jants.cli.cli, ["validate", str(released / "dist" / "jants-0.1.0.zip")])
     assert result.exit_code == 0, result.output
 
 
 def test_release_index_records_the_release(released):
-    [entry] = read_index(released)
+    [entry] = read_index(released / INDEX_NAME).releases
     assert (entry.version, entry.date, entry.archive) == ("0.1.0", "2026-11-23", "jants-0.1.0.zip")
     assert entry.sha256 == sha256(released / "dist" / entry.archive)
     assert entry.bytes == (released / "dist" / entry.archive).stat().st_size
 
 
+def test_release_is_refused_without_the_source_texts(project, tmp_path):
+    root = project_copy(project, tmp_path / "unchecked")
+    with pytest.raises(PackageError, match="--sources"):
+        make_release(root, "0.1.0", None)
+    assert not (root / "dist").exists()
+
+
 def test_existing_version_is_never_overwritten(released):
     before = sha256(released / "dist" / "jants-0.1.0.zip")
     with pytest.raises(PackageError, match="already released"):
-        make_release(released, "0.1.0")
+        make_release(released, "0.1.0", SOURCES)
     assert sha256(released / "dist" / "jants-0.1.0.zip") == before
 
 
@@ -100,32 +111,32 @@ def test_release_is_refused_without_a_changelog_entry(released):
     set_version(released, "0.9.0", changelog=False)
     rehash(released)
     with pytest.raises(PackageError, match=r"CHANGELOG.md has no entry '## \[0.9.0\]"):
-        make_release(released, "0.9.0")
+        make_release(released, "0.9.0", SOURCES)
 
 
 def test_release_is_refused_when_the_package_is_invalid(released):
     set_version(released, "0.1.1")
     set_cell(released, "observations", 2, "value", "-1")
     with pytest.raises(PackageError, match="does not validate"):
-        make_release(released, "0.1.1")
+        make_release(released, "0.1.1", SOURCES)
 
 
 def test_release_is_refused_when_the_version_is_not_higher(released):
     index = json.loads((released / INDEX_NAME).read_text())
-    index["releases"][0]["version"] = "0.3.0"
+    index["releases"][0].update(version="0.3.0", archive="jants-0.3.0.zip")
     (released / INDEX_NAME).write_text(json.dumps(index))
     set_version(released, "0.2.0")
     with pytest.raises(PackageError, match="not higher than the last release 0.3.0"):
-        make_release(released, "0.2.0")
+        make_release(released, "0.2.0", SOURCES)
 
 
 def test_renamed_field_with_a_minor_bump_is_refused(released):
     set_version(released, "0.2.0")
     rename_field(released, "bodies", "short_name", "abbreviation")
     with pytest.raises(PackageError, match="need a major version bump, 0.2.0 is a minor bump"):
-        make_release(released, "0.2.0")
+        make_release(released, "0.2.0", SOURCES)
     set_version(released, "1.0.0")
-    assert make_release(released, "1.0.0").version == "1.0.0"
+    assert make_release(released, "1.0.0", SOURCES).version == "1.0.0"
 
 
 def rename_field(root: Path, table: str, old: str, new: str) -> None:
@@ -145,11 +156,11 @@ def rename_field(root: Path, table: str, old: str, new: str) -> None:
 def test_release_command(released, monkeypatch):
     set_version(released, "0.1.1")
     rehash(released)
-    monkeypatch.setattr(jants.cli, "default_project", lambda: released)
-    result = CliRunner().invoke(jants.cli.cli, ["release", "0.1.1"])
+    monkeypatch.chdir(released)
+    result = CliRunner().invoke(jants.cli.cli, ["release", "0.1.1", "--sources", str(SOURCES)])
     assert result.exit_code == 0, result.output
     assert "released 0.1.1" in result.output
-    again = CliRunner().invoke(jants.cli.cli, ["release", "0.1.1"])
+    again = CliRunner().invoke(jants.cli.cli, ["release", "0.1.1", "--sources", str(SOURCES)])
     assert again.exit_code == 1 and "already released" in again.output
 
 
@@ -214,7 +225,7 @@ def test_tightened_enum_is_major(released):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_citation_names_the_exact_version_and_archive(released, fmt):
     descriptor = json.loads((released / "datapackage.json").read_text())
-    [entry] = read_index(released)
+    [entry] = read_index(released / INDEX_NAME).releases
     text = cite(descriptor, entry.date, entry.sha256, fmt)
     assert "0.1.0" in text and descriptor["title"] in text
     if fmt in ("text", "bibtex", "cff", "csl-json"):
@@ -242,7 +253,7 @@ def test_committed_citation_cff_matches_the_descriptor(project):
     from jants.citation import cff_text
 
     descriptor = json.loads((project / "datapackage.json").read_text())
-    [entry] = [r for r in read_index(project) if r.version == descriptor["version"]]
+    [entry] = [r for r in read_index(project / INDEX_NAME).releases if r.version == descriptor["version"]]
     assert (project / "CITATION.cff").read_text(encoding="utf-8") == cff_text(descriptor, entry.date)
 
 
@@ -279,16 +290,31 @@ def server(tmp_path):
         httpd.shutdown()
 
 
-def test_fetch_verifies_unpacks_and_reuses_the_cache(released, server, tmp_path):
+def fetch(released: Path, url: str, cache: Path) -> Path:
+    return release_archive(read_index(released / INDEX_NAME), "0.1.0", None, url, cache)
+
+
+def test_fetch_verifies_and_reuses_the_cache(released, server, tmp_path):
     served, url = server
     shutil.copy(released / "dist" / "jants-0.1.0.zip", served)
     cache = tmp_path / "cache"
-    folder = fetch_release(released, "0.1.0", url, cache)
-    assert (folder / "datapackage.json").read_bytes() == (released / "datapackage.json").read_bytes()
+    archive = fetch(released, url, cache)
+    assert archive == cache / "jants-0.1.0.zip"
+    assert archive.read_bytes() == (released / "dist" / "jants-0.1.0.zip").read_bytes()
     (served / "jants-0.1.0.zip").unlink()  # a second call must not need the server
-    assert fetch_release(released, "0.1.0", url, cache) == folder
-    tables = load(folder)
+    assert fetch(released, url, cache) == archive
+    tables = load(archive)
     assert len(tables.observations) == len(read_rows(released / "data" / "observations.csv")) - 1
+
+
+def test_cache_is_verified_again_before_use(released, server, tmp_path):
+    served, url = server
+    shutil.copy(released / "dist" / "jants-0.1.0.zip", served)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "jants-0.1.0.zip").write_bytes(b"altered in the cache")
+    archive = fetch(released, url, cache)
+    assert archive.read_bytes() == (released / "dist" / "jants-0.1.0.zip").read_bytes()
 
 
 def test_fetch_rejects_and_deletes_a_corrupted_archive(released, server, tmp_path):
@@ -297,9 +323,18 @@ def test_fetch_rejects_and_deletes_a_corrupted_archive(released, server, tmp_pat
     data[len(data) // 2] ^= 0xFF
     (served / "jants-0.1.0.zip").write_bytes(bytes(data))
     cache = tmp_path / "cache"
-    with pytest.raises(PackageError, match="SHA256 hash of downloaded file"):
-        fetch_release(released, "0.1.0", url, cache)
-    assert not list(cache.glob("**/*.zip")) and not (cache / "jants-0.1.0").exists()
+    with pytest.raises(PackageError, match="SHA-256"):
+        fetch(released, url, cache)
+    assert not list(cache.iterdir())
+
+
+def test_fetch_stops_a_download_larger_than_the_index_says(released, server, tmp_path):
+    served, url = server
+    (served / "jants-0.1.0.zip").write_bytes((released / "dist" / "jants-0.1.0.zip").read_bytes() + b"\0" * (1 << 20))
+    cache = tmp_path / "cache"
+    with pytest.raises(PackageError, match="larger than"):
+        fetch(released, url, cache)
+    assert not list(cache.iterdir())
 
 
 def test_fetch_rejects_a_download_cut_short(released, server, tmp_path):
@@ -307,22 +342,45 @@ def test_fetch_rejects_a_download_cut_short(released, server, tmp_path):
     shutil.copy(released / "dist" / "jants-0.1.0.zip", served)
     cache = tmp_path / "cache"
     with pytest.raises(PackageError):
-        fetch_release(released, "0.1.0", url + "/closes", cache)
-    assert not list(cache.glob("**/*.zip")) and not (cache / "jants-0.1.0").exists()
+        fetch(released, url + "/closes", cache)
+    assert not list(cache.iterdir())
+
+
+@pytest.mark.parametrize("archive", ["../../outside.zip", "/tmp/outside.zip", "jants-0.1.1.zip"])
+def test_index_naming_another_archive_is_refused(released, tmp_path, archive):
+    index = json.loads((released / INDEX_NAME).read_text())
+    index["releases"][0]["archive"] = archive
+    (released / INDEX_NAME).write_text(json.dumps(index))
+    with pytest.raises(PackageError, match="archive"):
+        read_index(released / INDEX_NAME)
+
+
+def test_fetch_without_a_location_says_which_setting_to_give(released, tmp_path, monkeypatch):
+    monkeypatch.chdir(released)
+    monkeypatch.delenv("JANTS_RELEASE_URL", raising=False)
+    monkeypatch.setenv("JANTS_CACHE", str(tmp_path / "cache"))
+    (released / "dist" / "jants-0.1.0.zip").unlink()
+    result = CliRunner().invoke(jants.cli.cli, ["fetch", "0.1.0"])
+    assert result.exit_code == 1
+    assert "base_url" in result.output and "--base-url" in result.output and "JANTS_RELEASE_URL" in result.output
 
 
 def test_fetch_command_and_load_by_version(released, server, tmp_path, monkeypatch):
     served, url = server
     shutil.copy(released / "dist" / "jants-0.1.0.zip", served)
-    monkeypatch.setattr(jants.cli, "default_project", lambda: released)
+    (released / "dist" / "jants-0.1.0.zip").unlink()  # so that it must be downloaded
+    monkeypatch.chdir(released)
     monkeypatch.setenv("JANTS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("JANTS_RELEASE_URL", url)
-    result = CliRunner().invoke(jants.cli.cli, ["fetch", "0.1.0"])
+    result = CliRunner().invoke(jants.cli.cli, ["fetch", "0.1.0", "--output", "dist"])
     assert result.exit_code == 0, result.output
-    assert Path(result.output.strip()) == tmp_path / "cache" / "jants-0.1.0"
+    assert Path(result.output.strip()) == Path("dist") / "jants-0.1.0.zip"
+    assert sha256(released / "dist" / "jants-0.1.0.zip") == sha256(tmp_path / "cache" / "jants-0.1.0.zip")
     assert len(load(version="0.1.0").observations) > 200
     missing = CliRunner().invoke(jants.cli.cli, ["fetch", "9.9.9"])
-    assert missing.exit_code == 1 and "not in releases.json" in missing.output
+    assert missing.exit_code == 1 and "not in the release index" in missing.output
+    malformed = CliRunner().invoke(jants.cli.cli, ["fetch", "0.1/../x"])
+    assert malformed.exit_code == 1 and "MAJOR.MINOR.PATCH" in malformed.output
 
 
 # As known on a date ---------------------------------------------------------------------------
@@ -343,7 +401,7 @@ def test_as_of_gives_the_latest_figure_published_by_that_date(project, series, d
 
 
 def test_committed_archives_are_the_released_ones(project):
-    for entry in read_index(project):
+    for entry in read_index(project / INDEX_NAME).releases:
         archive = project / "dist" / entry.archive
         assert archive.exists(), f"{archive} is missing; it is needed to diff against {entry.version}"
         assert sha256(archive) == entry.sha256 and archive.stat().st_size == entry.bytes

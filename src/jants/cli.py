@@ -147,8 +147,8 @@ def release(version, sources_dir):
     from .release import make_release
 
     project = project_dir()
-    if project is None or not (project / "curation").is_dir():
-        raise click.UsageError("jants release runs in a checkout of the repository (with curation/ and releases.json)")
+    if project is None or not (project / "CHANGELOG.md").is_file():
+        raise click.UsageError("jants release runs in the project folder (with datapackage.json, CHANGELOG.md and releases.json)")
     made = make_release(project, version, sources_dir)
     click.echo(f"released {made.version} ({made.date}): dist/{made.archive}, {made.bytes} bytes, sha256 {made.sha256}")
 
