@@ -64,6 +64,11 @@ def data_readme(root: Path, descriptor: dict, date: str) -> str:
         "what was reported, not that it is true. Nothing is computed, rounded, merged or corrected; "
         "where figures disagree, the disagreement is recorded in `discrepancies`. Figures that were "
         "later retracted are kept, marked by `status`.", "",
+        "It is not:", "",
+        "- an estimate of what happened: a figure here is a claim by the body that stated it;",
+        "- a verification: the curators check that each figure is in its source, not that it is right;",
+        "- a set of totals: figures of different dates, bodies and scopes are never added up or merged;",
+        "- the source texts: only facts about them (title, date, SHA-256, line, a few words of evidence).", "",
         "## Coverage", "",
         *_coverage(root, descriptor), "",
         "## Files", "",
