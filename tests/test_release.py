@@ -242,6 +242,20 @@ def cffconvert() -> str:
     return found
 
 
+def test_citation_gives_the_doi_and_url_when_the_metadata_records_them(released, monkeypatch):
+    index = json.loads((released / INDEX_NAME).read_text())
+    index["releases"][0]["doi"] = "10.5281/zenodo.0000001"
+    (released / INDEX_NAME).write_text(json.dumps(index))
+    edit_descriptor(released, lambda d: d.update(homepage="https://example.org/jants"))
+    monkeypatch.chdir(released)
+    for fmt, expected in [("text", "https://doi.org/10.5281/zenodo.0000001"), ("bibtex", "doi = {10.5281/zenodo.0000001}"),
+                          ("cff", 'doi: "10.5281/zenodo.0000001"'), ("csl-json", '"DOI": "10.5281/zenodo.0000001"')]:
+        result = CliRunner().invoke(jants.cli.cli, ["cite", "0.1.0", "--format", fmt])
+        assert result.exit_code == 0 and expected in result.output and "https://example.org/jants" in result.output, (fmt, result.output)
+    unknown = CliRunner().invoke(jants.cli.cli, ["cite", "0.9.0"])
+    assert unknown.exit_code == 1 and "released: 0.1.0" in unknown.output
+
+
 def test_citation_cff_is_valid(project, released):
     command = cffconvert()
     for folder in (project, released):

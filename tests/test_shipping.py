@@ -164,3 +164,21 @@ def test_wheel_reads_an_archive_and_an_older_version(installed, tmp_path):
     # no dist/ and no cache here: 0.1.0 must be downloaded, and the index names no place yet
     fetched = run_installed(installed, folder, "jants", "fetch", "0.1.0")
     assert fetched.returncode == 1 and "base_url" in fetched.stderr and "Traceback" not in fetched.stderr
+
+
+@pytest.mark.slow
+def test_sdist_carries_the_package_and_builds_a_wheel_that_bundles_it(tmp_path):
+    import tarfile
+
+    hatchling = shutil.which("hatchling", path=str(Path(sys.executable).parent))
+    subprocess.run([hatchling, "build", "-t", "sdist", "-d", str(tmp_path)], cwd=PROJECT, check=True, capture_output=True)
+    [sdist] = tmp_path.glob("jants-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    assert {"datapackage.json", "releases.json", "data/observations.csv", "data/observations.parquet"} <= names
+    [root] = (tmp_path / "unpacked").iterdir()
+    subprocess.run([hatchling, "build", "-t", "wheel", "-d", str(tmp_path / "wheel")], cwd=root, check=True, capture_output=True)
+    [wheel] = (tmp_path / "wheel").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read("jants/bundled/data/observations.csv") == (PROJECT / "data" / "observations.csv").read_bytes()
