@@ -193,13 +193,16 @@ def test_build_killed_at_random_points_leaves_a_whole_package(project, tmp_path)
     subprocess.run(command + ["--curation", str(finished / "curation"), "--output", str(finished)], check=True, capture_output=True)
     duration = time.perf_counter() - started
     delays = sorted(random.Random(20220105).uniform(0.05, duration) for _ in range(8))
+    inside = 0  # kills that landed while the build had files half-written
     for trial, delay in enumerate(delays):
         root = _project_copy(template, tmp_path / f"trial-{trial}")
         process = subprocess.Popen(command + ["--curation", str(root / "curation"), "--output", str(root)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
+        running = process.poll() is None
         process.send_signal(signal.SIGKILL)
         process.wait()
+        inside += running and (bool(list(root.glob(".jants-build-*"))) or (root / ".jants-swap").exists())
         if (root / ".jants-swap").exists():
             assert validate_package(root).errors[0].code == "build-interrupted"
             build_package(root / "curation", root)
@@ -210,6 +213,7 @@ def test_build_killed_at_random_points_leaves_a_whole_package(project, tmp_path)
         build_package(root / "curation", root)
         assert _snapshot(root) == new
         assert not list(root.glob(".jants-build-*")), "a later build removes what the killed one left"
+    assert inside >= 1, "no kill landed inside the build; the test proved nothing"
 
 
 @pytest.mark.parametrize("renames_before_crash", [1, 2])
