@@ -105,7 +105,7 @@ def test_unexpected_error_is_one_line_without_traceback(project, monkeypatch):
 
 
 def test_codebook_is_up_to_date(project):
-    from jants.codebook import codebook
+    from jants.explore.codebook import codebook
 
     committed = (project / "docs" / "codebook.md").read_text(encoding="utf-8")
     assert committed == codebook(project), "docs/codebook.md is out of date: run jants codebook -o docs/codebook.md"

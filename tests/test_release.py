@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 import jants.cli
-from jants.api import load
-from jants.citation import FORMATS, cite
-from jants.diff import diff_packages
-from jants.fetch import release_archive
-from jants.index import INDEX_NAME, read_index
-from jants.release import make_release
+from jants.explore.tables import load
+from jants.publish.citation import FORMATS, cite
+from jants.publish.diff import diff_packages
+from jants.publish.fetch import release_archive
+from jants.publish.index import INDEX_NAME, read_index
+from jants.publish.release import make_release
 from jants.report import PackageError
 
 from conftest import SOURCES, edit_descriptor, read_rows, rehash, row_of, set_cell, write_rows
@@ -264,7 +264,7 @@ def test_citation_cff_is_valid(project, released):
 
 
 def test_committed_citation_cff_matches_the_descriptor(project):
-    from jants.citation import cff_text
+    from jants.publish.citation import cff_text
 
     descriptor = json.loads((project / "datapackage.json").read_text())
     [entry] = [r for r in read_index(project / INDEX_NAME).releases if r.version == descriptor["version"]]

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import jants
-from jants.index import INDEX_NAME, read_index
+from jants.publish.index import INDEX_NAME, read_index
 
 from conftest import PROJECT
 

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import jants
-from jants.api import as_known_on
+from jants.explore.tables import as_known_on
 from jants.figures import figure_in_text, numbers_in_text
 
 SCRIPTS = {

@@ -8,6 +8,6 @@
 
 __version__ = "0.2.1"
 
-from .api import load, observations, series  # noqa: E402  (pandas is imported only when called)
+from .explore.tables import load, observations, series  # noqa: E402  (pandas is imported only when called)
 
 __all__ = ["__version__", "load", "observations", "series"]

@@ -144,7 +144,7 @@ def release(version, sources_dir):
     changes require, and CHANGELOG.md has an entry for it. Run it in the checkout.
     """
     from .locate import project_dir
-    from .release import make_release
+    from .publish.release import make_release
 
     project = project_dir()
     if project is None or not (project / "CHANGELOG.md").is_file():
@@ -170,7 +170,7 @@ def diff(old, new, as_json):
         jants diff 0.1.0 0.2.0
         jants diff dist/jants-0.1.0.zip .
     """
-    from .diff import diff_packages
+    from .publish.diff import diff_packages
 
     result = diff_packages(old, new)
     click.echo(result.to_json() if as_json else result.to_text())
@@ -184,7 +184,7 @@ def diff(old, new, as_json):
 def cite(version, fmt):
     """A citation of one exact release (default: the latest): version, release date,
     archive SHA-256, and the URL and DOI where the release metadata records them."""
-    from .citation import citation
+    from .publish.citation import citation
 
     click.echo(citation(version, fmt))
 
@@ -204,7 +204,7 @@ def fetch(version, base_url, cache, output):
     Prints the archive's path; `jants validate`, `jants show --version` and
     `jants.load(version=...)` read it without unpacking.
     """
-    from .fetch import copy_archive
+    from .publish.fetch import copy_archive
     from .locate import version_archive
 
     archive = version_archive(version, base_url, cache)
@@ -259,7 +259,7 @@ def info(path, version, as_json):
     """Which package is in use, its version, row counts, dates covered and sources."""
     import json
 
-    from .api import load
+    from .explore.tables import load
 
     tables = load(path, version)
     descriptor = tables.descriptor
@@ -291,7 +291,7 @@ def info(path, version, as_json):
 @no_traceback
 def list_series(topic, body, search, path, version, as_json, as_csv):
     """Series with their latest figure; filter by topic, body or words."""
-    from .api import load, overview
+    from .explore.tables import load, overview
 
     tables = load(path, version)
     frame = overview(tables)
@@ -317,7 +317,7 @@ def list_series(topic, body, search, path, version, as_json, as_csv):
 @no_traceback
 def show(series_id, as_of, path, version, as_json, as_csv):
     """Every observation of one series, with its provenance."""
-    from .api import as_known_on, load
+    from .explore.tables import as_known_on, load
 
     tables = load(path, version)
     if series_id not in set(tables["series"]["series_id"]):
@@ -352,8 +352,8 @@ def plot(series_ids, output, components, path, version):
     Example:
         jants plot persons_killed -o deaths.svg
     """
-    from .api import load
-    from .plot import plot_series
+    from .explore.tables import load
+    from .explore.plot import plot_series
 
     if output.suffix.lower() not in (".svg", ".png"):
         raise click.UsageError(f"{output.name}: the chart is written as .svg or .png")
@@ -371,7 +371,7 @@ def plot(series_ids, output, components, path, version):
 def report(output, path, version):
     """A static, offline HTML report: index by topic, a page with chart and figures for
     each metric, and the recorded discrepancies. Open OUTPUT/index.html in a browser."""
-    from .html_report import write_report
+    from .explore.report import write_report
     from .locate import opened
 
     with opened(path, version) as located:
@@ -385,7 +385,7 @@ def report(output, path, version):
 @no_traceback
 def codebook(output, path, version):
     """Markdown codebook of every table, field and metric, from the descriptor."""
-    from .codebook import codebook as make_codebook
+    from .explore.codebook import codebook as make_codebook
     from .locate import opened
 
     with opened(path, version) as located:

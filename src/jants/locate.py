@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .archive import extract_archive, is_archive
-from .index import INDEX_NAME, VERSION_PATTERN, ReleaseIndex, read_index
+from .publish.index import INDEX_NAME, VERSION_PATTERN, ReleaseIndex, read_index
 from .package import DESCRIPTOR_NAME
 from .report import PackageError, Problem
 
@@ -85,7 +85,7 @@ def _label(folder: Path) -> str:
 
 def version_archive(version: str, url: str | None = None, cache: Path | None = None) -> Path:
     """The verified release archive of VERSION (dist/, the download cache, or a download)."""
-    from .fetch import release_archive
+    from .publish.fetch import release_archive
 
     return release_archive(release_index(), version, dist_dir(), url, cache)
 

@@ -16,11 +16,11 @@ import zipfile
 from pathlib import Path
 
 from .diff import BUMPS, diff_packages
-from .files import file_digest
+from ..files import file_digest
 from .index import INDEX_NAME, Release, archive_name, parse_version, read_index, write_index
-from .locate import DIST_DIR
-from .package import DESCRIPTOR_NAME
-from .report import PackageError, Problem
+from ..locate import DIST_DIR
+from ..package import DESCRIPTOR_NAME
+from ..report import PackageError, Problem
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip member can carry
 DATA_LICENCE = Path("docs") / "LICENSE-CC-BY-4.0.txt"
@@ -50,7 +50,7 @@ def archive_members(project: Path, descriptor: dict, date: str) -> list[tuple[st
     """What a release holds, in a fixed order: the package, and what a reader who never
     uses Python needs beside it (a data README, the licence, the codebook, the changelog
     and the citation), with the SHA-256 of each in SHA256SUMS."""
-    from .codebook import codebook
+    from ..explore.codebook import codebook
     from .datareadme import data_readme
 
     members = [(name, (project / name).read_bytes()) for name in [DESCRIPTOR_NAME, *(r["path"] for r in descriptor["resources"])]]
@@ -82,7 +82,7 @@ def make_release(project: str | Path, version: str, sources_dir: str | Path | No
     Provenance is part of the check: the evidence of every held text is compared with the
     source texts in SOURCES_DIR, so a release cannot be cut without them."""
     from .citation import write_citation_cff
-    from .validate import validate_package
+    from ..validate import validate_package
 
     project = Path(project)
     index = read_index(project / INDEX_NAME)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import model
+from .. import model
 
 MARKERS = {
     "exact": dict(marker="o"),
@@ -45,7 +45,7 @@ def _pyplot():
 def plot_series(tables, series_ids: list[str], output: Path, components: bool = False) -> Path:
     """Draw the series into `output` (.svg or .png); with `components`, also the
     breakdown components of each series, stacked, beside its total."""
-    from .api import observations
+    from .tables import observations
 
     plt = _pyplot()
     tidy = observations(tables=tables)
@@ -119,7 +119,7 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
 
 
 def _figure_text(row) -> str:
-    from .schema_checks import format_number
+    from ..schema_checks import format_number
 
     value = format_number(row["value"])
     if str(row["qualifier"]) == "range" and row["value_upper"] == row["value_upper"]:

@@ -17,9 +17,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .files import file_digest
+from ..files import file_digest
 from .index import INDEX_NAME, Release, ReleaseIndex
-from .report import PackageError, Problem
+from ..report import PackageError, Problem
 
 BASE_URL_VARIABLE = "JANTS_RELEASE_URL"
 CACHE_VARIABLE = "JANTS_CACHE"

@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 
 from .citation import authors
-from .codebook import cell
+from ..explore.codebook import cell
 
 QUALIFIER_WORDS = {
     "exact": 'no hedge, or "only", "a total of"',

@@ -13,9 +13,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .locate import opened, release_index
-from .package import load_descriptor
-from .report import PackageError, Problem
+from ..locate import opened, release_index
+from ..package import load_descriptor
+from ..report import PackageError, Problem
 
 BUMPS = ["none", "patch", "minor", "major"]
 # Fields whose change gives an id another meaning: what a series or metric counts.

@@ -50,7 +50,7 @@ def _page(title: str, body: str, depth: int = 0) -> str:
 
 
 def _figure(row) -> str:
-    from .schema_checks import format_number
+    from ..schema_checks import format_number
 
     words = QUALIFIER_TEXT.get(str(row["qualifier"]), "")
     text = format_number(row["value"])
@@ -86,7 +86,7 @@ def _chart_series(tables, metric_id: str) -> list[str]:
 
 def write_report(root: Path, target: Path) -> Path:
     """Write the report of the package at `root` into the folder `target`."""
-    from .api import load, observations
+    from .tables import load, observations
     from .plot import plot_series
 
     tables = load(root)

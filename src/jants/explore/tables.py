@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import model
+from .. import model
 
 
 class Tables(dict):
@@ -56,7 +56,7 @@ def load(path: str | Path | None = None, version: str | None = None, as_of: str 
     the download cache, or a download; see `jants fetch`). `as_of="2022-06-01"` keeps,
     for every series, only the latest figures published by that date (see `as_known_on`).
     """
-    from .locate import opened
+    from ..locate import opened
 
     with opened(path, version) as located:
         tables = _read_tables(located.root)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .files import write_atomically
+from ..files import write_atomically
 
 FORMATS = ["text", "bibtex", "apa", "cff", "csl-json"]
 
@@ -99,8 +99,8 @@ def cite(descriptor: dict, date: str, sha256: str | None, fmt: str, doi: str | N
 def citation(version: str | None = None, fmt: str = "text") -> str:
     """The citation of VERSION (default: the latest release) from the release index, or of
     the working package when nothing is released."""
-    from .locate import default_dir, release_index
-    from .package import load_descriptor
+    from ..locate import default_dir, release_index
+    from ..package import load_descriptor
 
     descriptor = load_descriptor(default_dir()).descriptor
     index = release_index()

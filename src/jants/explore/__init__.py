@@ -1,0 +1,1 @@
+"""Reading a package for people: tables in pandas, charts, the HTML report, the codebook."""
