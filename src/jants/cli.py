@@ -259,18 +259,9 @@ def info(path, version, as_json):
     """Which package is in use, its version, row counts, dates covered and sources."""
     import json
 
-    from .explore.tables import load
+    from .explore.tables import load, summary
 
-    tables = load(path, version)
-    descriptor = tables.descriptor
-    dates = tables["observations"]["observation_date"]
-    facts = {
-        "package": tables.origin,
-        "title": descriptor.get("title"), "version": descriptor.get("version"), "created": descriptor.get("created"),
-        "rows": {name: len(frame) for name, frame in tables.items()},
-        "observation_dates": [str(dates.min().date()), str(dates.max().date())] if len(dates) else [],
-        "sources": _dates_as_text(tables["sources"][["source_id", "source_date", "title"]], "source_date").to_dict("records"),
-    }
+    facts = summary(load(path, version))
     if as_json:
         click.echo(json.dumps(facts, indent=2, ensure_ascii=False))
         return
@@ -278,7 +269,9 @@ def info(path, version, as_json):
     click.echo("rows: " + ", ".join(f"{n} {name}" for name, n in facts["rows"].items()))
     if facts["observation_dates"]:
         click.echo(f"figures dated {facts['observation_dates'][0]} to {facts['observation_dates'][1]}")
-    emit(tables["sources"][["source_id", "source_date", "title"]].pipe(_dates_as_text, "source_date"), False, False, "sources")
+    import pandas as pd
+
+    emit(pd.DataFrame(facts["sources"]), False, False, "sources")
 
 
 @cli.command(name="list")
@@ -291,18 +284,9 @@ def info(path, version, as_json):
 @no_traceback
 def list_series(topic, body, search, path, version, as_json, as_csv):
     """Series with their latest figure; filter by topic, body or words."""
-    from .explore.tables import load, overview
+    from .explore.tables import find_series, load
 
-    tables = load(path, version)
-    frame = overview(tables)
-    if topic:
-        frame = frame[frame["topic"] == topic]
-    if body:
-        with_body = set(tables["observations"].loc[tables["observations"]["body_id"] == body, "series_id"])
-        frame = frame[frame["series_id"].isin(with_body)]
-    for word in (search or "").lower().split():
-        frame = frame[frame["series_id"].str.lower().str.contains(word, regex=False)
-                      | frame["label"].str.lower().str.contains(word, regex=False)]
+    frame = find_series(load(path, version), topic, body, search)
     columns = ["series_id", "label", "topic", "figures", "latest_date", "latest_qualifier", "latest_value", "unit", "latest_body"]
     frame = frame[columns].pipe(_dates_as_text, "latest_date").pipe(_numbers_as_text, "latest_value")
     emit(frame, as_json, as_csv, f"{len(frame)} series")
@@ -310,26 +294,25 @@ def list_series(topic, body, search, path, version, as_json, as_csv):
 
 @cli.command()
 @click.argument("series_id")
-@click.option("--as-of", "as_of", help="Only figures published on or before this date (YYYY-MM-DD), latest per series.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Only figures published on or before this date (YYYY-MM-DD), latest per series.")
 @package_options
 @JSON_OPTION
 @CSV_OPTION
 @no_traceback
 def show(series_id, as_of, path, version, as_json, as_csv):
     """Every observation of one series, with its provenance."""
-    from .explore.tables import as_known_on, load
+    from .explore.tables import figures_of, load
 
     tables = load(path, version)
-    if series_id not in set(tables["series"]["series_id"]):
-        raise click.UsageError(f"no series {series_id!r}; jants list shows them")
-    frame = as_known_on(tables, as_of) if as_of else tables["observations"]
-    frame = frame[frame["series_id"] == series_id].sort_values(["observation_date", "observation_id"])
+    as_of = as_of.date().isoformat() if as_of else None
+    frame = figures_of(tables, series_id, as_of)
     columns = ["observation_id", "observation_date", "body_id", "qualifier", "value", "value_upper", "unit",
                "source_id", "source_line", "evidence", "status"]
     frame = frame[columns].pipe(_dates_as_text, "observation_date").pipe(_numbers_as_text, "value", "value_upper")
     label = tables["series"].set_index("series_id").loc[series_id, "label"]
     title = f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else "")
-    if not (as_json or as_csv):  # fewer, wider columns for people
+    if not (as_json or as_csv) and len(frame):  # fewer, wider columns for people
         frame = frame.assign(
             value=frame["qualifier"].astype(str).str.replace("exact", "").str.replace("_", " ") + " " + frame["value"]
             + frame["value_upper"].map(lambda v: f" to {v}" if v else "") + " " + frame["unit"].astype(str),

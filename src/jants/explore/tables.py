@@ -166,3 +166,48 @@ def overview(tables: Tables):
     frame = frame.merge(latest, on="series_id", how="left")
     frame["figures"] = frame["figures"].fillna(0).astype(int)
     return frame.sort_values(["topic", "series_id"], ignore_index=True)
+
+
+def summary(tables: Tables) -> dict:
+    """What `jants info` tells: which package, its version, row counts, dates and sources."""
+    descriptor = tables.descriptor
+    dates = tables["observations"]["observation_date"]
+    sources = tables["sources"][["source_id", "source_date", "title"]]
+    return {
+        "package": tables.origin,
+        "title": descriptor.get("title"), "version": descriptor.get("version"), "created": descriptor.get("created"),
+        "rows": {name: len(frame) for name, frame in tables.items()},
+        "observation_dates": [str(dates.min().date()), str(dates.max().date())] if len(dates) else [],
+        "sources": sources.assign(source_date=sources["source_date"].dt.strftime("%Y-%m-%d")).to_dict("records"),
+    }
+
+
+def find_series(tables: Tables, topic: str | None = None, body: str | None = None, search: str | None = None):
+    """The overview's rows of the series of TOPIC, with a figure from BODY, whose id or
+    label contains every word of SEARCH. An unknown topic or body is a usage error."""
+    from ..report import PackageError, Problem
+
+    frame = overview(tables)
+    known = {"topic": sorted(set(tables["metrics"]["topic"].astype(str))), "body": sorted(tables["bodies"]["body_id"])}
+    for name, value in (("topic", topic), ("body", body)):
+        if value is not None and value not in known[name]:
+            raise PackageError(Problem("usage-error", f"no {name} {value!r}; one of: {', '.join(known[name])}"))
+    if topic:
+        frame = frame[frame["topic"] == topic]
+    if body:
+        with_body = set(tables["observations"].loc[tables["observations"]["body_id"] == body, "series_id"])
+        frame = frame[frame["series_id"].isin(with_body)]
+    for word in (search or "").lower().split():
+        frame = frame[frame["series_id"].str.lower().str.contains(word, regex=False)
+                      | frame["label"].str.lower().str.contains(word, regex=False)]
+    return frame
+
+
+def figures_of(tables: Tables, series_id: str, as_of: str | None = None):
+    """Every figure of one series in date order, or those known on AS_OF (see `as_known_on`)."""
+    from ..report import PackageError, Problem
+
+    if series_id not in set(tables["series"]["series_id"]):
+        raise PackageError(Problem("usage-error", f"no series {series_id!r}; jants list shows them"))
+    frame = as_known_on(tables, as_of) if as_of else tables["observations"]
+    return frame[frame["series_id"] == series_id].sort_values(["observation_date", "observation_id"])
