@@ -1,0 +1,60 @@
+"""The house plan: modules import only downward, so there are no cycles and a newcomer
+can read the code from the bottom up (README, "How the code is laid out")."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "jants"
+
+# Bottom to top. A module may import only modules listed before it (also inside functions).
+LAYERS = [
+    "files", "report", "model", "figures",                      # foundations: files, problems, the jants model
+    "package", "archive", "schema_checks",                      # reading any data package and its Table Schemas
+    "model_checks", "validate",                                 # the jants rules, and validation as a whole
+    "curation", "build",                                        # curated input -> package
+    "publish.index", "publish.fetch", "locate",                 # which package: path, archive, version, bundled
+    "explore.codebook", "explore.tables", "explore.plot", "explore.report",   # reading for people
+    "publish.diff", "publish.citation", "publish.datareadme", "publish.release",  # releases
+    "cli", "__init__",                                          # the command line, the package's face
+]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SOURCE).with_suffix("").parts
+    return ".".join(parts[:-1]) if parts[-1] == "__init__" and len(parts) > 1 else ".".join(parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """The jants modules a file imports, at the top or inside functions."""
+    parts = path.relative_to(SOURCE).with_suffix("").parts
+    package = list(parts[:-1])  # the package the file is in (its own, for an __init__.py)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+            target = [*base, *(node.module.split(".") if node.module else [])]
+            names = [".".join(target)] if node.module else [".".join([*target, a.name]) for a in node.names]
+            found.update(n for n in names if n in LAYERS)  # `from . import __version__` names no module
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("jants."):
+            found.add(node.module.removeprefix("jants."))
+    return found
+
+
+MODULES = sorted(p for p in SOURCE.rglob("*.py") if not (p.name == "__init__.py" and p.parent != SOURCE))
+
+
+def test_every_module_has_a_place_in_the_plan():
+    assert sorted(module_name(p) for p in MODULES) == sorted(LAYERS)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
+def test_module_imports_only_downward(path):
+    name = module_name(path)
+    rank = LAYERS.index(name)
+    for target in imports_of(path):
+        assert target in LAYERS, f"{name} imports {target}, which has no place in the plan"
+        assert LAYERS.index(target) < rank, f"{name} imports {target}, which sits above it in the plan"
