@@ -10,6 +10,7 @@ resource and property, and the resource's table is not read.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import socket
@@ -73,7 +74,7 @@ def check_schema(resource: dict, file: str, resources: dict[str, dict]) -> list[
             problems.append(problem(f"field {position} has no name"))
             continue
         names.append(spec["name"])
-        problems += [problem(message, field=spec["name"]) for message in field_problems(spec)]
+        problems += [problem(message, field=spec["name"]) for message in _field_problems_once(json.dumps(spec, sort_keys=True, default=str))]
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         problems.append(problem(f"duplicate field names {dupes}"))
@@ -103,6 +104,12 @@ def key_fields(value) -> list[str] | None:
     if _strings(value):
         return value
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _field_problems_once(spec: str) -> tuple[str, ...]:
+    """field_problems of a field written as JSON, computed once for fields repeated across resources."""
+    return tuple(field_problems(json.loads(spec)))
 
 
 def field_problems(spec: dict) -> list[str]:
@@ -161,7 +168,7 @@ def pattern_problems(pattern) -> list[str]:
 
 def bound_problems(spec: dict, key: str, bound) -> list[str]:
     """A bound must be a value of the field's type (numbers may be written as JSON numbers)."""
-    from .schema_checks import convert_column  # the same conversion the cells get
+    from .schema_checks import typed_bound  # the same conversion the cells get
 
     type_ = spec.get("type", "string")
     if isinstance(bound, bool) or not isinstance(bound, (str, int, float)) or (isinstance(bound, float) and bound != bound):
@@ -171,10 +178,9 @@ def bound_problems(spec: dict, key: str, bound) -> list[str]:
     if not isinstance(bound, str) and type_ not in ("integer", "number", "year"):
         return [f"constraint {key} must be a {type_} written as a string, not {_shown(bound)}"]
     text = bound if isinstance(bound, str) else json.dumps(bound)
-    if type_ == "integer" and isinstance(bound, str) is False and not is_whole(bound):
+    if type_ == "integer" and not isinstance(bound, str) and not is_whole(bound):
         return [f"constraint {key} must be an integer, not {_shown(bound)}"]
-    typed, invalid, _ = convert_column(pa.array([text], pa.string()), spec)
-    if invalid[0] or typed.null_count:
+    if typed_bound(type_, str(spec.get("format", "default")), text) is None:
         return [f"constraint {key} {_shown(bound)} is not a valid {type_}" + (" within 64 bits" if type_ == "integer" else "")]
     return []
 

@@ -6,6 +6,8 @@ bound and the variable, never a silent truncation.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 from dataclasses import dataclass
 
@@ -46,5 +48,20 @@ class Limits:
         return ENV[name][0]
 
 
+_ACTIVE: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("jants_limits", default=None)
+
+
 def current() -> Limits:
-    return Limits.from_env()
+    """The limits of the validation under way (read once from the environment when it
+    started), or the environment's now."""
+    return _ACTIVE.get() or Limits.from_env()
+
+
+@contextlib.contextmanager
+def fixed():
+    """Read the limits once for a whole validation, not once per file."""
+    token = _ACTIVE.set(Limits.from_env())
+    try:
+        yield _ACTIVE.get()
+    finally:
+        _ACTIVE.reset(token)

@@ -8,6 +8,7 @@ are those of a spreadsheet: the header is row 1, the first data row is row 2.
 from __future__ import annotations
 
 import codecs
+import functools
 import csv
 import io
 import json
@@ -311,14 +312,23 @@ def _show(value) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
+def _valid(array: pa.Array) -> np.ndarray:
+    """Cells that hold a value (without a compute call when none is null, as in most columns)."""
+    if array.null_count == 0:
+        return np.ones(len(array), dtype=bool)
+    return _mask(pc.is_valid(array))
+
+
 def _mask(array: pa.Array) -> np.ndarray:
-    return np.asarray(array.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    if array.null_count:
+        array = array.fill_null(False)
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def convert_column(raw: pa.Array, spec: dict) -> tuple[pa.Array, np.ndarray, str | None]:
     """Typed column, mask of cells that are present but not of the type, and a warning."""
     type_ = spec.get("type", "string")
-    present = _mask(pc.is_valid(raw))
+    present = _valid(raw)
     if type_ in ("string", "any"):
         return raw, np.zeros(len(raw), dtype=bool), None
     if type_ in UNCHECKED_TYPES:
@@ -351,7 +361,7 @@ def convert_column(raw: pa.Array, spec: dict) -> tuple[pa.Array, np.ndarray, str
     elif type_ == "datetime":
         ok = _mask(_matches(raw, DATETIME_RE))
         typed = _safe_cast(pc.replace_substring_regex(raw, "Z$", "+00:00"), ok, pa.timestamp("s", tz="UTC"), lenient=True)
-        ok = ok & _mask(pc.is_valid(typed))
+        ok = ok & _valid(typed)
     elif type_ == "time":
         ok = _mask(_matches(raw, TIME_RE))
         typed = raw
@@ -415,7 +425,7 @@ def _convert_date(raw: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
         pattern = fmt
     parsed = pc.strptime(raw, format=pattern, unit="s", error_is_null=True)
     roundtrip = pc.strftime(parsed, format=pattern)
-    same = _mask(pc.equal(roundtrip, raw)) if fmt in ("default", None, "any") else _mask(pc.is_valid(parsed))
+    same = _mask(pc.equal(roundtrip, raw)) if fmt in ("default", None, "any") else _valid(parsed)
     ok = shaped & same
     typed = pc.cast(pc.if_else(pa.array(ok), parsed, pa.scalar(None, parsed.type)), pa.date32())
     return typed, ok
@@ -459,10 +469,14 @@ def with_missing(column, missing: list[str]) -> pa.Array:
     if not missing:
         return raw
     if missing == [""]:
-        hit = pc.equal(pc.utf8_length(raw), 0)
+        hit = pc.equal(raw, "")
     else:
         hit = pc.is_in(raw, value_set=pa.array(missing, pa.string()))
-    return pc.if_else(hit.fill_null(False), pa.scalar(None, pa.string()), raw)
+    if hit.null_count:
+        hit = hit.fill_null(False)
+    if not pc.any(hit).as_py():
+        return raw
+    return pc.if_else(hit, pa.scalar(None, pa.string()), raw)
 
 
 def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
@@ -472,7 +486,7 @@ def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
     raw = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if raw.type != pa.string():
         raw = raw.cast(pa.string())
-    table.missing[name] = ~_mask(pc.is_valid(raw))
+    table.missing[name] = ~_valid(raw)
     costly = spec.get("type", "string") not in ("string", "any") or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {})
     distinct = Distinct.of(raw) if costly else None
     if distinct:
@@ -522,7 +536,7 @@ class Distinct:
         if len(encoded.dictionary) > cls.MAX_SHARE * len(raw):
             return None
         indices = encoded.indices
-        return cls(encoded.dictionary, indices, indices.fill_null(0).to_numpy(), _mask(pc.is_valid(indices)))
+        return cls(encoded.dictionary, indices, indices.fill_null(0).to_numpy(), _valid(indices))
 
     def expand(self, per_value: np.ndarray) -> np.ndarray:
         """A mask over the distinct values, as a mask over the rows (False where empty)."""
@@ -540,7 +554,7 @@ def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec:
                       distinct: Distinct | None = None) -> list[Problem]:
     name = spec["name"]
     constraints = spec.get("constraints") or {}
-    present = _mask(pc.is_valid(raw))
+    present = _valid(raw)
     valid = present & ~invalid
     problems = []
     if constraints.get("required"):
@@ -568,6 +582,13 @@ def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec:
     return problems
 
 
+@functools.lru_cache(maxsize=1024)
+def typed_bound(type_: str, fmt: str, text: str) -> pa.Scalar | None:
+    """A bound as a value of its field's type (None if it is not one), converted once per package."""
+    bound, invalid, _ = convert_column(pa.array([text], pa.string()), {"type": type_, "format": fmt})
+    return None if invalid[0] or bound.null_count else bound[0]
+
+
 BOUNDED_TYPES = {"integer", "number", "date", "datetime", "time", "year", "yearmonth"}
 BOUNDS = (
     ("minimum", pc.less, "below the minimum"), ("maximum", pc.greater, "above the maximum"),
@@ -588,10 +609,10 @@ def check_bounds(raw: pa.Array, typed: pa.Array, valid: np.ndarray, spec: dict, 
         if key not in constraints:
             continue
         text = constraints[key] if isinstance(constraints[key], str) else json.dumps(constraints[key])
-        bound, _, _ = convert_column(pa.array([text], pa.string()), spec)
-        if bound.null_count:
+        bound = typed_bound(spec.get("type", "string"), str(spec.get("format", "default")), text)
+        if bound is None:
             continue  # reported by descriptor_checks
-        bad = _mask(compare(typed, bound[0].cast(typed.type)))
+        bad = _mask(compare(typed, bound.cast(typed.type)))
         if nan is not None:
             bad |= nan
         problems += _report_rows(valid & bad, table, name, "constraint-error",
@@ -603,7 +624,7 @@ def duplicated(columns: list[pa.Array]) -> np.ndarray:
     """Rows whose key (one or more columns) appeared in an earlier row; null keys never clash."""
     key = columns[0] if len(columns) == 1 else _key_strings(columns)
     codes = key.dictionary_encode().indices
-    present = _mask(pc.is_valid(codes))
+    present = _valid(codes)
     codes = np.asarray(codes.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     first = np.zeros(len(codes), dtype=bool)
     _, first_positions = np.unique(codes, return_index=True)
@@ -621,7 +642,7 @@ def check_primary_key(schema: dict, table: TypedTable) -> list[Problem]:
     for column_name, column in zip(key, columns):
         missing = table.missing.get(column_name)
         if missing is None:
-            missing = ~_mask(pc.is_valid(column))
+            missing = ~_valid(column)
         problems += _report_rows(missing, table, column_name, "primary-key-error", lambda v: "primary key value is missing")
     label = ", ".join(key)
     problems += _report_rows(table.duplicated(key), table, label, "primary-key-error", lambda v: f"primary key ({label}) repeats an earlier row")
@@ -643,7 +664,7 @@ def check_foreign_keys(schema: dict, table: TypedTable, tables: dict[str, TypedT
             continue
         child = _key_strings([table.columns[c] for c in local])
         parent = _key_strings([target.columns[c] for c in remote])
-        present = _mask(pc.is_valid(child))
+        present = _valid(child)
         found = _mask(pc.is_in(child, value_set=parent.drop_null()))
         problems += _report_rows(
             present & ~found, table, label, "foreign-key-error",

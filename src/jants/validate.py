@@ -6,14 +6,15 @@ in the returned `Report`.
 
 from __future__ import annotations
 
+import json
 import re
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 from collections import Counter
 
-from .limits import Limits, current as current_limits
-from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN
+from .limits import Limits, current as current_limits, fixed as fixed_limits
+from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN, URL_PATTERN
 from .report import Problem, Report
 from . import archive, descriptor_checks, schema_checks
 
@@ -27,7 +28,8 @@ def validate_package(path: str | Path, sources_dir: str | Path | None = None) ->
     failure is itself reported, as `internal-error`, so that --json still prints JSON).
     """
     try:
-        return _validate(Path(path), sources_dir)
+        with fixed_limits():
+            return _validate(Path(path), sources_dir)
     except Exception as error:  # noqa: BLE001 - the last line of defence: a report, never a traceback
         report = Report(package=str(path))
         report.add([Problem("internal-error", f"jants could not finish validating: {type(error).__name__}: {_clean(str(error))} (please report it)")])
@@ -156,8 +158,12 @@ def check_profile(package: Package) -> list[Problem]:
     file = package.descriptor_file
     stand_in = {"name": "stand-in", "path": "stand-in.csv", "profile": "tabular-data-resource", "schema": {"fields": [{"name": "x"}]}}
     found = [(None, note) for _, note in _profile_notes(ReferencePackage, {**descriptor_checks.for_reference(package.descriptor), "resources": [stand_in]})]
+    notes_of_shape: dict[str, list] = {}
     for resource in package.resources:
-        found += [(resource["name"], note) for _, note in _profile_notes(ReferenceResource, descriptor_checks.for_reference(resource))]
+        shape = _shape(descriptor_checks.for_reference(resource))
+        if shape not in notes_of_shape:
+            notes_of_shape[shape] = _profile_notes(ReferenceResource, json.loads(shape))
+        found += [(resource["name"], note) for _, note in notes_of_shape[shape]]
     problems = []
     for name, note in found:
         if any(marker in note for marker in OWN_CHECKS):
@@ -168,6 +174,30 @@ def check_profile(package: Package) -> list[Problem]:
         problems.append(Problem("profile-error", f"{prefix}{message} (Data Package profile)", file=file,
                                 field=where.group(1) if where else None))
     return problems
+
+
+HASH = re.compile(r"^([^:]+:[a-fA-F0-9]+|[a-fA-F0-9]{32}|)$")
+
+
+def _shape(resource: dict) -> str:
+    """A resource descriptor without what makes each resource of a package different (its
+    name, path, title, size and hash, when they are well formed: jants checks those itself),
+    so that resources of one shape are checked against the profile once: the cost per
+    resource stays the same however many there are."""
+    shape = dict(resource)
+    if isinstance(shape.get("name"), str) and NAME_PATTERN.match(shape["name"]):
+        shape["name"] = "stand-in"
+    path = shape.get("path")
+    if isinstance(path, str) and path and not descriptor_checks.is_unsafe_path(path) and not URL_PATTERN.match(path):
+        shape["path"] = "stand-in.csv"
+    for key in ("title", "description"):
+        if isinstance(shape.get(key), str):
+            shape[key] = "stand-in"
+    if isinstance(shape.get("bytes"), int) and not isinstance(shape["bytes"], bool) and shape["bytes"] >= 0:
+        shape["bytes"] = 0
+    if isinstance(shape.get("hash"), str) and HASH.match(shape["hash"]):
+        shape["hash"] = shape["hash"].split(":")[0] + ":" + "0" * 32 if ":" in shape["hash"] else "0" * 32
+    return json.dumps(shape, sort_keys=True, ensure_ascii=False)
 
 
 def _profile_notes(kind, descriptor: dict) -> list[tuple[str, str]]:
