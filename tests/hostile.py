@@ -161,6 +161,16 @@ def _(package, scratch):
     _insert_line(package, BODIES, 3, b",,,")
 
 
+@hostile("max-length-beyond-64-bits", None)
+def _(package, scratch):
+    edit_descriptor(package, lambda d: field_spec(d, "bodies", "name").setdefault("constraints", {}).update(maxLength=10**30))
+
+
+@hostile("string-not-of-its-format", "type-error", file=BODIES, row=2, field="name")
+def _(package, scratch):
+    edit_descriptor(package, lambda d: field_spec(d, "bodies", "name").update(format="email"))
+
+
 @hostile("row-number-after-a-blank-line", "type-error", file=OBSERVATIONS, row=5, field="value")
 def _(package, scratch):
     set_cell(package, "observations", 4, "value", "many")
@@ -237,6 +247,12 @@ def _(package, scratch):
 @hostile("foreign-keys-as-an-object", "schema-error", file=DESCRIPTOR, field="foreignKeys")
 def _(package, scratch):
     edit_descriptor(package, lambda d: observations_schema(d).update(foreignKeys={"fields": "series_id"}))
+
+
+@hostile("foreign-key-without-fields", "schema-error", file=DESCRIPTOR, field="foreignKeys",
+         jants_only="frictionless-py ignores a foreign key of no fields; jants calls it malformed")
+def _(package, scratch):
+    edit_descriptor(package, lambda d: observations_schema(d)["foreignKeys"].append({"fields": [], "reference": {"resource": "", "fields": []}}))
 
 
 @hostile("two-character-delimiter", "dialect-error", file=DESCRIPTOR, field="dialect.delimiter")

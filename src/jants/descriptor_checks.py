@@ -189,7 +189,7 @@ def _primary_key_problems(schema: dict, known: set[str], problem) -> list[Proble
     if "primaryKey" not in schema:
         return []
     key = key_fields(schema["primaryKey"])
-    if key is None:
+    if not key:
         return [problem(f"primaryKey must be a field name or a list of them, not {_shown(schema['primaryKey'])}", field="primaryKey")]
     return [problem(f"primary key names unknown field {column!r}", field=column) for column in key if column not in known]
 
@@ -205,7 +205,7 @@ def _foreign_key_problems(schema: dict, known: set[str], name: str, resources: d
         local = key_fields(fk.get("fields")) if isinstance(fk, dict) else None
         remote = key_fields(reference.get("fields")) if isinstance(reference, dict) else None
         target = reference.get("resource", "") if isinstance(reference, dict) else None
-        if local is None or remote is None or not isinstance(target, str):
+        if not local or not remote or not isinstance(target, str):
             problems.append(problem(f"foreign key {position} must have fields and a reference with a resource and fields, not {_shown(fk)}", field="foreignKeys"))
             continue
         label = ",".join(local)

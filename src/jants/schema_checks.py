@@ -329,6 +329,8 @@ def convert_column(raw: pa.Array, spec: dict) -> tuple[pa.Array, np.ndarray, str
     """Typed column, mask of cells that are present but not of the type, and a warning."""
     type_ = spec.get("type", "string")
     present = _valid(raw)
+    if type_ == "string" and spec.get("format") in STRING_FORMATS:
+        return raw, present & ~_string_format_ok(raw, spec["format"]), None
     if type_ in ("string", "any"):
         return raw, np.zeros(len(raw), dtype=bool), None
     if type_ in UNCHECKED_TYPES:
@@ -384,6 +386,36 @@ def convert_column(raw: pa.Array, spec: dict) -> tuple[pa.Array, np.ndarray, str
         raise ValueError(type_)
     invalid = present & ~ok
     return typed, invalid, None
+
+
+STRING_FORMATS = {"email", "uri", "uuid", "binary", "wkt"}
+
+
+@functools.lru_cache(maxsize=8)
+def _string_reader(fmt: str):
+    """frictionless-py's own reader of a string format: these formats are defined by the
+    libraries it uses (rfc3986, validators), so jants asks the same ones."""
+    from frictionless import fields
+
+    try:
+        return fields.StringField(name="cell", format=fmt).create_value_reader()
+    except Exception:  # noqa: BLE001 - a format whose library is missing: no value can be shown to be of it
+        return lambda value: None
+
+
+def _string_format_ok(raw: pa.Array, fmt: str) -> np.ndarray:
+    """Cells in the string format, each distinct value read once."""
+    reader = _string_reader(fmt)
+    values = pc.unique(raw.drop_null())
+    good = [value for value in values.to_pylist() if _reads(reader, value)]
+    return _mask(pc.is_in(raw, value_set=pa.array(good, pa.string())))
+
+
+def _reads(reader, value: str) -> bool:
+    try:
+        return reader(value) is not None
+    except Exception:  # noqa: BLE001 - a value the reference's reader fails on is not of the format
+        return False
 
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -487,7 +519,8 @@ def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
     if raw.type != pa.string():
         raw = raw.cast(pa.string())
     table.missing[name] = ~_valid(raw)
-    costly = spec.get("type", "string") not in ("string", "any") or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {})
+    costly = (spec.get("type", "string") not in ("string", "any") or spec.get("format") in STRING_FORMATS
+              or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {}))
     distinct = Distinct.of(raw) if costly else None
     if distinct:
         values, invalid_values, warning = convert_column(distinct.values, spec)
@@ -575,7 +608,7 @@ def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec:
         problems += _report_rows(valid & ~ok, table, name, "constraint-error", lambda v: f"{_show(v)} does not match pattern {constraints['pattern']!r}", raw)
     for key, compare, word in (("minLength", pc.less, "shorter than"), ("maxLength", pc.greater, "longer than")):
         if key in constraints:
-            bad = _cell_mask(raw, distinct, lambda values, c=compare, k=key: c(pc.utf8_length(values), constraints[k]))
+            bad = _cell_mask(raw, distinct, lambda values, c=compare, k=key: c(pc.utf8_length(values), min(constraints[k], INT64_MAX)))
             problems += _report_rows(valid & bad, table, name, "constraint-error", lambda v, k=key, w=word: f"{_show(v)} is {w} {constraints[k]}", raw)
     if spec.get("type", "string") in BOUNDED_TYPES:
         problems += check_bounds(raw, typed, valid, spec, table)
