@@ -166,7 +166,7 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=BLOCK_SIZE),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=BLOCK_SIZE, use_threads=_large(path)),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char=quote, newlines_in_values=True, ignore_empty_lines=False,
                 double_quote=dialect.get("doubleQuote", True), invalid_row_handler=on_invalid,
@@ -200,6 +200,11 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
         all_rows = np.arange(2, total + 2)
         row_numbers = all_rows[~np.isin(all_rows, list(dropped))]
     return header, data, row_numbers, problems
+
+
+def _large(path: Path) -> bool:
+    """Whether a file is worth pyarrow's threads (for a small one, dispatching costs more than it saves)."""
+    return path.stat().st_size > (1 << 20)
 
 
 _STRING_COLUMNS: dict[int, dict] = {}

@@ -220,43 +220,16 @@ def read_resources(package: Package, report: Report, background: Executor,
     copies = []
     comparisons = []
     for resource in package.resources:
-        name = resource["name"]
         path, problem = resolve_path(package, resource)
         if problem:
             report.add([problem])
             continue
-        file = resource["path"]
-        report.add(check_integrity(path, resource, file))
-        if resource.get("compression"):
-            report.add([Problem("unsupported-resource", f"resource {name!r}: compressed resources are not supported", file=file, field="compression")])
-            continue
-        if name in skip:
-            continue
-        fmt = resource_format(resource)
-        has_schema = isinstance(resource.get("schema"), dict)
-        if resource.get("copyOf"):
-            copies.append((resource, path, file))
-        elif fmt == "csv" and has_schema:
-            encoding = str(resource.get("encoding", "utf-8")).lower().replace("_", "-")
-            if encoding not in ("utf-8", "utf8", "utf-8-sig"):
-                report.add([Problem("unsupported-resource", f"resource {name!r}: encoding {encoding!r} is not supported; jants reads UTF-8", file=file, field="encoding")])
-                continue
-            table, problems = schema_checks.read_typed_csv(path, resource, file)
-            report.add(problems)
-            if table is not None:
-                tables[name] = table
-        elif fmt == "parquet" and has_schema:
-            table, problems = schema_checks.read_typed_parquet(path, resource, file)
-            report.add(problems)
-            if table is not None:
-                tables[name] = table
-        elif fmt == "csv":
-            report.add(schema_checks.read_untyped_csv(path, resource, file))
-        elif fmt == "parquet":
-            _, problems = schema_checks.read_parquet(path, file)
-            report.add(problems or [Problem("no-schema", f"resource {name!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning")])
-        else:
-            report.add([Problem("unsupported-resource", f"resource {name!r}: format {fmt or 'unknown'!r} cannot be checked; jants reads CSV and Parquet", file=file, field="format")])
+        if resource.get("copyOf") and resource["name"] not in skip and not resource.get("compression"):
+            copies.append((resource, path, resource["path"]))
+        problems, table = read_resource(resource, path, resource["name"] in skip)
+        report.add(problems)
+        if table is not None:
+            tables[resource["name"]] = table
     by_name = {resource["name"]: resource for resource in package.resources}
     for resource, path, file in copies:
         original = by_name[resource["copyOf"]]
@@ -266,3 +239,31 @@ def read_resources(package: Package, report: Report, background: Executor,
             continue
         comparisons.append(background.submit(schema_checks.check_parquet_copy, path, file, table, original["schema"]["fields"]))
     return tables, comparisons
+
+
+def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem], schema_checks.TypedTable | None]:
+    """One resource's file checks and, unless skipped or a copy, its table and table checks."""
+    name = resource["name"]
+    file = resource["path"]
+    problems = check_integrity(path, resource, file)
+    if resource.get("compression"):
+        return problems + [Problem("unsupported-resource", f"resource {name!r}: compressed resources are not supported", file=file, field="compression")], None
+    if skip or resource.get("copyOf"):
+        return problems, None
+    fmt = resource_format(resource)
+    has_schema = isinstance(resource.get("schema"), dict)
+    if fmt == "csv":
+        encoding = str(resource.get("encoding", "utf-8")).lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8", "utf-8-sig"):
+            return problems + [Problem("unsupported-resource", f"resource {name!r}: encoding {encoding!r} is not supported; jants reads UTF-8", file=file, field="encoding")], None
+        if not has_schema:
+            return problems + schema_checks.read_untyped_csv(path, resource, file), None
+        table, found = schema_checks.read_typed_csv(path, resource, file)
+        return problems + found, table
+    if fmt == "parquet" and has_schema:
+        table, found = schema_checks.read_typed_parquet(path, resource, file)
+        return problems + found, table
+    if fmt == "parquet":
+        _, found = schema_checks.read_parquet(path, file)
+        return problems + (found or [Problem("no-schema", f"resource {name!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning")]), None
+    return problems + [Problem("unsupported-resource", f"resource {name!r}: format {fmt or 'unknown'!r} cannot be checked; jants reads CSV and Parquet", file=file, field="format")], None
