@@ -200,7 +200,7 @@ def _(package, scratch):
     edit_bytes(package, BODIES, lambda b: b"")
 
 
-@case("single-line-of-200-mb", "csv-parse-error", file=BODIES, row=ROW_AFTER_THE_BODIES,
+@case("single-line-of-200-mb", "line-too-long", file=BODIES, row=ROW_AFTER_THE_BODIES,
       reference_skip="frictionless-py reads the whole line into memory")
 def _(package, scratch):
     with open(package / BODIES, "ab") as stream:

@@ -49,6 +49,8 @@ def check_members(archive: zipfile.ZipFile, name: str) -> list[Problem]:
             problems.append(Problem("archive-error", f"member {member_name!r} is a symbolic link", file=where))
         elif member.is_dir():
             continue
+        elif member.flag_bits & 0x1:
+            problems.append(Problem("archive-error", f"member {member_name!r} is encrypted; jants reads unencrypted archives only", file=where))
         elif member.file_size > MAX_MEMBER_BYTES:
             problems.append(Problem("archive-error", f"member {member_name!r} expands to {member.file_size} bytes, more than the limit of {MAX_MEMBER_BYTES}", file=where))
         elif member.file_size > MAX_RATIO * max(member.compress_size, 1) and member.file_size > 1 << 20:
@@ -82,7 +84,7 @@ def extract_archive(path: Path, target: Path) -> Path:
     name = path.name
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as error:
         raise PackageError(Problem("archive-error", f"not a readable zip archive: {error}", file=name))
     with archive:
         problems = check_members(archive, name)
@@ -92,7 +94,7 @@ def extract_archive(path: Path, target: Path) -> Path:
             for member in archive.infolist():
                 if not member.is_dir():
                     _extract(archive, member, target, name)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as error:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as error:
             raise PackageError(Problem("archive-error", f"member cannot be extracted: {error}", file=name))
     candidates = [target] + sorted(child for child in target.iterdir() if child.is_dir())
     roots = [c for c in candidates if (c / DESCRIPTOR_NAME).is_file()]

@@ -36,14 +36,22 @@ class Package:
         return None
 
 
-def load_descriptor(path: str | Path) -> Package:
+def load_descriptor(path: str | Path, max_bytes: int | None = None) -> Package:
     """Read `datapackage.json` from a package directory or a descriptor path."""
     path = Path(path)
-    if path.is_dir():
-        path = path / DESCRIPTOR_NAME
-    name = path.name
-    if not path.is_file():
+    name = path.name or str(path)
+    try:
+        if path.is_dir():
+            path = path / DESCRIPTOR_NAME
+            name = path.name
+        found = path.is_file()
+        size = path.stat().st_size if found else 0
+    except (OSError, ValueError) as error:
+        raise PackageError(Problem("descriptor-missing", f"cannot open {_printable(str(path))}: {_reason(error)}", file=_printable(name)))
+    if not found:
         raise PackageError(Problem("descriptor-missing", f"no descriptor at {path}", file=name))
+    if max_bytes is not None and size > max_bytes:
+        raise PackageError(Problem("descriptor-error", f"descriptor is {size} bytes, more than the limit of {max_bytes} (JANTS_MAX_DESCRIPTOR_BYTES)", file=name))
     try:
         text = path.read_bytes().decode("utf-8-sig")
         descriptor = json.loads(text)
@@ -53,9 +61,44 @@ def load_descriptor(path: str | Path) -> Package:
         raise PackageError(
             Problem("descriptor-error", f"descriptor is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})", file=name)
         )
+    except RecursionError:
+        raise PackageError(Problem("descriptor-error", "descriptor is nested too deeply to be read", file=name))
+    except OSError as error:
+        raise PackageError(Problem("descriptor-missing", f"cannot read the descriptor: {_reason(error)}", file=name))
     if not isinstance(descriptor, dict):
         raise PackageError(Problem("descriptor-error", "descriptor is not a JSON object", file=name))
+    depth = nesting_depth(descriptor)
+    if depth > MAX_DEPTH:
+        raise PackageError(Problem("descriptor-error", f"descriptor is nested {depth} levels deep, more than {MAX_DEPTH}", file=name))
     return Package(root=path.parent.resolve(), descriptor=descriptor, descriptor_file=name)
+
+
+MAX_DEPTH = 64  # a Data Package descriptor needs about 8; deeper nesting only serves to exhaust the stack
+
+
+def nesting_depth(value) -> int:
+    """Depth of nested objects and arrays, counted without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                return depth
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _reason(error: Exception) -> str:
+    return getattr(error, "strerror", None) or str(error)
+
+
+def _printable(text: str) -> str:
+    """A path as it can be shown: no NUL or control characters, and not endless."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
 def resolve_path(package: Package, resource: dict) -> tuple[Path | None, Problem | None]:
@@ -82,16 +125,20 @@ def resolve_path(package: Package, resource: dict) -> tuple[Path | None, Problem
         return refuse("path-error", f"path {raw!r} leaves the package ('..')")
     if any(part.startswith(".") for part in parts):
         return refuse("path-error", f"path {raw!r} goes through a hidden file or directory")
+    if "\x00" in raw or any(not c.isprintable() for c in raw):
+        return refuse("path-error", f"path {_printable(raw)!r} contains a NUL or control character")
     full = package.root / raw
     try:
         real = full.resolve(strict=False)
-    except OSError as error:
-        return refuse("path-error", f"path {raw!r} cannot be resolved ({error.strerror})")
-    if not real.is_relative_to(package.root):
+        inside = real.is_relative_to(package.root)
+        exists, regular = (real.exists(), real.is_file()) if inside else (False, False)
+    except (OSError, RuntimeError, ValueError) as error:  # symbolic link loops, names too long
+        return refuse("path-error", f"path {_printable(raw)!r} cannot be resolved ({_reason(error)})")
+    if not inside:
         return refuse("path-error", f"path {raw!r} points outside the package (through a symbolic link)")
-    if not real.exists():
+    if not exists:
         return None, Problem("file-missing", f"resource {name!r}: file {raw!r} does not exist", file=raw)
-    if not real.is_file():
+    if not regular:
         return None, Problem("file-missing", f"resource {name!r}: {raw!r} is not a regular file", file=raw)
     return real, None
 
@@ -112,6 +159,12 @@ def check_integrity(path: Path, resource: dict, file: str) -> list[Problem]:
     problems = []
     expected_bytes = resource.get("bytes")
     expected_hash = resource.get("hash")
+    if expected_bytes is not None and (isinstance(expected_bytes, bool) or not isinstance(expected_bytes, int)):
+        problems.append(Problem("descriptor-error", f"bytes must be a whole number, not {json.dumps(expected_bytes)[:60]}", file=file, field="bytes"))
+        expected_bytes = None
+    if expected_hash is not None and not isinstance(expected_hash, str):
+        problems.append(Problem("descriptor-error", f"hash must be a string, not {json.dumps(expected_hash)[:60]}", file=file, field="hash"))
+        expected_hash = None
     if expected_bytes is None and expected_hash is None:
         return problems
     size, sha256 = file_digest(path)

@@ -8,6 +8,7 @@ are those of a spreadsheet: the header is row 1, the first data row is row 2.
 from __future__ import annotations
 
 import codecs
+import functools
 import csv
 import json
 import os
@@ -22,10 +23,8 @@ import pyarrow.csv as pacsv
 
 from .report import Problem
 
-KNOWN_TYPES = {
-    "string", "number", "integer", "boolean", "date", "datetime", "time", "year",
-    "yearmonth", "duration", "geopoint", "geojson", "object", "array", "list", "any",
-}
+from .descriptor_checks import key_fields, missing_values as missing_value_list
+from .limits import current as current_limits
 UNCHECKED_TYPES = {"duration", "geopoint", "geojson", "list"}
 MAX_PROBLEMS_PER_CHECK = 20
 
@@ -48,6 +47,7 @@ class TypedTable:
     num_rows: int = 0
     row_numbers: np.ndarray | None = None
 
+    missing: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # cells without a value, per field
     _duplicates: dict = field(default_factory=dict, repr=False)
 
     def duplicated(self, key: list[str]) -> np.ndarray:
@@ -65,58 +65,16 @@ class TypedTable:
 # Reading ----------------------------------------------------------------------------
 
 
-def check_schema_descriptor(resource: dict, file: str, resource_names: set[str]) -> list[Problem]:
-    """Structural problems of a resource's schema that make its table unreadable."""
-    name = resource.get("name")
-    schema = resource.get("schema")
-    if not isinstance(schema, dict):
-        return [Problem("schema-error", f"resource {name!r}: schema must be an object with fields", file=file, field="schema")]
-    fields = schema.get("fields")
-    if not isinstance(fields, list) or not fields:
-        return [Problem("schema-error", f"resource {name!r}: schema has no fields", file=file, field="schema")]
-    problems = []
-    names = []
-    for position, spec in enumerate(fields, 1):
-        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
-            problems.append(Problem("schema-error", f"resource {name!r}: field {position} has no name", file=file, field="schema"))
-            continue
-        names.append(spec["name"])
-        type_ = spec.get("type", "string")
-        if type_ not in KNOWN_TYPES:
-            problems.append(Problem("schema-error", f"resource {name!r}: field {spec['name']!r} has unknown type {type_!r}", file=file, field=spec["name"]))
-    if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        problems.append(Problem("schema-error", f"resource {name!r}: duplicate field names {dupes}", file=file, field="schema"))
-    known = set(names)
-    key = schema.get("primaryKey")
-    key = [key] if isinstance(key, str) else key or []
-    for column in key:
-        if column not in known:
-            problems.append(Problem("schema-error", f"resource {name!r}: primary key names unknown field {column!r}", file=file, field=str(column)))
-    for fk in schema.get("foreignKeys", []) or []:
-        local = fk.get("fields") if isinstance(fk, dict) else None
-        local = [local] if isinstance(local, str) else local or []
-        reference = fk.get("reference", {}) if isinstance(fk, dict) else {}
-        target = reference.get("resource", "")
-        remote = reference.get("fields")
-        remote = [remote] if isinstance(remote, str) else remote or []
-        for column in local:
-            if column not in known:
-                problems.append(Problem("schema-error", f"resource {name!r}: foreign key names unknown field {column!r}", file=file, field=str(column)))
-        if target not in ("", name) and target not in resource_names:
-            problems.append(Problem("schema-error", f"resource {name!r}: foreign key refers to unknown resource {target!r}", file=file, field=",".join(map(str, local))))
-        if len(local) != len(remote):
-            problems.append(Problem("schema-error", f"resource {name!r}: foreign key fields and reference fields differ in number", file=file, field=",".join(map(str, local))))
-    return problems
+def check_text_bytes(path: Path, file: str, encoding: str = "utf-8", max_line: int | None = None) -> list[Problem]:
+    """UTF-8 validity, NUL bytes and line length, streamed so that memory stays bounded.
 
-
-def check_text_bytes(path: Path, file: str, encoding: str = "utf-8") -> list[Problem]:
-    """UTF-8 validity and NUL bytes, streamed so that memory stays bounded.
-
-    Lines are counted only to locate a problem, by a second pass up to its offset.
+    Lines are counted only to locate a problem, by a second pass up to its offset; line
+    lengths are measured with numpy over each chunk, not per line in Python.
     """
+    max_line = max_line or current_limits().max_line_bytes
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
+    lines = LineLengths(max_line)
     with open(path, "rb") as stream:
         while chunk := stream.read(1 << 20):
             nul = chunk.find(b"\x00")
@@ -128,12 +86,42 @@ def check_text_bytes(path: Path, file: str, encoding: str = "utf-8") -> list[Pro
             except UnicodeDecodeError as error:
                 line = _line_at(path, offset + error.start)
                 return [Problem("encoding-error", f"not valid {encoding}: {error.reason} at byte {offset + error.start}, line {line}", file=file, row=line)]
+            too_long = lines.feed(chunk, offset)
+            if too_long is not None:
+                return [_line_too_long(too_long, max_line, file)]
             offset += len(chunk)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return [Problem("encoding-error", f"not valid {encoding}: file ends inside a character", file=file)]
     return []
+
+
+def _line_too_long(line: int, limit: int, file: str) -> Problem:
+    return Problem("line-too-long", f"line {line} is longer than {limit} bytes, the longest line jants reads (raise it with JANTS_MAX_LINE_BYTES)", file=file, row=line)
+
+
+class LineLengths:
+    """Finds the first line longer than a limit, fed one chunk at a time."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.line_start = 0  # offset of the first byte of the current line
+        self.lines = 0  # line breaks seen
+
+    def feed(self, chunk: bytes, offset: int) -> int | None:
+        """The number (from 1) of a line longer than the limit, once it is certain."""
+        ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10) + offset
+        if len(ends):
+            starts = np.concatenate(([self.line_start], ends[:-1] + 1))
+            over = np.flatnonzero(ends - starts > self.limit)
+            if len(over):
+                return self.lines + int(over[0]) + 1
+            self.lines += len(ends)
+            self.line_start = int(ends[-1]) + 1
+        if offset + len(chunk) - self.line_start > self.limit:
+            return self.lines + 1
+        return None
 
 
 def _line_at(path: Path, offset: int) -> int:
@@ -150,14 +138,24 @@ BLOCK_SIZE = 1 << 24
 
 
 def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] | None, pa.Table | None, np.ndarray | None, list[Problem]]:
-    """Header, data rows as string columns (empty cell = null), row numbers when rows were dropped."""
+    """Header, data rows as string columns (no cell is null yet: missing values are the
+    schema's to decide), row numbers when rows were dropped.
+
+    Blank lines are rows, as in frictionless-py: they are reported and counted, so that
+    every later row keeps its number. The dialect was checked by descriptor_checks.
+    """
     dialect = resource.get("dialect") or {}
-    if not isinstance(dialect, dict):
-        dialect = {}
     delimiter = dialect.get("delimiter", ",")
     quote = dialect.get("quoteChar", '"')
-    if dialect.get("header", True) is False:
-        return None, None, None, [Problem("unsupported-resource", "dialect header: false is not supported", file=file, field="dialect")]
+    try:
+        width = _header_width(path, delimiter, quote)
+    except csv.Error as error:
+        return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {error}", file=file, row=1)]
+    if width is None:
+        return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+    limit = current_limits().max_columns
+    if width > limit:
+        return None, None, None, [Problem("too-many-columns", f"header has {width} columns, more than {limit}, the most jants reads (raise it with JANTS_MAX_COLUMNS)", file=file, row=1)]
     bad_rows: list[int | None] = []
 
     def on_invalid(row):
@@ -167,14 +165,13 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=BLOCK_SIZE),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=BLOCK_SIZE, use_threads=_large(path)),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char=quote, newlines_in_values=True,
+                delimiter=delimiter, quote_char=quote, newlines_in_values=True, ignore_empty_lines=False,
                 double_quote=dialect.get("doubleQuote", True), invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(4096)},
-                strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True,
+                column_types=_string_columns(width), strings_can_be_null=False, quoted_strings_can_be_null=False,
             ),
         )
     except pa.ArrowInvalid as error:
@@ -196,16 +193,47 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
         except csv.Error as error:
             row = _locate_parse_error(path, delimiter, quote)
             return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {error}", file=file, row=row)]
-        for row, width in located[:MAX_PROBLEMS_PER_CHECK]:
-            kind = "extra-cell" if width > len(header) else "missing-cell"
-            problems.append(Problem(kind, f"row has {width} cells, header has {len(header)}", file=file, row=row))
-        if len(located) > MAX_PROBLEMS_PER_CHECK:
-            problems.append(Problem("extra-cell", f"... and {len(located) - MAX_PROBLEMS_PER_CHECK} more rows with the wrong number of cells", file=file))
+        problems += _width_problems(located, len(header), file)
         dropped = {row for row, _ in located}
         total = data.num_rows + len(dropped)
         all_rows = np.arange(2, total + 2)
         row_numbers = all_rows[~np.isin(all_rows, list(dropped))]
     return header, data, row_numbers, problems
+
+
+def _large(path: Path) -> bool:
+    """Whether a file is worth pyarrow's threads (for a small one, dispatching costs more than it saves)."""
+    return path.stat().st_size > (1 << 20)
+
+
+_STRING_COLUMNS: dict[int, dict] = {}
+
+
+def _string_columns(width: int) -> dict:
+    """Every column read as text; the map is built once per width, not once per file."""
+    if width not in _STRING_COLUMNS:
+        _STRING_COLUMNS[width] = {f"f{i}": pa.string() for i in range(width)}
+    return _STRING_COLUMNS[width]
+
+
+def _header_width(path: Path, delimiter: str, quote: str) -> int | None:
+    """Number of cells in the first row (None for an empty file), by the standard library."""
+    for row in _python_csv_rows(path, delimiter, quote):
+        return len(row)
+    return None
+
+
+def _width_problems(located: list[tuple[int, int]], width: int, file: str) -> list[Problem]:
+    problems = []
+    for row, cells in located[:MAX_PROBLEMS_PER_CHECK]:
+        if cells == 0:
+            problems.append(Problem("blank-row", "row is blank", file=file, row=row))
+        else:
+            kind = "extra-cell" if cells > width else "missing-cell"
+            problems.append(Problem(kind, f"row has {cells} cells, header has {width}", file=file, row=row))
+    if len(located) > MAX_PROBLEMS_PER_CHECK:
+        problems.append(Problem("extra-cell", f"... and {len(located) - MAX_PROBLEMS_PER_CHECK} more rows with the wrong number of cells", file=file))
+    return problems
 
 
 def _clean(message: str) -> str:
@@ -288,20 +316,32 @@ def _show(value) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
+def _valid(array: pa.Array) -> np.ndarray:
+    """Cells that hold a value (without a compute call when none is null, as in most columns)."""
+    if array.null_count == 0:
+        return np.ones(len(array), dtype=bool)
+    return _mask(pc.is_valid(array))
+
+
 def _mask(array: pa.Array) -> np.ndarray:
-    return np.asarray(array.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    if array.null_count:
+        array = array.fill_null(False)
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def convert_column(raw: pa.Array, spec: dict) -> tuple[pa.Array, np.ndarray, str | None]:
     """Typed column, mask of cells that are present but not of the type, and a warning."""
     type_ = spec.get("type", "string")
-    present = _mask(pc.is_valid(raw))
+    present = _valid(raw)
+    if type_ == "string" and spec.get("format") in STRING_FORMATS:
+        return raw, present & ~_string_format_ok(raw, spec["format"]), None
     if type_ in ("string", "any"):
         return raw, np.zeros(len(raw), dtype=bool), None
     if type_ in UNCHECKED_TYPES:
         return raw, np.zeros(len(raw), dtype=bool), f"type {type_!r} is read as text; its values are not checked"
     if type_ == "integer":
         ok = _mask(_matches(raw, INTEGER_RE))
+        ok &= ~_beyond_int64(raw, ok)
         typed = _safe_cast(raw, ok, pa.int64())
     elif type_ == "number":
         text = raw
@@ -327,7 +367,7 @@ def convert_column(raw: pa.Array, spec: dict) -> tuple[pa.Array, np.ndarray, str
     elif type_ == "datetime":
         ok = _mask(_matches(raw, DATETIME_RE))
         typed = _safe_cast(pc.replace_substring_regex(raw, "Z$", "+00:00"), ok, pa.timestamp("s", tz="UTC"), lenient=True)
-        ok = ok & _mask(pc.is_valid(typed))
+        ok = ok & _valid(typed)
     elif type_ == "time":
         ok = _mask(_matches(raw, TIME_RE))
         typed = raw
@@ -350,6 +390,48 @@ def convert_column(raw: pa.Array, spec: dict) -> tuple[pa.Array, np.ndarray, str
         raise ValueError(type_)
     invalid = present & ~ok
     return typed, invalid, None
+
+
+STRING_FORMATS = {"email", "uri", "uuid", "binary", "wkt"}
+
+
+@functools.lru_cache(maxsize=8)
+def _string_reader(fmt: str):
+    """frictionless-py's own reader of a string format: these formats are defined by the
+    libraries it uses (rfc3986, validators), so jants asks the same ones."""
+    from frictionless import fields
+
+    try:
+        return fields.StringField(name="cell", format=fmt).create_value_reader()
+    except Exception:  # noqa: BLE001 - a format whose library is missing: no value can be shown to be of it
+        return lambda value: None
+
+
+def _string_format_ok(raw: pa.Array, fmt: str) -> np.ndarray:
+    """Cells in the string format, each distinct value read once."""
+    reader = _string_reader(fmt)
+    values = pc.unique(raw.drop_null())
+    good = [value for value in values.to_pylist() if _reads(reader, value)]
+    return _mask(pc.is_in(raw, value_set=pa.array(good, pa.string())))
+
+
+def _reads(reader, value: str) -> bool:
+    try:
+        return reader(value) is not None
+    except Exception:  # noqa: BLE001 - a value the reference's reader fails on is not of the format
+        return False
+
+
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _beyond_int64(raw: pa.Array, ok: np.ndarray) -> np.ndarray:
+    """Integers written with more than 18 digits that do not fit 64 bits (checked one by one: they are rare)."""
+    long = ok & _mask(pc.greater(pc.utf8_length(raw), 18))
+    beyond = np.zeros(len(raw), dtype=bool)
+    for index in np.flatnonzero(long):
+        beyond[index] = not INT64_MIN <= int(raw[int(index)].as_py()) <= INT64_MAX
+    return beyond
 
 
 def _safe_cast(raw: pa.Array, ok: np.ndarray, target: pa.DataType, lenient: bool = False) -> pa.Array:
@@ -379,7 +461,7 @@ def _convert_date(raw: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
         pattern = fmt
     parsed = pc.strptime(raw, format=pattern, unit="s", error_is_null=True)
     roundtrip = pc.strftime(parsed, format=pattern)
-    same = _mask(pc.equal(roundtrip, raw)) if fmt in ("default", None, "any") else _mask(pc.is_valid(parsed))
+    same = _mask(pc.equal(roundtrip, raw)) if fmt in ("default", None, "any") else _valid(parsed)
     ok = shaped & same
     typed = pc.cast(pc.if_else(pa.array(ok), parsed, pa.scalar(None, parsed.type)), pa.date32())
     return typed, ok
@@ -388,13 +470,21 @@ def _convert_date(raw: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
 PARALLEL_ROWS = 100_000  # from this size columns are checked on several threads (pyarrow releases the GIL)
 
 
-def check_columns(header: list[str], data: pa.Table, fields: list[dict], table: TypedTable) -> list[Problem]:
-    """Convert every column to its type and check field constraints."""
+def check_columns(header: list[str], data: pa.Table, fields: list[dict], table: TypedTable,
+                  missing: list[str] | None = None) -> list[Problem]:
+    """Convert every column to its type and check field constraints.
+
+    `missing` is the schema's missingValues (default: the empty string); a field's own
+    missingValues replaces it for that field.
+    """
     by_position = {name: index for index, name in enumerate(header)}
     specs = [spec for spec in fields if spec["name"] in by_position]
+    schema_missing = [""] if missing is None else missing
 
     def check(spec: dict) -> list[Problem]:
-        return check_column(data.column(by_position[spec["name"]]), spec, table)
+        own = missing_value_list(spec["missingValues"]) if "missingValues" in spec else None
+        column = with_missing(data.column(by_position[spec["name"]]), schema_missing if own is None else own)
+        return check_column(column, spec, table)
 
     if table.num_rows >= PARALLEL_ROWS and len(specs) > 1:
         from concurrent.futures import ThreadPoolExecutor
@@ -407,14 +497,34 @@ def check_columns(header: list[str], data: pa.Table, fields: list[dict], table: 
     return [problem for problems in found for problem in problems]
 
 
+def with_missing(column, missing: list[str]) -> pa.Array:
+    """A text column with its missing values (the schema's missingValues) as nulls."""
+    raw = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if raw.type != pa.string():
+        raw = raw.cast(pa.string())
+    if not missing:
+        return raw
+    if missing == [""]:
+        hit = pc.equal(raw, "")
+    else:
+        hit = pc.is_in(raw, value_set=pa.array(missing, pa.string()))
+    if hit.null_count:
+        hit = hit.fill_null(False)
+    if not pc.any(hit).as_py():
+        return raw
+    return pc.if_else(hit, pa.scalar(None, pa.string()), raw)
+
+
 def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
     """One column: its type, then its constraints; stores the typed column in table."""
     name = spec["name"]
     problems = []
-    raw = column.combine_chunks()
+    raw = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if raw.type != pa.string():
         raw = raw.cast(pa.string())
-    costly = spec.get("type", "string") not in ("string", "any") or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {})
+    table.missing[name] = ~_valid(raw)
+    costly = (spec.get("type", "string") not in ("string", "any") or spec.get("format") in STRING_FORMATS
+              or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {}))
     distinct = Distinct.of(raw) if costly else None
     if distinct:
         values, invalid_values, warning = convert_column(distinct.values, spec)
@@ -425,6 +535,10 @@ def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
         problems.append(Problem("type-not-checked", warning, file=table.file, field=name, severity="warning"))
     type_ = spec.get("type", "string")
     fmt = spec.get("format")
+    if type_ == "integer" and invalid.any():
+        beyond = invalid & _cell_mask(raw, distinct, lambda values: _matches(values, INTEGER_RE))
+        invalid = invalid & ~beyond
+        problems += _report_rows(beyond, table, name, "integer-out-of-range", lambda v: f"{_show(v)} is beyond the 64-bit integers jants reads ({INT64_MIN} to {INT64_MAX})", raw)
     problems += _report_rows(invalid, table, name, "type-error", lambda v: f"{_show(v)} is not a valid {type_}" + (f" ({fmt})" if fmt and fmt != "default" else ""), raw)
     table.columns[name] = typed
     problems += check_constraints(raw, typed, invalid, spec, table, distinct)
@@ -459,7 +573,7 @@ class Distinct:
         if len(encoded.dictionary) > cls.MAX_SHARE * len(raw):
             return None
         indices = encoded.indices
-        return cls(encoded.dictionary, indices, indices.fill_null(0).to_numpy(), _mask(pc.is_valid(indices)))
+        return cls(encoded.dictionary, indices, indices.fill_null(0).to_numpy(), _valid(indices))
 
     def expand(self, per_value: np.ndarray) -> np.ndarray:
         """A mask over the distinct values, as a mask over the rows (False where empty)."""
@@ -477,7 +591,7 @@ def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec:
                       distinct: Distinct | None = None) -> list[Problem]:
     name = spec["name"]
     constraints = spec.get("constraints") or {}
-    present = _mask(pc.is_valid(raw))
+    present = _valid(raw)
     valid = present & ~invalid
     problems = []
     if constraints.get("required"):
@@ -498,15 +612,48 @@ def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec:
         problems += _report_rows(valid & ~ok, table, name, "constraint-error", lambda v: f"{_show(v)} does not match pattern {constraints['pattern']!r}", raw)
     for key, compare, word in (("minLength", pc.less, "shorter than"), ("maxLength", pc.greater, "longer than")):
         if key in constraints:
-            bad = _cell_mask(raw, distinct, lambda values, c=compare, k=key: c(pc.utf8_length(values), constraints[k]))
+            bad = _cell_mask(raw, distinct, lambda values, c=compare, k=key: c(pc.utf8_length(values), min(constraints[k], INT64_MAX)))
             problems += _report_rows(valid & bad, table, name, "constraint-error", lambda v, k=key, w=word: f"{_show(v)} is {w} {constraints[k]}", raw)
-    for key, compare, word in (("minimum", pc.less, "below the minimum"), ("maximum", pc.greater, "above the maximum")):
-        if key in constraints and typed.type != pa.string():
-            bound, _, _ = convert_column(pa.array([str(constraints[key])], pa.string()), spec)
-            if bound.null_count:
-                continue
-            bad = _mask(compare(typed, bound[0]))
-            problems += _report_rows(valid & bad, table, name, "constraint-error", lambda v, k=key, w=word: f"{_show(v)} is {w} {constraints[k]}", raw)
+    if spec.get("type", "string") in BOUNDED_TYPES:
+        problems += check_bounds(raw, typed, valid, spec, table)
+    return problems
+
+
+@functools.lru_cache(maxsize=1024)
+def typed_bound(type_: str, fmt: str, text: str) -> pa.Scalar | None:
+    """A bound as a value of its field's type (None if it is not one), converted once per package."""
+    bound, invalid, _ = convert_column(pa.array([text], pa.string()), {"type": type_, "format": fmt})
+    return None if invalid[0] or bound.null_count else bound[0]
+
+
+BOUNDED_TYPES = {"integer", "number", "date", "datetime", "time", "year", "yearmonth"}
+BOUNDS = (
+    ("minimum", pc.less, "below the minimum"), ("maximum", pc.greater, "above the maximum"),
+    ("exclusiveMinimum", pc.less_equal, "not above the exclusive minimum"),
+    ("exclusiveMaximum", pc.greater_equal, "not below the exclusive maximum"),
+)
+
+
+def check_bounds(raw: pa.Array, typed: pa.Array, valid: np.ndarray, spec: dict, table: TypedTable) -> list[Problem]:
+    """minimum, maximum and their exclusive forms; NaN is outside every bound, as in
+    frictionless-py, where it cannot be compared. Times and year-months compare as text,
+    which orders them (both are fixed-width ISO forms)."""
+    name = spec["name"]
+    constraints = spec.get("constraints") or {}
+    problems = []
+    nan = _mask(pc.is_nan(typed)) if pa.types.is_floating(typed.type) else None
+    for key, compare, word in BOUNDS:
+        if key not in constraints:
+            continue
+        text = constraints[key] if isinstance(constraints[key], str) else json.dumps(constraints[key])
+        bound = typed_bound(spec.get("type", "string"), str(spec.get("format", "default")), text)
+        if bound is None:
+            continue  # reported by descriptor_checks
+        bad = _mask(compare(typed, bound.cast(typed.type)))
+        if nan is not None:
+            bad |= nan
+        problems += _report_rows(valid & bad, table, name, "constraint-error",
+                                 lambda v, k=key, w=word: f"{_show(v)} is {w} {constraints[k]}" if v != "NaN" else f"NaN cannot be compared with the {k} {constraints[k]}", raw)
     return problems
 
 
@@ -514,7 +661,7 @@ def duplicated(columns: list[pa.Array]) -> np.ndarray:
     """Rows whose key (one or more columns) appeared in an earlier row; null keys never clash."""
     key = columns[0] if len(columns) == 1 else _key_strings(columns)
     codes = key.dictionary_encode().indices
-    present = _mask(pc.is_valid(codes))
+    present = _valid(codes)
     codes = np.asarray(codes.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     first = np.zeros(len(codes), dtype=bool)
     _, first_positions = np.unique(codes, return_index=True)
@@ -530,7 +677,10 @@ def check_primary_key(schema: dict, table: TypedTable) -> list[Problem]:
     columns = [table.columns[column] for column in key]
     problems = []
     for column_name, column in zip(key, columns):
-        problems += _report_rows(~_mask(pc.is_valid(column)), table, column_name, "primary-key-error", lambda v: "primary key value is missing")
+        missing = table.missing.get(column_name)
+        if missing is None:
+            missing = ~_valid(column)
+        problems += _report_rows(missing, table, column_name, "primary-key-error", lambda v: "primary key value is missing")
     label = ", ".join(key)
     problems += _report_rows(table.duplicated(key), table, label, "primary-key-error", lambda v: f"primary key ({label}) repeats an earlier row")
     return problems
@@ -539,20 +689,20 @@ def check_primary_key(schema: dict, table: TypedTable) -> list[Problem]:
 def check_foreign_keys(schema: dict, table: TypedTable, tables: dict[str, TypedTable]) -> list[Problem]:
     problems = []
     for fk in schema.get("foreignKeys", []) or []:
-        local = fk.get("fields")
-        local = [local] if isinstance(local, str) else list(local)
+        local = key_fields(fk.get("fields"))
         reference = fk.get("reference", {})
         target_name = reference.get("resource", "") or table.name
-        remote = reference.get("fields")
-        remote = [remote] if isinstance(remote, str) else list(remote)
+        remote = key_fields(reference.get("fields"))
         target = tables.get(target_name)
+        label = ", ".join(local)
         if target is None or any(c not in table.columns for c in local) or any(c not in target.columns for c in remote):
+            unread = target_name if target is None else table.name if any(c not in table.columns for c in local) else target_name
+            problems.append(Problem("foreign-key-error", f"foreign key ({label}) cannot be checked: the table of {unread!r} or its key columns were not read", file=table.file, field=label))
             continue
         child = _key_strings([table.columns[c] for c in local])
         parent = _key_strings([target.columns[c] for c in remote])
-        present = _mask(pc.is_valid(child))
+        present = _valid(child)
         found = _mask(pc.is_in(child, value_set=parent.drop_null()))
-        label = ", ".join(local)
         problems += _report_rows(
             present & ~found, table, label, "foreign-key-error",
             lambda v: f"{_show(v)} has no match in {target_name}.{', '.join(remote)}", child,
@@ -577,9 +727,31 @@ def read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | 
     fields = resource["schema"]["fields"]
     problems += check_header(header, fields, file)
     table = TypedTable(name=resource["name"], file=file, num_rows=data.num_rows, row_numbers=row_numbers)
-    problems += check_columns(header, data, fields, table)
+    missing = schema_missing_values(resource["schema"])
+    problems += check_columns(header, data, fields, table, missing)
+    problems += check_blank_rows(header, data, table, missing)
     problems += check_primary_key(resource["schema"], table)
     return table, problems
+
+
+def schema_missing_values(schema: dict) -> list[str]:
+    found = missing_value_list(schema.get("missingValues", [""]))
+    return [""] if found is None else found
+
+
+def check_blank_rows(header: list[str], data: pa.Table, table: TypedTable, missing: list[str]) -> list[Problem]:
+    """Rows without a single value (a blank line, or only separators): frictionless-py's blank-row."""
+    if not header or data.num_rows == 0:
+        return []
+    blank = np.ones(data.num_rows, dtype=bool)
+    for position, label in enumerate(header):
+        empty = table.missing.get(label)
+        if empty is None or len(empty) != data.num_rows:
+            empty = ~_mask(pc.is_valid(with_missing(data.column(position), missing)))
+        blank &= empty
+        if not blank.any():
+            return []
+    return _report_rows(blank, table, None, "blank-row", lambda v: "row has no value in any cell")
 
 
 def read_untyped_csv(path: Path, resource: dict, file: str) -> list[Problem]:
@@ -610,6 +782,9 @@ def read_parquet(path: Path, file: str) -> tuple[pa.Table | None, list[Problem]]
     import pyarrow.parquet as pq
 
     try:
+        problem = parquet_bounds(pq.ParquetFile(path), path, file)
+        if problem:
+            return None, [problem]
         table = pq.read_table(path)
         table.column_names  # noqa: B018 - names are decoded here, and may not be UTF-8
         table.validate(full=True)  # string cells are valid UTF-8
@@ -619,6 +794,28 @@ def read_parquet(path: Path, file: str) -> tuple[pa.Table | None, list[Problem]]
 
 
 UNREADABLE_PARQUET = (pa.ArrowException, OSError, UnicodeDecodeError)  # names and text cells may not be UTF-8
+
+
+def parquet_bounds(parquet, path: Path, file: str) -> Problem | None:
+    """Refuse, from the file's metadata alone, a Parquet file that would expand past the
+    limits: too many rows or columns, or a table in memory far larger than the file (the
+    zip-bomb rule of archive.py). Its size in memory is taken as the larger of the sizes
+    the metadata declares and 8 bytes per cell."""
+    limits = current_limits()
+    metadata = parquet.metadata
+    rows, columns = metadata.num_rows, metadata.num_columns
+    declared = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    expanded = max(declared, rows * max(columns, 1) * 8)
+    size = path.stat().st_size
+    if rows > limits.max_parquet_rows:
+        return Problem("parquet-too-large", f"{rows} rows, more than {limits.max_parquet_rows}, the most jants reads (raise it with JANTS_MAX_PARQUET_ROWS)", file=file)
+    if columns > limits.max_columns:
+        return Problem("too-many-columns", f"{columns} columns, more than {limits.max_columns}, the most jants reads (raise it with JANTS_MAX_COLUMNS)", file=file)
+    if expanded > limits.max_parquet_bytes:
+        return Problem("parquet-too-large", f"expands to about {expanded} bytes, more than {limits.max_parquet_bytes} (raise it with JANTS_MAX_PARQUET_BYTES)", file=file)
+    if expanded > max(limits.max_parquet_ratio * size, limits.parquet_ratio_floor):
+        return Problem("parquet-too-large", f"a {size}-byte file that expands to about {expanded} bytes ({rows} rows), more than {limits.max_parquet_ratio} times its size; refusing a possible decompression bomb (raise it with JANTS_MAX_PARQUET_RATIO)", file=file)
+    return None
 
 
 def _parquet_error(error: Exception, file: str, field: str | None = None) -> Problem:
@@ -638,7 +835,9 @@ def read_typed_parquet(path: Path, resource: dict, file: str) -> tuple[TypedTabl
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         return None, problems + [Problem("parquet-error", f"column cannot be read as text: {_clean(str(error))}", file=file)]
     table = TypedTable(name=resource["name"], file=file, num_rows=parquet.num_rows)
-    problems += check_columns(header, as_text, fields, table)
+    missing = schema_missing_values(resource["schema"])
+    problems += check_columns(header, as_text, fields, table, missing)
+    problems += check_blank_rows(header, as_text, table, missing)
     problems += check_primary_key(resource["schema"], table)
     return table, problems
 
@@ -669,8 +868,11 @@ def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: lis
     try:
         parquet = pq.ParquetFile(path)
         names, num_rows = parquet.schema_arrow.names, parquet.metadata.num_rows
+        too_large = parquet_bounds(parquet, path, file)
     except UNREADABLE_PARQUET as error:
         return [_parquet_error(error, file)]
+    if too_large:
+        return [too_large]
     expected = [f["name"] for f in fields]
     if names != expected:
         return [Problem("parquet-mismatch", f"columns {names} differ from the CSV's {expected}", file=file)]
@@ -694,6 +896,8 @@ def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: lis
         if theirs.type != want:
             theirs = theirs.cast(want)
         same = pc.or_kleene(pc.equal(column, theirs), pc.and_(pc.is_null(column), pc.is_null(theirs)))
+        if pa.types.is_floating(want):  # NaN is the same value in both, though not equal to itself
+            same = pc.or_kleene(same, pc.and_kleene(pc.is_nan(column), pc.is_nan(theirs)))
         problems += _report_rows(~_mask(same), csv_table, name, "parquet-mismatch",
                                  lambda v: f"Parquet value {_show(v)} differs from the CSV", column, file=file)
     return problems

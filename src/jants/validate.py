@@ -6,21 +6,55 @@ in the returned `Report`.
 
 from __future__ import annotations
 
+import json
 import re
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
-from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN
+from collections import Counter
+
+from .limits import Limits, current as current_limits, fixed as fixed_limits
+from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN, URL_PATTERN
 from .report import Problem, Report
-from . import archive, schema_checks
+from . import archive, descriptor_checks, schema_checks
 
 SWAP_JOURNAL = ".jants-swap"  # written by build.swap_into_place
 
 
 def validate_package(path: str | Path, sources_dir: str | Path | None = None) -> Report:
-    """Check a package directory, a descriptor file, or a release archive (.zip)."""
-    path = Path(path)
-    if archive.is_archive(path):
+    """Check a package directory, a descriptor file, or a release archive (.zip).
+
+    Never raises: whatever the package holds, the answer is a Report (an unexpected
+    failure is itself reported, as `internal-error`, so that --json still prints JSON).
+    """
+    try:
+        with fixed_limits():
+            return _validate(Path(path), sources_dir)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: a report, never a traceback
+        report = Report(package=str(path))
+        report.add([Problem("internal-error", f"jants could not finish validating: {type(error).__name__}: {_clean(str(error))} (please report it)")])
+        return report
+
+
+def usage_error(path: str | Path | None, message: str) -> Report:
+    """A Report for a usage error (no such package, unreadable --sources), for --json."""
+    report = Report(package=str(path) if path is not None else "")
+    report.add([Problem("usage-error", message)])
+    return report
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text)[:300]
+
+
+def _validate(path: Path, sources_dir) -> Report:
+    try:
+        packed = archive.is_archive(path)
+    except (OSError, ValueError) as error:
+        report = Report(package=str(path))
+        report.add([Problem("descriptor-missing", f"cannot open the package: {getattr(error, 'strerror', None) or error}")])
+        return report
+    if packed:
         try:
             with archive.opened_archive(path) as root:
                 report = _validate_directory(root, sources_dir)
@@ -36,24 +70,25 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
     report = Report(package=str(path))
     if sources_dir is not None:
         report.provenance = "not checked: the package could not be read far enough"
+    limits = current_limits()
     try:
-        package = load_descriptor(path)
+        package = load_descriptor(path, max_bytes=limits.max_descriptor_bytes)
     except PackageError as error:
         report.add(error.problems)
         return report
     if (package.root / SWAP_JOURNAL).exists():
         report.add([Problem("build-interrupted", f"a jants build was interrupted while moving files into place ({SWAP_JOURNAL} exists); run jants build to finish it", file=SWAP_JOURNAL)])
         return report
-    problems, unreadable = check_descriptor(package)
+    problems, unreadable = check_descriptor(package, limits)
     report.add(problems)
-    if any(p.code == "descriptor-error" for p in problems):
+    if any(p.code == "descriptor-error" and p.field in ("resources", "name") for p in problems):
         return report
     with ThreadPoolExecutor(max_workers=1) as background:  # Parquet copies are compared there while the CSV tables are checked
         tables, copies = read_resources(package, report, background, skip=unreadable)
         at = len(report.problems)
         for resource in package.resources:
             table = tables.get(resource["name"])
-            if table is not None and isinstance(resource.get("schema"), dict):
+            if table is not None and resource["name"] not in unreadable:
                 report.add(schema_checks.check_foreign_keys(resource["schema"], table, tables))
         from . import model_checks
 
@@ -72,12 +107,15 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
     return report
 
 
-def check_descriptor(package: Package) -> tuple[list[Problem], set[str]]:
-    """Problems of the descriptor, and the resources whose schema cannot be applied."""
+def check_descriptor(package: Package, limits: Limits | None = None) -> tuple[list[Problem], set[str]]:
+    """Problems of the descriptor, and the resources whose table cannot be read."""
+    limits = limits or current_limits()
     file = package.descriptor_file
     resources = package.descriptor.get("resources")
     if not isinstance(resources, list) or not resources:
         return [Problem("descriptor-error", "descriptor has no resources list", file=file, field="resources")], set()
+    if len(resources) > limits.max_resources:
+        return [Problem("descriptor-error", f"descriptor lists {len(resources)} resources, more than {limits.max_resources}, the most jants reads (raise it with JANTS_MAX_RESOURCES)", file=file, field="resources")], set()
     problems = []
     names = []
     for position, resource in enumerate(resources, 1):
@@ -89,43 +127,51 @@ def check_descriptor(package: Package) -> tuple[list[Problem], set[str]]:
             problems.append(Problem("descriptor-error", f"resource {position} has no valid name (lower case letters, digits, '.', '_', '-')", file=file, field="name"))
             continue
         names.append(name)
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    for name in duplicates:
+    counts = Counter(names)
+    for name in sorted(n for n, count in counts.items() if count > 1):
         problems.append(Problem("descriptor-error", f"resource name {name!r} is used more than once", file=file, field="name"))
     if problems:
         return problems, set()
+    problems += descriptor_checks.check_profiles(package.descriptor, file)
     problems += check_profile(package)
-    known = set(names)
+    by_name = {resource["name"]: resource for resource in resources}
     unreadable = set()
     for resource in resources:
+        own = descriptor_checks.check_dialect(resource, file)
         if "schema" in resource:
-            schema_problems = schema_checks.check_schema_descriptor(resource, file, known)
-            if schema_problems:
-                unreadable.add(resource["name"])
-            problems += schema_problems
+            own += descriptor_checks.check_schema(resource, file, by_name)
+        if own:
+            unreadable.add(resource["name"])
+        problems += own
         copy_of = resource.get("copyOf")
-        if copy_of is not None and copy_of not in known:
+        if copy_of is not None and (not isinstance(copy_of, str) or copy_of not in by_name):
             problems.append(Problem("descriptor-error", f"resource {resource['name']!r}: copyOf names unknown resource {copy_of!r}", file=file, field="copyOf"))
+            unreadable.add(resource["name"])
     return problems, unreadable
 
 
 PROPERTY = re.compile(r" at property '([^']*)'$")
-OWN_CHECKS = ("is not safe", "field type")  # reported by resolve_path and check_schema_descriptor
+OWN_CHECKS = ("is not safe", "field type", "cannot be checked against the profile")  # reported by resolve_path and descriptor_checks
 
 
 def check_profile(package: Package) -> list[Problem]:
     """The descriptor against the Data Package and Data Resource profiles (JSON Schema).
 
     frictionless-py is the reference implementation of the profiles, so it does this
-    part; its notes become problems naming the resource and property.
+    part, on a copy of the descriptor that points it at nothing to read, and with every
+    connection refused; its notes become problems naming the resource and property.
     """
     from frictionless import Package as ReferencePackage, Resource as ReferenceResource
 
     file = package.descriptor_file
-    stand_in = {**package.descriptor, "resources": [{"name": "stand-in", "path": "stand-in.csv"}]}
-    found = [(None, note) for _, note in _profile_notes(ReferencePackage, stand_in)]
+    stand_in = {"name": "stand-in", "path": "stand-in.csv", "profile": "tabular-data-resource", "schema": {"fields": [{"name": "x"}]}}
+    found = [(None, note) for _, note in _profile_notes(ReferencePackage, {**descriptor_checks.for_reference(package.descriptor), "resources": [stand_in]})]
+    notes_of_shape: dict[str, list] = {}
     for resource in package.resources:
-        found += [(resource["name"], note) for _, note in _profile_notes(ReferenceResource, resource)]
+        shape = _shape(descriptor_checks.for_reference(resource))
+        if shape not in notes_of_shape:
+            notes_of_shape[shape] = _profile_notes(ReferenceResource, json.loads(shape))
+        found += [(resource["name"], note) for _, note in notes_of_shape[shape]]
     problems = []
     for name, note in found:
         if any(marker in note for marker in OWN_CHECKS):
@@ -138,11 +184,36 @@ def check_profile(package: Package) -> list[Problem]:
     return problems
 
 
+HASH = re.compile(r"^([^:]+:[a-fA-F0-9]+|[a-fA-F0-9]{32}|)$")
+
+
+def _shape(resource: dict) -> str:
+    """A resource descriptor without what makes each resource of a package different (its
+    name, path, title, size and hash, when they are well formed: jants checks those itself),
+    so that resources of one shape are checked against the profile once: the cost per
+    resource stays the same however many there are."""
+    shape = dict(resource)
+    if isinstance(shape.get("name"), str) and NAME_PATTERN.match(shape["name"]):
+        shape["name"] = "stand-in"
+    path = shape.get("path")
+    if isinstance(path, str) and path and not descriptor_checks.is_unsafe_path(path) and not URL_PATTERN.match(path):
+        shape["path"] = "stand-in.csv"
+    for key in ("title", "description"):
+        if isinstance(shape.get(key), str):
+            shape[key] = "stand-in"
+    if isinstance(shape.get("bytes"), int) and not isinstance(shape["bytes"], bool) and shape["bytes"] >= 0:
+        shape["bytes"] = 0
+    if isinstance(shape.get("hash"), str) and HASH.match(shape["hash"]):
+        shape["hash"] = shape["hash"].split(":")[0] + ":" + "0" * 32 if ":" in shape["hash"] else "0" * 32
+    return json.dumps(shape, sort_keys=True, ensure_ascii=False)
+
+
 def _profile_notes(kind, descriptor: dict) -> list[tuple[str, str]]:
     try:
-        return kind.validate_descriptor(descriptor).flatten(["type", "note"])
-    except Exception as error:  # noqa: BLE001 - the reference failing is itself a finding
-        return [("profile-error", f"cannot be checked against the profile: {error}")]
+        with descriptor_checks.no_network():
+            return kind.validate_descriptor(descriptor).flatten(["type", "note"])
+    except Exception as error:  # noqa: BLE001 - the reference failing on a malformed value is reported by jants' own checks
+        return [("profile-error", f"cannot be checked against the profile: {type(error).__name__}")]
 
 
 def read_resources(package: Package, report: Report, background: Executor,
@@ -157,48 +228,50 @@ def read_resources(package: Package, report: Report, background: Executor,
     copies = []
     comparisons = []
     for resource in package.resources:
-        name = resource["name"]
         path, problem = resolve_path(package, resource)
         if problem:
             report.add([problem])
             continue
-        file = resource["path"]
-        report.add(check_integrity(path, resource, file))
-        if resource.get("compression"):
-            report.add([Problem("unsupported-resource", f"resource {name!r}: compressed resources are not supported", file=file, field="compression")])
-            continue
-        if name in skip:
-            continue
-        fmt = resource_format(resource)
-        has_schema = isinstance(resource.get("schema"), dict)
-        if resource.get("copyOf"):
-            copies.append((resource, path, file))
-        elif fmt == "csv" and has_schema:
-            encoding = str(resource.get("encoding", "utf-8")).lower().replace("_", "-")
-            if encoding not in ("utf-8", "utf8", "utf-8-sig"):
-                report.add([Problem("unsupported-resource", f"resource {name!r}: encoding {encoding!r} is not supported; jants reads UTF-8", file=file, field="encoding")])
-                continue
-            table, problems = schema_checks.read_typed_csv(path, resource, file)
-            report.add(problems)
-            if table is not None:
-                tables[name] = table
-        elif fmt == "parquet" and has_schema:
-            table, problems = schema_checks.read_typed_parquet(path, resource, file)
-            report.add(problems)
-            if table is not None:
-                tables[name] = table
-        elif fmt == "csv":
-            report.add(schema_checks.read_untyped_csv(path, resource, file))
-        elif fmt == "parquet":
-            _, problems = schema_checks.read_parquet(path, file)
-            report.add(problems or [Problem("no-schema", f"resource {name!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning")])
-        else:
-            report.add([Problem("unsupported-resource", f"resource {name!r}: format {fmt or 'unknown'!r} cannot be checked; jants reads CSV and Parquet", file=file, field="format")])
+        if resource.get("copyOf") and resource["name"] not in skip and not resource.get("compression"):
+            copies.append((resource, path, resource["path"]))
+        problems, table = read_resource(resource, path, resource["name"] in skip)
+        report.add(problems)
+        if table is not None:
+            tables[resource["name"]] = table
+    by_name = {resource["name"]: resource for resource in package.resources}
     for resource, path, file in copies:
-        original = package.resource(resource["copyOf"])
+        original = by_name[resource["copyOf"]]
         table = tables.get(resource["copyOf"])
         if table is None or not isinstance(original.get("schema"), dict):
             report.add([Problem("parquet-mismatch", f"resource {resource['name']!r}: cannot be compared, its table {resource['copyOf']!r} was not read", file=file)])
             continue
         comparisons.append(background.submit(schema_checks.check_parquet_copy, path, file, table, original["schema"]["fields"]))
     return tables, comparisons
+
+
+def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem], schema_checks.TypedTable | None]:
+    """One resource's file checks and, unless skipped or a copy, its table and table checks."""
+    name = resource["name"]
+    file = resource["path"]
+    problems = check_integrity(path, resource, file)
+    if resource.get("compression"):
+        return problems + [Problem("unsupported-resource", f"resource {name!r}: compressed resources are not supported", file=file, field="compression")], None
+    if skip or resource.get("copyOf"):
+        return problems, None
+    fmt = resource_format(resource)
+    has_schema = isinstance(resource.get("schema"), dict)
+    if fmt == "csv":
+        encoding = str(resource.get("encoding", "utf-8")).lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8", "utf-8-sig"):
+            return problems + [Problem("unsupported-resource", f"resource {name!r}: encoding {encoding!r} is not supported; jants reads UTF-8", file=file, field="encoding")], None
+        if not has_schema:
+            return problems + schema_checks.read_untyped_csv(path, resource, file), None
+        table, found = schema_checks.read_typed_csv(path, resource, file)
+        return problems + found, table
+    if fmt == "parquet" and has_schema:
+        table, found = schema_checks.read_typed_parquet(path, resource, file)
+        return problems + found, table
+    if fmt == "parquet":
+        _, found = schema_checks.read_parquet(path, file)
+        return problems + (found or [Problem("no-schema", f"resource {name!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning")]), None
+    return problems + [Problem("unsupported-resource", f"resource {name!r}: format {fmt or 'unknown'!r} cannot be checked; jants reads CSV and Parquet", file=file, field="format")], None
