@@ -21,7 +21,7 @@ from typing import Callable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from conftest import PROJECT, edit_descriptor, read_rows, rehash, row_of, set_cell, without_parquet, write_rows
+from conftest import PROJECT, edit_descriptor, read_rows, rehash, row_of, set_cell, without_parquet
 from corpus import JANTS_MODEL, resource, zip_package
 
 SOURCES = PROJECT.parent / "shared" / "sources"

@@ -171,7 +171,6 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 def test_build_killed_at_random_points_leaves_a_whole_package(project, tmp_path):
     """SIGKILL a real `jants build` subprocess; the package is the old one or the new one, never a mix."""
-    import os
     import random
     import signal
     import subprocess

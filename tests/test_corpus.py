@@ -57,7 +57,7 @@ def cell_strategy(request, monkeypatch):
     """Run each case both ways the validator checks a column: cell by cell, and through
     its distinct values (used on large tables, forced here on the small test tables)."""
     if request.param == "distinct-values":
-        from jants.schema_checks import Distinct
+        from jants.tableschema.table import Distinct
 
         monkeypatch.setattr(Distinct, "MIN_ROWS", 0)
         monkeypatch.setattr(Distinct, "MAX_SHARE", 1.0)

@@ -12,8 +12,10 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "jants"
 
 # Bottom to top. A module may import only modules listed before it (also inside functions).
 LAYERS = [
-    "files", "report", "model", "figures",                      # foundations: files, problems, the jants model
-    "package", "archive", "schema_checks",                      # reading any data package and its Table Schemas
+    "files", "report", "limits", "formatting", "model", "figures",   # foundations: files, problems, bounds, the jants model
+    "package", "archive",                                       # opening any data package, safely
+    "tableschema.arrays", "tableschema.table", "tableschema.types", "tableschema.descriptor", "tableschema.text",
+    "tableschema.constraints", "tableschema.keys", "tableschema.csvfile", "tableschema.parquet",  # Table Schema
     "model_checks", "validate",                                 # the jants rules, and validation as a whole
     "curation", "build",                                        # curated input -> package
     "publish.index", "publish.fetch", "locate",                 # which package: path, archive, version, bundled

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -152,7 +151,7 @@ def test_every_page_shows_its_chart_and_figures_in_chromium(browser, report, pro
     """Every page, in one browser: no console error, no failed or outside request; each
     metric page draws its chart at a visible size and shows each of its figures."""
     import jants
-    from jants.schema_checks import format_number
+    from jants.formatting import format_number
 
     tidy = jants.observations(project)
     visit = Visit(browser)

@@ -27,7 +27,9 @@ from . import model
 from .curation import Curation, read_curation
 from .package import file_digest
 from .report import PackageError, Problem, Report
-from .schema_checks import ARROW_TYPES, convert_column, format_number
+from .formatting import format_number
+from .tableschema.parquet import ARROW_TYPES
+from .tableschema.types import convert_column
 from .validate import SWAP_JOURNAL as JOURNAL_NAME, validate_package
 
 DATA_DIR = "data"

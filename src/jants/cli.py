@@ -235,7 +235,7 @@ def _dates_as_text(frame, *columns):
 
 
 def _numbers_as_text(frame, *columns):
-    from .schema_checks import format_number
+    from .formatting import format_number
 
     return frame.assign(**{c: frame[c].map(lambda v: "" if v != v else format_number(v)) for c in columns})
 

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from . import model
 from .report import Problem
-from .schema_checks import MAX_PROBLEMS_PER_CHECK, TypedTable
+from .tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -16,7 +16,12 @@ from collections import Counter
 from .limits import Limits, current as current_limits, fixed as fixed_limits
 from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN, URL_PATTERN
 from .report import Problem, Report
-from . import archive, descriptor_checks, schema_checks
+from . import archive
+from .tableschema import descriptor as descriptor_checks
+from .tableschema.csvfile import read_typed_csv, read_untyped_csv
+from .tableschema.keys import check_foreign_keys
+from .tableschema.parquet import check_parquet_copy, read_parquet, read_typed_parquet
+from .tableschema.table import TypedTable
 
 SWAP_JOURNAL = ".jants-swap"  # written by build.swap_into_place
 
@@ -89,7 +94,7 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
         for resource in package.resources:
             table = tables.get(resource["name"])
             if table is not None and resource["name"] not in unreadable:
-                report.add(schema_checks.check_foreign_keys(resource["schema"], table, tables))
+                report.add(check_foreign_keys(resource["schema"], table, tables))
         from . import model_checks
 
         if not model_checks.uses_jants_model(tables):
@@ -151,7 +156,7 @@ def check_descriptor(package: Package, limits: Limits | None = None) -> tuple[li
 
 
 PROPERTY = re.compile(r" at property '([^']*)'$")
-OWN_CHECKS = ("is not safe", "field type", "cannot be checked against the profile")  # reported by resolve_path and descriptor_checks
+OWN_CHECKS = ("is not safe", "field type", "cannot be checked against the profile")  # reported by resolve_path and tableschema.descriptor
 
 
 def check_profile(package: Package) -> list[Problem]:
@@ -217,7 +222,7 @@ def _profile_notes(kind, descriptor: dict) -> list[tuple[str, str]]:
 
 
 def read_resources(package: Package, report: Report, background: Executor,
-                   skip: set[str] = frozenset()) -> tuple[dict[str, schema_checks.TypedTable], list[Future]]:
+                   skip: set[str] = frozenset()) -> tuple[dict[str, TypedTable], list[Future]]:
     """Check each resource's file and read its table. The Parquet copies are compared with
     their tables on `background`; the futures of those comparisons (each giving a list of
     problems) are returned with the tables.
@@ -245,11 +250,11 @@ def read_resources(package: Package, report: Report, background: Executor,
         if table is None or not isinstance(original.get("schema"), dict):
             report.add([Problem("parquet-mismatch", f"resource {resource['name']!r}: cannot be compared, its table {resource['copyOf']!r} was not read", file=file)])
             continue
-        comparisons.append(background.submit(schema_checks.check_parquet_copy, path, file, table, original["schema"]["fields"]))
+        comparisons.append(background.submit(check_parquet_copy, path, file, table, original["schema"]["fields"]))
     return tables, comparisons
 
 
-def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem], schema_checks.TypedTable | None]:
+def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem], TypedTable | None]:
     """One resource's file checks and, unless skipped or a copy, its table and table checks."""
     name = resource["name"]
     file = resource["path"]
@@ -265,13 +270,13 @@ def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem]
         if encoding not in ("utf-8", "utf8", "utf-8-sig"):
             return problems + [Problem("unsupported-resource", f"resource {name!r}: encoding {encoding!r} is not supported; jants reads UTF-8", file=file, field="encoding")], None
         if not has_schema:
-            return problems + schema_checks.read_untyped_csv(path, resource, file), None
-        table, found = schema_checks.read_typed_csv(path, resource, file)
+            return problems + read_untyped_csv(path, resource, file), None
+        table, found = read_typed_csv(path, resource, file)
         return problems + found, table
     if fmt == "parquet" and has_schema:
-        table, found = schema_checks.read_typed_parquet(path, resource, file)
+        table, found = read_typed_parquet(path, resource, file)
         return problems + found, table
     if fmt == "parquet":
-        _, found = schema_checks.read_parquet(path, file)
+        _, found = read_parquet(path, file)
         return problems + (found or [Problem("no-schema", f"resource {name!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning")]), None
     return problems + [Problem("unsupported-resource", f"resource {name!r}: format {fmt or 'unknown'!r} cannot be checked; jants reads CSV and Parquet", file=file, field="format")], None

@@ -119,7 +119,7 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
 
 
 def _figure_text(row) -> str:
-    from ..schema_checks import format_number
+    from ..formatting import format_number
 
     value = format_number(row["value"])
     if str(row["qualifier"]) == "range" and row["value_upper"] == row["value_upper"]:

@@ -50,7 +50,7 @@ def _page(title: str, body: str, depth: int = 0) -> str:
 
 
 def _figure(row) -> str:
-    from ..schema_checks import format_number
+    from ..formatting import format_number
 
     words = QUALIFIER_TEXT.get(str(row["qualifier"]), "")
     text = format_number(row["value"])

@@ -18,8 +18,9 @@ import socket
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .package import URL_PATTERN
-from .report import Problem
+from ..package import URL_PATTERN
+from ..report import Problem
+from .types import typed_bound  # bounds get the same conversion as cells
 
 KNOWN_TYPES = {
     "string", "number", "integer", "boolean", "date", "datetime", "time", "year",
@@ -168,7 +169,6 @@ def pattern_problems(pattern) -> list[str]:
 
 def bound_problems(spec: dict, key: str, bound) -> list[str]:
     """A bound must be a value of the field's type (numbers may be written as JSON numbers)."""
-    from .schema_checks import typed_bound  # the same conversion the cells get
 
     type_ = spec.get("type", "string")
     if isinstance(bound, bool) or not isinstance(bound, (str, int, float)) or (isinstance(bound, float) and bound != bound):

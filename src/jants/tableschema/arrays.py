@@ -1,0 +1,42 @@
+"""Masks over pyarrow arrays: the small vocabulary every check is written in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def matches(column: pa.Array, pattern: str) -> pa.Array:
+    return pc.match_substring_regex(column, pattern)
+
+
+def valid_mask(array: pa.Array) -> np.ndarray:
+    """Cells that hold a value (without a compute call when none is null, as in most columns)."""
+    if array.null_count == 0:
+        return np.ones(len(array), dtype=bool)
+    return mask(pc.is_valid(array))
+
+
+def mask(array: pa.Array) -> np.ndarray:
+    if array.null_count:
+        array = array.fill_null(False)
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def duplicated(columns: list[pa.Array]) -> np.ndarray:
+    """Rows whose key (one or more columns) appeared in an earlier row; null keys never clash."""
+    key = columns[0] if len(columns) == 1 else key_strings(columns)
+    codes = key.dictionary_encode().indices
+    present = valid_mask(codes)
+    codes = np.asarray(codes.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    first = np.zeros(len(codes), dtype=bool)
+    _, first_positions = np.unique(codes, return_index=True)
+    first[first_positions] = True
+    return ~first & present
+
+
+def key_strings(columns: list[pa.Array]) -> pa.Array:
+    if len(columns) == 1:
+        return columns[0].cast(pa.string())
+    return pc.binary_join_element_wise(*[c.cast(pa.string()) for c in columns], "\x1f")

@@ -1,0 +1,233 @@
+"""Reading a CSV resource: structure (cells per row, quotes, blank rows), header, then typed columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ..report import Problem
+from .arrays import mask
+from .constraints import check_columns
+from .keys import check_primary_key
+from .table import MAX_PROBLEMS_PER_CHECK, TypedTable, report_rows
+from .text import check_text_bytes
+from .types import with_missing
+from ..limits import current as current_limits
+from .descriptor import missing_values as missing_value_list
+
+
+BLOCK_SIZE = 1 << 24
+
+
+def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] | None, pa.Table | None, np.ndarray | None, list[Problem]]:
+    """Header, data rows as string columns (no cell is null yet: missing values are the
+    schema's to decide), row numbers when rows were dropped.
+
+    Blank lines are rows, as in frictionless-py: they are reported and counted, so that
+    every later row keeps its number. The dialect was checked by tableschema.descriptor.
+    """
+    dialect = resource.get("dialect") or {}
+    delimiter = dialect.get("delimiter", ",")
+    quote = dialect.get("quoteChar", '"')
+    try:
+        width = _header_width(path, delimiter, quote)
+    except csv.Error as error:
+        return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {error}", file=file, row=1)]
+    if width is None:
+        return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+    limit = current_limits().max_columns
+    if width > limit:
+        return None, None, None, [Problem("too-many-columns", f"header has {width} columns, more than {limit}, the most jants reads (raise it with JANTS_MAX_COLUMNS)", file=file, row=1)]
+    bad_rows: list[int | None] = []
+
+    def on_invalid(row):
+        bad_rows.append(row.number)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=BLOCK_SIZE, use_threads=_large(path)),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char=quote, newlines_in_values=True, ignore_empty_lines=False,
+                double_quote=dialect.get("doubleQuote", True), invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=_string_columns(width), strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as error:
+        message = str(error).splitlines()[0]
+        if "Empty CSV file" in message:
+            return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+        if "straddl" in message:
+            message = f"a row is longer than {BLOCK_SIZE >> 20} MiB, the longest row jants reads"
+        return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {clean_message(message)}", file=file, row=_locate_parse_error(path, delimiter, quote))]
+    if table.num_rows == 0:
+        return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+    header = [value if value is not None else "" for value in table.slice(0, 1).to_pylist()[0].values()]
+    data = table.slice(1)
+    problems = []
+    row_numbers = None
+    if bad_rows:
+        try:
+            located = _rows_with_wrong_width(path, delimiter, quote, len(header))
+        except csv.Error as error:
+            row = _locate_parse_error(path, delimiter, quote)
+            return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {error}", file=file, row=row)]
+        problems += _width_problems(located, len(header), file)
+        dropped = {row for row, _ in located}
+        total = data.num_rows + len(dropped)
+        all_rows = np.arange(2, total + 2)
+        row_numbers = all_rows[~np.isin(all_rows, list(dropped))]
+    return header, data, row_numbers, problems
+
+
+def _large(path: Path) -> bool:
+    """Whether a file is worth pyarrow's threads (for a small one, dispatching costs more than it saves)."""
+    return path.stat().st_size > (1 << 20)
+
+
+_STRING_COLUMNS: dict[int, dict] = {}
+
+
+def _string_columns(width: int) -> dict:
+    """Every column read as text; the map is built once per width, not once per file."""
+    if width not in _STRING_COLUMNS:
+        _STRING_COLUMNS[width] = {f"f{i}": pa.string() for i in range(width)}
+    return _STRING_COLUMNS[width]
+
+
+def _header_width(path: Path, delimiter: str, quote: str) -> int | None:
+    """Number of cells in the first row (None for an empty file), by the standard library."""
+    for row in _python_csv_rows(path, delimiter, quote):
+        return len(row)
+    return None
+
+
+def _width_problems(located: list[tuple[int, int]], width: int, file: str) -> list[Problem]:
+    problems = []
+    for row, cells in located[:MAX_PROBLEMS_PER_CHECK]:
+        if cells == 0:
+            problems.append(Problem("blank-row", "row is blank", file=file, row=row))
+        else:
+            kind = "extra-cell" if cells > width else "missing-cell"
+            problems.append(Problem(kind, f"row has {cells} cells, header has {width}", file=file, row=row))
+    if len(located) > MAX_PROBLEMS_PER_CHECK:
+        problems.append(Problem("extra-cell", f"... and {len(located) - MAX_PROBLEMS_PER_CHECK} more rows with the wrong number of cells", file=file))
+    return problems
+
+
+def clean_message(message: str) -> str:
+    return re.sub(r"\s+", " ", message).strip()[:200]
+
+
+def _python_csv_rows(path: Path, delimiter: str, quote: str):
+    """Rows by the standard library, with cells limited to the size pyarrow reads.
+
+    The limit is process-wide state (frictionless-py raises it on import), so it is
+    set for the duration of the read and restored afterwards.
+    """
+    previous = csv.field_size_limit(BLOCK_SIZE)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            yield from csv.reader(stream, delimiter=delimiter, quotechar=quote, strict=True)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _rows_with_wrong_width(path, delimiter, quote, width) -> list[tuple[int, int]]:
+    found = []
+    for number, row in enumerate(_python_csv_rows(path, delimiter, quote), 1):
+        if number > 1 and len(row) != width and row:
+            found.append((number, len(row)))
+    return found
+
+
+def _locate_parse_error(path, delimiter, quote) -> int | None:
+    number = 0
+    try:
+        for number, _ in enumerate(_python_csv_rows(path, delimiter, quote), 1):
+            pass
+    except (csv.Error, UnicodeDecodeError):
+        return number + 1
+    return None
+
+
+def check_header(header: list[str], fields: list[dict], file: str) -> list[Problem]:
+    expected = [f["name"] for f in fields]
+    if header == expected:
+        return []
+    problems = []
+    missing = [name for name in expected if name not in header]
+    extra = [name for name in header if name not in expected]
+    for name in missing:
+        problems.append(Problem("missing-label", f"schema field {name!r} has no column in the header", file=file, row=1, field=name))
+    for name in extra:
+        problems.append(Problem("extra-label", f"header column {name!r} is not a field of the schema", file=file, row=1, field=name))
+    if not missing and not extra:
+        problems.append(Problem("incorrect-label", f"header order {header} differs from the schema's {expected}", file=file, row=1))
+    if len(set(header)) != len(header):
+        problems.append(Problem("duplicate-label", f"header repeats a column name: {header}", file=file, row=1))
+    return problems
+
+
+def read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | None, list[Problem]]:
+    """Read a CSV resource and run every Table Schema check on it."""
+    problems = check_text_bytes(path, file)
+    if problems:
+        return None, problems
+    header, data, row_numbers, problems = read_csv_strings(path, resource, file)
+    if header is None:
+        return None, problems
+    fields = resource["schema"]["fields"]
+    problems += check_header(header, fields, file)
+    table = TypedTable(name=resource["name"], file=file, num_rows=data.num_rows, row_numbers=row_numbers)
+    missing = schema_missing_values(resource["schema"])
+    problems += check_columns(header, data, fields, table, missing)
+    problems += check_blank_rows(header, data, table, missing)
+    problems += check_primary_key(resource["schema"], table)
+    return table, problems
+
+
+def schema_missing_values(schema: dict) -> list[str]:
+    found = missing_value_list(schema.get("missingValues", [""]))
+    return [""] if found is None else found
+
+
+def check_blank_rows(header: list[str], data: pa.Table, table: TypedTable, missing: list[str]) -> list[Problem]:
+    """Rows without a single value (a blank line, or only separators): frictionless-py's blank-row."""
+    if not header or data.num_rows == 0:
+        return []
+    blank = np.ones(data.num_rows, dtype=bool)
+    for position, label in enumerate(header):
+        empty = table.missing.get(label)
+        if empty is None or len(empty) != data.num_rows:
+            empty = ~mask(pc.is_valid(with_missing(data.column(position), missing)))
+        blank &= empty
+        if not blank.any():
+            return []
+    return report_rows(blank, table, None, "blank-row", lambda v: "row has no value in any cell")
+
+
+def read_untyped_csv(path: Path, resource: dict, file: str) -> list[Problem]:
+    """A CSV resource without a schema: encoding, quoting, cell counts and header only."""
+    problems = check_text_bytes(path, file)
+    if problems:
+        return problems
+    header, _, _, problems = read_csv_strings(path, resource, file)
+    if header is None:
+        return problems
+    if any(label == "" for label in header):
+        problems.append(Problem("blank-label", f"header has a blank column name: {header}", file=file, row=1))
+    if len(set(header)) != len(header):
+        problems.append(Problem("duplicate-label", f"header repeats a column name: {header}", file=file, row=1))
+    problems.append(Problem("no-schema", f"resource {resource['name']!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning"))
+    return problems

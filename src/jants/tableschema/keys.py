@@ -1,0 +1,57 @@
+"""Primary and foreign keys, found on whole columns by pyarrow.
+"""
+
+from __future__ import annotations
+
+
+import pyarrow.compute as pc
+
+from ..report import Problem
+from .arrays import key_strings, mask, valid_mask
+from .table import TypedTable, report_rows, show
+from .descriptor import key_fields
+
+
+
+
+def check_primary_key(schema: dict, table: TypedTable) -> list[Problem]:
+    key = schema.get("primaryKey")
+    key = [key] if isinstance(key, str) else key or []
+    if not key or any(column not in table.columns for column in key):
+        return []
+    columns = [table.columns[column] for column in key]
+    problems = []
+    for column_name, column in zip(key, columns):
+        missing = table.missing.get(column_name)
+        if missing is None:
+            missing = ~valid_mask(column)
+        problems += report_rows(missing, table, column_name, "primary-key-error", lambda v: "primary key value is missing")
+    label = ", ".join(key)
+    problems += report_rows(table.duplicated(key), table, label, "primary-key-error", lambda v: f"primary key ({label}) repeats an earlier row")
+    return problems
+
+
+def check_foreign_keys(schema: dict, table: TypedTable, tables: dict[str, TypedTable]) -> list[Problem]:
+    problems = []
+    for fk in schema.get("foreignKeys", []) or []:
+        local = key_fields(fk.get("fields"))
+        reference = fk.get("reference", {})
+        target_name = reference.get("resource", "") or table.name
+        remote = key_fields(reference.get("fields"))
+        target = tables.get(target_name)
+        label = ", ".join(local)
+        if target is None or any(c not in table.columns for c in local) or any(c not in target.columns for c in remote):
+            unread = target_name if target is None else table.name if any(c not in table.columns for c in local) else target_name
+            problems.append(Problem("foreign-key-error", f"foreign key ({label}) cannot be checked: the table of {unread!r} or its key columns were not read", file=table.file, field=label))
+            continue
+        child = key_strings([table.columns[c] for c in local])
+        parent = key_strings([target.columns[c] for c in remote])
+        present = valid_mask(child)
+        found = mask(pc.is_in(child, value_set=parent.drop_null()))
+        problems += report_rows(
+            present & ~found, table, label, "foreign-key-error",
+            lambda v: f"{show(v)} has no match in {target_name}.{', '.join(remote)}", child,
+        )
+    return problems
+
+

@@ -1,0 +1,140 @@
+"""Reading a Parquet resource and comparing a Parquet copy (`copyOf`) with its CSV.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..report import Problem
+from .arrays import mask
+from .constraints import check_columns
+from .csvfile import check_blank_rows, check_header, clean_message, schema_missing_values
+from .keys import check_primary_key
+from .table import TypedTable, report_rows, show
+from ..limits import current as current_limits
+from ..formatting import format_number
+
+
+ARROW_TYPES = {
+    "string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
+    "boolean": pa.bool_(), "date": pa.date32(), "year": pa.int64(),
+}
+
+
+def read_parquet(path: Path, file: str) -> tuple[pa.Table | None, list[Problem]]:
+    import pyarrow.parquet as pq
+
+    try:
+        problem = parquet_bounds(pq.ParquetFile(path), path, file)
+        if problem:
+            return None, [problem]
+        table = pq.read_table(path)
+        table.column_names  # noqa: B018 - names are decoded here, and may not be UTF-8
+        table.validate(full=True)  # string cells are valid UTF-8
+        return table, []
+    except UNREADABLE_PARQUET as error:
+        return None, [_parquet_error(error, file)]
+
+
+UNREADABLE_PARQUET = (pa.ArrowException, OSError, UnicodeDecodeError)  # names and text cells may not be UTF-8
+
+
+def parquet_bounds(parquet, path: Path, file: str) -> Problem | None:
+    """Refuse, from the file's metadata alone, a Parquet file that would expand past the
+    limits: too many rows or columns, or a table in memory far larger than the file (the
+    zip-bomb rule of archive.py). Its size in memory is taken as the larger of the sizes
+    the metadata declares and 8 bytes per cell."""
+    limits = current_limits()
+    metadata = parquet.metadata
+    rows, columns = metadata.num_rows, metadata.num_columns
+    declared = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    expanded = max(declared, rows * max(columns, 1) * 8)
+    size = path.stat().st_size
+    if rows > limits.max_parquet_rows:
+        return Problem("parquet-too-large", f"{rows} rows, more than {limits.max_parquet_rows}, the most jants reads (raise it with JANTS_MAX_PARQUET_ROWS)", file=file)
+    if columns > limits.max_columns:
+        return Problem("too-many-columns", f"{columns} columns, more than {limits.max_columns}, the most jants reads (raise it with JANTS_MAX_COLUMNS)", file=file)
+    if expanded > limits.max_parquet_bytes:
+        return Problem("parquet-too-large", f"expands to about {expanded} bytes, more than {limits.max_parquet_bytes} (raise it with JANTS_MAX_PARQUET_BYTES)", file=file)
+    if expanded > max(limits.max_parquet_ratio * size, limits.parquet_ratio_floor):
+        return Problem("parquet-too-large", f"a {size}-byte file that expands to about {expanded} bytes ({rows} rows), more than {limits.max_parquet_ratio} times its size; refusing a possible decompression bomb (raise it with JANTS_MAX_PARQUET_RATIO)", file=file)
+    return None
+
+
+def _parquet_error(error: Exception, file: str, field: str | None = None) -> Problem:
+    return Problem("parquet-error", f"cannot be read as Parquet: {clean_message(str(error))}", file=file, field=field)
+
+
+def read_typed_parquet(path: Path, resource: dict, file: str) -> tuple[TypedTable | None, list[Problem]]:
+    """A tabular Parquet resource: its columns, as text, go through the same checks as CSV."""
+    parquet, problems = read_parquet(path, file)
+    if parquet is None:
+        return None, problems
+    header = parquet.column_names
+    fields = resource["schema"]["fields"]
+    problems += check_header(header, fields, file)
+    try:
+        as_text = pa.table([_as_text(parquet.column(i)) for i in range(parquet.num_columns)], names=[f"f{i}" for i in range(parquet.num_columns)])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        return None, problems + [Problem("parquet-error", f"column cannot be read as text: {clean_message(str(error))}", file=file)]
+    table = TypedTable(name=resource["name"], file=file, num_rows=parquet.num_rows)
+    missing = schema_missing_values(resource["schema"])
+    problems += check_columns(header, as_text, fields, table, missing)
+    problems += check_blank_rows(header, as_text, table, missing)
+    problems += check_primary_key(resource["schema"], table)
+    return table, problems
+
+
+def _as_text(column) -> pa.Array:
+    column = column.combine_chunks()
+    if pa.types.is_floating(column.type):
+        return pa.array([None if v is None else format_number(v) for v in column.to_pylist()], pa.string())
+    return column.cast(pa.string())
+
+
+def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: list[dict]) -> list[Problem]:
+    """A Parquet copy of a CSV table must have the same columns, types and values.
+
+    The file is read one column at a time, so that memory holds one column of it.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        names, num_rows = parquet.schema_arrow.names, parquet.metadata.num_rows
+        too_large = parquet_bounds(parquet, path, file)
+    except UNREADABLE_PARQUET as error:
+        return [_parquet_error(error, file)]
+    if too_large:
+        return [too_large]
+    expected = [f["name"] for f in fields]
+    if names != expected:
+        return [Problem("parquet-mismatch", f"columns {names} differ from the CSV's {expected}", file=file)]
+    if num_rows != csv_table.num_rows:
+        return [Problem("parquet-mismatch", f"{num_rows} rows, the CSV has {csv_table.num_rows}", file=file)]
+    problems = []
+    for spec in fields:
+        name = spec["name"]
+        want = ARROW_TYPES.get(spec.get("type", "string"), pa.string())
+        try:
+            column = parquet.read(columns=[name]).column(0).combine_chunks()
+            column.validate(full=True)  # string cells are valid UTF-8
+        except UNREADABLE_PARQUET as error:
+            return problems + [_parquet_error(error, file, name)]
+        if column.type != want:
+            problems.append(Problem("parquet-mismatch", f"type {column.type} differs from the schema's {spec.get('type', 'string')} ({want})", file=file, field=name))
+            continue
+        theirs = csv_table.columns.get(name)
+        if theirs is None:
+            continue
+        if theirs.type != want:
+            theirs = theirs.cast(want)
+        same = pc.or_kleene(pc.equal(column, theirs), pc.and_(pc.is_null(column), pc.is_null(theirs)))
+        if pa.types.is_floating(want):  # NaN is the same value in both, though not equal to itself
+            same = pc.or_kleene(same, pc.and_kleene(pc.is_nan(column), pc.is_nan(theirs)))
+        problems += report_rows(~mask(same), csv_table, name, "parquet-mismatch",
+                                 lambda v: f"Parquet value {show(v)} differs from the CSV", column, file=file)
+    return problems
