@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from jants.build import LOCK_NAME, BuildError, build_package
-from jants.report import PackageError
+from jants.problems import PackageError
 
 from conftest import read_rows, write_rows
 

@@ -12,7 +12,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "jants"
 
 # Bottom to top. A module may import only modules listed before it (also inside functions).
 LAYERS = [
-    "files", "report", "limits", "formatting", "model", "figures",   # foundations: files, problems, bounds, the jants model
+    "files", "problems", "limits", "formatting", "model", "figures",   # foundations: files, problems, bounds, the jants model
     "package", "archive",                                       # opening any data package, safely
     "tableschema.arrays", "tableschema.table", "tableschema.types", "tableschema.descriptor", "tableschema.text",
     "tableschema.constraints", "tableschema.keys", "tableschema.csvfile", "tableschema.parquet",  # Table Schema

@@ -24,7 +24,7 @@ from jants.publish.diff import diff_packages
 from jants.publish.fetch import release_archive
 from jants.publish.index import INDEX_NAME, read_index
 from jants.publish.release import make_release
-from jants.report import PackageError
+from jants.problems import PackageError
 
 from conftest import SOURCES, edit_descriptor, read_rows, rehash, row_of, set_cell, write_rows
 

@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from .package import DESCRIPTOR_NAME
-from .report import PackageError, Problem
+from .problems import PackageError, Problem
 
 MAX_RATIO = 100
 MAX_MEMBER_BYTES = 4 << 30

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from . import model
 from .curation import Curation, read_curation
 from .package import file_digest
-from .report import PackageError, Problem, Report
+from .problems import PackageError, Problem, Report
 from .formatting import format_number
 from .tableschema.parquet import ARROW_TYPES
 from .tableschema.types import convert_column

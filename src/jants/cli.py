@@ -21,7 +21,7 @@ def no_traceback(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from .report import PackageError
+        from .problems import PackageError
 
         try:
             return command(*args, **kwargs)

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import model
-from .report import PackageError, Problem
+from .problems import PackageError, Problem
 
 OBSERVATION_COLUMNS = [name for name in model.field_names("observations") if name != "source_id"]
 UNSTRIPPED = ("evidence",)  # cells kept exactly as typed; the others lose surrounding whitespace

@@ -21,7 +21,7 @@ from typing import Iterator
 from .archive import extract_archive, is_archive
 from .publish.index import INDEX_NAME, VERSION_PATTERN, ReleaseIndex, read_index
 from .package import DESCRIPTOR_NAME
-from .report import PackageError, Problem
+from .problems import PackageError, Problem
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"  # filled by the wheel build (pyproject.toml)
 CHECKOUT_DIR = Path(__file__).resolve().parents[2]  # the repository, for a development install

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import model
-from .report import Problem
+from .problems import Problem
 from .tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report import PackageError, Problem
+from .problems import PackageError, Problem
 
 DESCRIPTOR_NAME = "datapackage.json"
 NAME_PATTERN = re.compile(r"^[a-z0-9._-]+$")

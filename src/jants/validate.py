@@ -15,7 +15,7 @@ from collections import Counter
 
 from .limits import Limits, current as current_limits, fixed as fixed_limits
 from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN, URL_PATTERN
-from .report import Problem, Report
+from .problems import Problem, Report
 from . import archive
 from .tableschema import descriptor as descriptor_checks
 from .tableschema.csvfile import read_typed_csv, read_untyped_csv

@@ -185,7 +185,7 @@ def summary(tables: Tables) -> dict:
 def find_series(tables: Tables, topic: str | None = None, body: str | None = None, search: str | None = None):
     """The overview's rows of the series of TOPIC, with a figure from BODY, whose id or
     label contains every word of SEARCH. An unknown topic or body is a usage error."""
-    from ..report import PackageError, Problem
+    from ..problems import PackageError, Problem
 
     frame = overview(tables)
     known = {"topic": sorted(set(tables["metrics"]["topic"].astype(str))), "body": sorted(tables["bodies"]["body_id"])}
@@ -205,7 +205,7 @@ def find_series(tables: Tables, topic: str | None = None, body: str | None = Non
 
 def figures_of(tables: Tables, series_id: str, as_of: str | None = None):
     """Every figure of one series in date order, or those known on AS_OF (see `as_known_on`)."""
-    from ..report import PackageError, Problem
+    from ..problems import PackageError, Problem
 
     if series_id not in set(tables["series"]["series_id"]):
         raise PackageError(Problem("usage-error", f"no series {series_id!r}; jants list shows them"))

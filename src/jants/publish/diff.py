@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..locate import opened, release_index
 from ..package import load_descriptor
-from ..report import PackageError, Problem
+from ..problems import PackageError, Problem
 
 BUMPS = ["none", "patch", "minor", "major"]
 # Fields whose change gives an id another meaning: what a series or metric counts.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..files import file_digest
 from .index import INDEX_NAME, Release, ReleaseIndex
-from ..report import PackageError, Problem
+from ..problems import PackageError, Problem
 
 BASE_URL_VARIABLE = "JANTS_RELEASE_URL"
 CACHE_VARIABLE = "JANTS_CACHE"

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..files import write_atomically
-from ..report import PackageError, Problem
+from ..problems import PackageError, Problem
 
 INDEX_NAME = "releases.json"
 VERSION_PATTERN = re.compile(r"^(\d{1,6})\.(\d{1,6})\.(\d{1,6})$")

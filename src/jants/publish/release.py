@@ -20,7 +20,7 @@ from ..files import file_digest
 from .index import INDEX_NAME, Release, archive_name, parse_version, read_index, write_index
 from ..locate import DIST_DIR
 from ..package import DESCRIPTOR_NAME
-from ..report import PackageError, Problem
+from ..problems import PackageError, Problem
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip member can carry
 DATA_LICENCE = Path("docs") / "LICENSE-CC-BY-4.0.txt"

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..report import Problem
+from ..problems import Problem
 from .arrays import mask, matches, valid_mask
 from .table import Distinct, TypedTable, cell_mask, report_rows, show
 from .types import INT64_MAX, INT64_MIN, INTEGER_RE, STRING_FORMATS, convert_column, typed_bound, with_missing

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ..report import Problem
+from ..problems import Problem
 from .arrays import mask
 from .constraints import check_columns
 from .keys import check_primary_key

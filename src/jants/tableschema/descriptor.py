@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..package import URL_PATTERN
-from ..report import Problem
+from ..problems import Problem
 from .types import typed_bound  # bounds get the same conversion as cells
 
 KNOWN_TYPES = {

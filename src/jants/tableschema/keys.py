@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
-from ..report import Problem
+from ..problems import Problem
 from .arrays import key_strings, mask, valid_mask
 from .table import TypedTable, report_rows, show
 from .descriptor import key_fields

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..report import Problem
+from ..problems import Problem
 from .arrays import mask
 from .constraints import check_columns
 from .csvfile import check_blank_rows, check_header, clean_message, schema_missing_values

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..report import Problem
+from ..problems import Problem
 from .arrays import duplicated, mask, valid_mask
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..report import Problem
+from ..problems import Problem
 from ..limits import current as current_limits
 
 

@@ -1,0 +1,31 @@
+"""The catalogue of problem codes is complete, and docs/problems.md is generated from it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jants.problems import CATALOGUE, catalogue_markdown
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "jants"
+# Strings shaped like codes that are not codes: profiles, encodings, CSL and HTML names.
+NOT_CODES = {"data-package", "tabular-data-package", "data-resource", "tabular-data-resource", "csl-json",
+             "date-parts", "stand-in", "table-wrap", "utf-8", "utf-8-sig", "retired-data"}
+
+
+def test_every_code_in_the_source_is_in_the_catalogue():
+    used = set()
+    for path in SOURCE.rglob("*.py"):
+        used |= set(re.findall(r"\"([a-z]+(?:-[a-z0-9]+)+)\"", path.read_text(encoding="utf-8")))
+    assert sorted(used - NOT_CODES - CATALOGUE.keys()) == []
+    assert sorted(CATALOGUE.keys() - used) == [], "catalogued codes that nothing gives"
+
+
+def test_every_code_says_what_it_means():
+    for code in CATALOGUE.values():
+        assert code.severity in ("error", "warning", "stop") and code.meaning.endswith(".") and code.example, code
+
+
+def test_docs_list_of_codes_is_generated_from_the_catalogue(project):
+    assert (project / "docs" / "problems.md").read_text(encoding="utf-8") == catalogue_markdown(), \
+        "docs/problems.md is stale: python -m jants.problems > docs/problems.md"
