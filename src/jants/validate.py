@@ -95,16 +95,16 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
             table = tables.get(resource["name"])
             if table is not None and resource["name"] not in unreadable:
                 report.add(check_foreign_keys(resource["schema"], table, tables))
-        from . import model_checks
+        from . import checks
 
-        if not model_checks.uses_jants_model(tables):
+        if not checks.uses_jants_model(tables):
             report.provenance = "not applicable: the package lacks tables or fields of the jants model of this jants version"
             if sources_dir is not None:
                 report.add([Problem("provenance-not-checked", "--sources given, but the package does not use the jants model", severity="warning")])
         elif report.errors:
             report.provenance = "not checked: the package has errors that stop the jants model checks"
         else:
-            report.add(model_checks.check_model(tables, package.descriptor, Path(sources_dir) if sources_dir else None))
+            report.add(checks.check_model(tables, package.descriptor, Path(sources_dir) if sources_dir else None))
             if sources_dir is not None:
                 report.provenance = f"checked: every evidence string of a held text against the source texts in {sources_dir}"
         report.problems[at:at] = [problem for copy in copies for problem in copy.result()]

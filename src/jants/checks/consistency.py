@@ -1,0 +1,126 @@
+"""Consistency findings (warnings unless recorded as discrepancies): components against totals,
+falling cumulative counts, different figures of one series on one day. A recorded discrepancy
+that no longer holds is an error.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..problems import Problem
+from ..tableschema.table import TypedTable
+from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, isin, located, positions
+
+
+COMPONENT_KINDS = {"components_exceed_total", "components_differ_from_total"}
+
+
+def _recorded(view: ModelView, kinds: set[str]) -> np.ndarray:
+    """Which observations a discrepancy of one of KINDS names (as the figure or a related one)."""
+    disc = view.frames["discrepancies"]
+    disc = disc[disc["kind"].isin(kinds)]
+    ids = set(disc["observation_id"].dropna())
+    for related in disc["related_observation_ids"].dropna():
+        ids.update(related.split())
+    return isin(view.tables["observations"].columns["observation_id"], sorted(ids))
+
+
+def component_sums(tables: dict[str, TypedTable], links: Links) -> tuple[pd.DataFrame, list[str]]:
+    """Each stated total beside the sum of its components stated in the same source and date.
+
+    One row per (total observation, breakdown): `index` is the total's position in the
+    observations table; `breakdown` is the position of the breakdown's name in the list
+    returned with the rows.
+    """
+    series = tables["series"].columns
+    parent = positions(series["parent_series_id"], series["series_id"])
+    breakdowns = series["breakdown"].dictionary_encode()
+    breakdown = breakdowns.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    known = (links.series >= 0) & links.counted & ~np.isnan(links.date)
+    obs = pd.DataFrame({"series": links.series, "source": links.source, "date": links.date, "value": links.value})[known]
+    obs["parent"] = parent[obs["series"].to_numpy()] if len(parent) else -1
+    obs["breakdown"] = breakdown[obs["series"].to_numpy()] if len(breakdown) else -1
+    children = obs[(obs["parent"] >= 0) & (obs["breakdown"] >= 0)]
+    sums = (
+        children.groupby(["parent", "breakdown", "source", "date"])["value"]
+        .agg(component_sum="sum", component_count="size")
+        .reset_index()
+    )
+    totals = obs[["series", "source", "date", "value"]].reset_index().merge(
+        sums, left_on=["series", "source", "date"], right_on=["parent", "source", "date"])
+    return totals, breakdowns.dictionary.to_pylist()
+
+
+def check_components(view: ModelView) -> list[Problem]:
+    tables, frames, links, files = view.tables, view.frames, view.links, view.files
+    recorded = _recorded(view, COMPONENT_KINDS)
+    totals, breakdown_names = component_sums(tables, links)
+    index = totals["index"].to_numpy()
+    names = np.array(breakdown_names + [None], dtype=object)
+    hedged = isin(tables["observations"].columns["qualifier"], UPPER_BOUND_QUALIFIERS)[index]
+    shown = np.flatnonzero((totals["component_sum"] > totals["value"]).to_numpy() & hedged & ~recorded[index])
+    problems = located(
+        frames["observations"], index[shown], files["observations"], "value", "components-exceed-total",
+        lambda r: f"{r['component_count']} components by {r['breakdown']} sum to {r['component_sum']:g}, more than the total {r['value']:g} "
+                  f"({r['observation_id']}); record it in discrepancies",
+        severity="warning",
+        extra={"component_sum": totals["component_sum"].to_numpy()[shown], "component_count": totals["component_count"].to_numpy()[shown],
+               "breakdown": names[totals["breakdown"].to_numpy()[shown]]},
+    )
+    disc = frames["discrepancies"]
+    claimed = disc[disc["kind"].isin(sorted(COMPONENT_KINDS))]
+    ids = tables["observations"].columns["observation_id"]
+    for _, claim in claimed.iterrows():
+        position = positions(pa.array([claim["observation_id"]], pa.string()), ids)[0]
+        rows = totals[totals["index"] == position]
+        holds = (rows["component_sum"] > rows["value"]) if claim["kind"] == "components_exceed_total" else (rows["component_sum"] != rows["value"])
+        if not holds.any():
+            problems.append(Problem("discrepancy-not-found", f"recorded {claim['kind']} for {claim['observation_id']} does not hold: "
+                                    "no breakdown of that figure disagrees with it", file=files["discrepancies"], row=int(claim["_row"]), field="kind"))
+    return problems
+
+
+def check_cumulative(view: ModelView) -> list[Problem]:
+    """A running total (or money amount) stated below the highest figure of an earlier date."""
+    tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
+    recorded = _recorded(view, {"cumulative_decrease"})
+    cumulative_metric = isin(tables["metrics"].columns["kind"], ["cumulative_count", "money_amount"])
+    selected = (links.metric >= 0) & links.counted & ~np.isnan(links.date)
+    if len(cumulative_metric):
+        selected &= cumulative_metric[links.metric.clip(0)]
+    else:
+        selected[:] = False
+    where = np.flatnonzero(selected)
+    obs = pd.DataFrame({"series": links.series[where], "date": links.date[where], "value": links.value[where], "index": where})
+    per_day = obs.groupby(["series", "date"])["value"].max()
+    earlier = per_day.groupby(level=0).cummax().groupby(level=0).shift(1).rename("earlier_max").reset_index()
+    obs = obs.merge(earlier, on=["series", "date"], how="left")
+    index = obs["index"].to_numpy()
+    falls = (obs["value"] < obs["earlier_max"]).to_numpy() & ~recorded[index]
+    mask = np.zeros(len(links.series), dtype=bool)
+    mask[index[falls]] = True
+    earlier_max = np.full(len(links.series), np.nan)
+    earlier_max[index] = obs["earlier_max"].to_numpy()
+    return located(frames["observations"], mask, file, "value", "cumulative-decrease",
+                        lambda r: f"{r['value']:g} on {r['observation_date']} is below an earlier figure {r['earlier_max']:g} of cumulative series "
+                                  f"{r['series_id']!r}; record it in discrepancies", severity="warning",
+                        extra={"earlier_max": earlier_max})
+
+
+def check_same_day_conflicts(view: ModelView) -> list[Problem]:
+    """Different exact figures of one series on one day; hedged figures (more than 400 vs 402) may agree."""
+    frames, links, file = view.frames, view.links, view.files["observations"]
+    recorded = _recorded(view, {"conflicting_figures"})
+    obs = frames["observations"]
+    exact = (obs["qualifier"] == "exact").to_numpy(dtype=bool, na_value=False)
+    where = np.flatnonzero(exact & links.counted)
+    keys = pd.DataFrame({"series": links.series[where], "date": links.date[where], "value": links.value[where]})
+    spread = keys.groupby(["series", "date"])["value"].transform("nunique").to_numpy()
+    mask = np.zeros(len(links.series), dtype=bool)
+    mask[where[spread > 1]] = True
+    return located(obs, mask & ~recorded, file, "value", "conflicting-figures",
+                        lambda r: f"{r['value']:g} differs from another figure of series {r['series_id']!r} on {r['observation_date']}; "
+                                  "record it in discrepancies", severity="warning")

@@ -1,0 +1,122 @@
+"""Rules of evidence: length, locators that fit the source kind, a web report's figure shown in its evidence.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..problems import Problem
+from ..tableschema.table import TypedTable
+from .view import Links, ModelView, located
+
+
+def check_evidence_length(view: ModelView) -> list[Problem]:
+    """At most 12 words; split on ASCII whitespace first, exact count only where that finds more."""
+    table, obs, file = view.tables["observations"], view.frames["observations"], view.files["observations"]
+    evidence = table.columns["evidence"].fill_null("")
+    rough = pc.list_value_length(pc.ascii_split_whitespace(evidence)).to_numpy(zero_copy_only=False)
+    candidates = np.flatnonzero(rough > 12)
+    words = np.zeros(len(rough), dtype=np.int64)
+    if len(candidates):
+        exact = pc.count_substring_regex(evidence.take(pa.array(candidates)), r"\S+")
+        words[candidates] = exact.to_numpy(zero_copy_only=False)
+    return located(obs, words > 12, file, "evidence", "evidence-error",
+                        lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept")
+
+
+def _per_observation(frames: dict[str, pd.DataFrame], links: Links, column: str) -> np.ndarray:
+    """A sources column, spread over the observations by their source (None where unknown)."""
+    values = np.append(frames["sources"][column].to_numpy(dtype=object), None)
+    return values[np.where(links.source >= 0, links.source, len(values) - 1)]
+
+
+def check_locators(view: ModelView) -> list[Problem]:
+    """A held text is located by line and section; a web report has no lines to point to."""
+    frames, links, file = view.frames, view.links, view.files["observations"]
+    obs = frames["observations"]
+    kind = _per_observation(frames, links, "source_kind")
+    held, web = kind == "document_text", kind == "web_report"
+    problems = []
+    for column in ("source_line", "source_section"):
+        missing = obs[column].isna().to_numpy()
+        problems += located(obs, held & missing, file, column, "locator-error",
+                                 lambda r, c=column: f"{c} is required for a figure read from a held text ({r['source_id']!r})")
+    problems += located(obs, web & obs["source_line"].notna().to_numpy(), file, "source_line", "locator-error",
+                             lambda r: f"source {r['source_id']!r} is a web report: its text is not held, so no line can be given")
+    return problems
+
+
+def check_web_evidence(view: ModelView) -> list[Problem]:
+    """A web report's evidence must show the figure, and carry an English rendering unless it is English."""
+    tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
+    obs = frames["observations"]
+    web = np.flatnonzero(_per_observation(frames, links, "source_kind") == "web_report")
+    english = np.array([str(language).startswith("en") for language in frames["sources"]["language"]])  # per source
+    missing_figure = np.zeros(len(obs), dtype=bool)
+    missing_figure[web] = ~_figures_shown(tables["observations"], web, links.value, obs["value_upper"].to_numpy(dtype="float64", na_value=np.nan))
+    problems = located(obs, missing_figure, file, "evidence", "evidence-error",
+                            lambda r: f"the figure {r['value']:g} does not appear in the evidence {r['evidence']!r} "
+                                      "(digits, or number words in English, Russian or Kazakh)")
+    no_rendering = np.zeros(len(obs), dtype=bool)
+    no_rendering[web] = ~english[links.source[web]] & obs["evidence_en"].isna().to_numpy()[web]
+    problems += located(obs, no_rendering, file, "evidence_en", "evidence-error",
+                             lambda r: f"evidence in a language other than English needs an English rendering (source {r['source_id']!r})")
+    return problems
+
+
+def _figures_shown(table: TypedTable, rows: np.ndarray, values: np.ndarray, uppers: np.ndarray) -> np.ndarray:
+    """For each row, whether its value (and upper value) appear in its evidence.
+
+    Whole numbers printed as plain or grouped digits ("3,811", "2 677") are found for all
+    rows at once; anything else (decimals, scale words, number words, other digits) goes
+    through `figures.figure_in_text`, one row at a time.
+    """
+    from ..figures import figure_in_text
+
+    if not len(rows):
+        return np.zeros(0, dtype=bool)
+    evidence = table.columns["evidence"].take(pa.array(rows)).fill_null("")
+    runs = _digit_runs(evidence)
+    flat = pc.list_flatten(runs)
+    keep = np.asarray(pc.not_equal(flat, "").to_numpy(zero_copy_only=False), dtype=bool)
+    owner = np.asarray(pc.list_parent_indices(runs).to_numpy(zero_copy_only=False))[keep]
+    numbers = pc.cast(pc.replace_substring(flat.filter(pa.array(keep)), ",", ""), pa.float64()).to_numpy(zero_copy_only=False)
+    shown = np.ones(len(rows), dtype=bool)
+    for column in (values[rows], uppers[rows]):
+        present = ~np.isnan(column)
+        if not present.any():
+            continue
+        fast = np.bincount(owner[numbers == column[owner]], minlength=len(rows)) > 0
+        slow = np.flatnonzero(present & ~fast)
+        texts = evidence.take(pa.array(slow)).to_pylist() if len(slow) else []
+        for position, text in zip(slow, texts):
+            fast[position] = figure_in_text(column[position], text)
+        shown &= fast | ~present
+    return shown
+
+
+def _digit_runs(evidence: pa.Array) -> pa.Array:
+    """Each cell's runs of ASCII digits, a comma for a separator between two digits of a
+    run ("3,811", "2 677" and "3.811" all give "3,811"), as a list per cell.
+
+    Done on the bytes of the whole column at once: every other byte becomes a space (the
+    cells keep their offsets, so runs never cross cells), then the cells are split.
+    """
+    evidence = pa.concat_arrays([evidence]) if evidence.offset else evidence
+    offsets = np.frombuffer(evidence.buffers()[1], dtype=np.int32)[: len(evidence) + 1]
+    data = evidence.buffers()[2]
+    chars = np.frombuffer(data, dtype=np.uint8)[: offsets[-1]] if data is not None else np.zeros(0, dtype=np.uint8)
+    digit = (chars >= ord("0")) & (chars <= ord("9"))
+    joins = (chars == ord(" ")) | (chars == ord(",")) | (chars == ord("."))
+    joins[1:-1] &= digit[:-2] & digit[2:]
+    joins[[0, -1] if len(joins) else []] = False
+    cell_edges = np.concatenate([offsets[:-1], offsets[1:] - 1])
+    joins[cell_edges[(cell_edges >= 0) & (cell_edges < len(chars))]] = False  # runs never join across cells
+    text = np.where(digit, chars, np.uint8(ord(" ")))
+    text[joins] = ord(",")
+    spaced = pa.StringArray.from_buffers(len(evidence), pa.py_buffer(offsets.copy()), pa.py_buffer(text.tobytes()))
+    return pc.ascii_split_whitespace(spaced)

@@ -1,0 +1,118 @@
+"""One view of a package in the jants model, built once and read by every check.
+
+The observations table can hold millions of rows, so its joins with the small tables are
+done once, as row positions (`Links`), and every check on observations is a whole-array
+numpy or pyarrow operation; pandas only groups integer keys.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import model
+from ..problems import Problem
+from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable
+
+UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def uses_jants_model(tables: dict[str, TypedTable]) -> bool:
+    return all(
+        name in tables and all(field in tables[name].columns for field in model.field_names(name))
+        for name in model.TABLES
+    )
+
+
+def frame(table: TypedTable) -> pd.DataFrame:
+    data = pd.DataFrame({name: column.to_pandas() for name, column in table.columns.items()})
+    data["_row"] = table.row_numbers if table.row_numbers is not None else np.arange(2, table.num_rows + 2)
+    return data
+
+
+def positions(values: pa.Array, keys: pa.Array) -> np.ndarray:
+    """Position of each value among keys, -1 where it is missing."""
+    return pc.index_in(values, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def days(dates: pa.Array) -> np.ndarray:
+    """Dates as days since 1970 (float, NaN where empty), for comparisons and grouping."""
+    return np.asarray(dates.cast(pa.int32()).to_numpy(zero_copy_only=False), dtype="float64")
+
+
+def isin(column: pa.Array, values) -> np.ndarray:
+    found = pc.is_in(column, value_set=pa.array(sorted(values), pa.string()))
+    return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+@dataclass
+class Links:
+    """The observations' joins with the small tables, as row positions (-1 if unknown)."""
+
+    series: np.ndarray
+    metric: np.ndarray
+    source: np.ndarray
+    date: np.ndarray
+    value: np.ndarray
+    counted: np.ndarray  # not retracted or withdrawn
+
+    @classmethod
+    def of(cls, tables: dict[str, TypedTable]) -> "Links":
+        obs = tables["observations"].columns
+        series = positions(obs["series_id"], tables["series"].columns["series_id"])
+        metric_of_series = positions(tables["series"].columns["metric_id"], tables["metrics"].columns["metric_id"])
+        metric = np.where(series >= 0, metric_of_series[series], -1) if len(metric_of_series) else np.full(len(series), -1)
+        return cls(
+            series=series,
+            metric=metric,
+            source=positions(obs["source_id"], tables["sources"].columns["source_id"]),
+            date=days(obs["observation_date"]),
+            value=np.asarray(obs["value"].to_numpy(zero_copy_only=False), dtype="float64"),
+            counted=~isin(obs["status"], model.NOT_STANDING),
+        )
+
+
+@dataclass
+class ModelView:
+    """The typed tables, their pandas frames, file names and links, the descriptor, and
+    the folder of source texts (None: provenance is not checked)."""
+
+    tables: dict[str, TypedTable]
+    frames: dict[str, pd.DataFrame]
+    files: dict[str, str]
+    links: Links
+    descriptor: dict
+    sources_dir: Path | None
+
+    @classmethod
+    def of(cls, tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None) -> "ModelView":
+        return cls(tables=tables, frames={name: frame(tables[name]) for name in model.TABLES},
+                   files={name: tables[name].file for name in model.TABLES}, links=Links.of(tables),
+                   descriptor=descriptor, sources_dir=sources_dir)
+
+
+def located(data: pd.DataFrame, where: np.ndarray, file: str, field: str, code: str, message, severity: str = "error",
+            extra: dict[str, np.ndarray] | None = None) -> list[Problem]:
+    """Problems for the rows of DATA at WHERE (a boolean mask, or positions, repeats allowed):
+    one per row up to MAX_PROBLEMS_PER_CHECK, then one line for the rest. `message` makes
+    the text from the row; `extra` holds further columns for it, aligned with DATA's rows
+    for a mask and with WHERE for positions."""
+    where = np.asarray(where)
+    if where.dtype.kind not in "iu":  # a mask
+        where = np.flatnonzero(where)
+        extra = {name: values[where[:MAX_PROBLEMS_PER_CHECK]] for name, values in (extra or {}).items()}
+    rows = data.iloc[where[:MAX_PROBLEMS_PER_CHECK]]
+    if extra:
+        rows = rows.assign(**{name: values[:len(rows)] for name, values in extra.items()})
+    problems = [Problem(code, message(row), file=file, row=int(row["_row"]), field=field, severity=severity)
+                for row in rows.to_dict("records")]
+    if len(where) > len(rows):
+        problems.append(Problem(code, f"... and {len(where) - len(rows)} more rows like these", file=file, field=field, severity=severity))
+    return problems
