@@ -20,7 +20,7 @@ from typing import Iterator
 
 from .archive import extract_archive, is_archive
 from .publish.index import INDEX_NAME, VERSION_PATTERN, ReleaseIndex, read_index
-from .package import DESCRIPTOR_NAME
+from .package import DESCRIPTOR_NAME, load_descriptor
 from .problems import PackageError, Problem
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"  # filled by the wheel build (pyproject.toml)
@@ -76,10 +76,7 @@ def dist_dir() -> Path | None:
 
 def _label(folder: Path) -> str:
     if folder == BUNDLED_DIR:
-        import json
-
-        version = json.loads((folder / DESCRIPTOR_NAME).read_text(encoding="utf-8")).get("version")
-        return f"bundled {version}"
+        return f"bundled {load_descriptor(folder).version}"
     return str(folder)
 
 

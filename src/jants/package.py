@@ -19,8 +19,69 @@ NAME_PATTERN = re.compile(r"^[a-z0-9._-]+$")
 URL_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
+def key_fields(value) -> list[str] | None:
+    """A key's field names: the Table Schema allows a string or a list of strings; None
+    if it is neither. The one place where a key becomes a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    fields: list[str]
+    resource: str  # "" for the same resource
+    reference_fields: list[str]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource of a descriptor, read through properties that give keys as lists."""
+
+    descriptor: dict
+
+    @property
+    def name(self) -> str:
+        return self.descriptor.get("name", "")
+
+    @property
+    def path(self) -> str | None:
+        path = self.descriptor.get("path")
+        return path if isinstance(path, str) else None
+
+    @property
+    def schema(self) -> dict:
+        schema = self.descriptor.get("schema")
+        return schema if isinstance(schema, dict) else {}
+
+    @property
+    def fields(self) -> list[dict]:
+        return [f for f in self.schema.get("fields", []) if isinstance(f, dict)]
+
+    @property
+    def copy_of(self) -> str | None:
+        return self.descriptor.get("copyOf")
+
+    @property
+    def primary_key(self) -> list[str]:
+        return key_fields(self.schema.get("primaryKey")) or []
+
+    @property
+    def foreign_keys(self) -> list[ForeignKey]:
+        keys = []
+        for fk in self.schema.get("foreignKeys") or []:
+            reference = fk.get("reference") or {}
+            keys.append(ForeignKey(key_fields(fk.get("fields")) or [], reference.get("resource") or "",
+                                   key_fields(reference.get("fields")) or []))
+        return keys
+
+
 @dataclass
 class Package:
+    """A descriptor and the folder it sits in: the only reader of datapackage.json."""
+
     root: Path
     descriptor: dict
     descriptor_file: str = DESCRIPTOR_NAME
@@ -29,10 +90,25 @@ class Package:
     def resources(self) -> list[dict]:
         return self.descriptor.get("resources", [])
 
-    def resource(self, name: str) -> dict | None:
+    @property
+    def version(self) -> str | None:
+        return self.descriptor.get("version")
+
+    def resource(self, name: str) -> Resource | None:
         for resource in self.resources:
-            if resource.get("name") == name:
-                return resource
+            if isinstance(resource, dict) and resource.get("name") == name:
+                return Resource(resource)
+        return None
+
+    def tables(self) -> list[Resource]:
+        """The tables with a schema, without their copies in other formats."""
+        return [Resource(r) for r in self.resources if isinstance(r, dict) and "schema" in r and not r.get("copyOf")]
+
+    def copy_of(self, name: str, fmt: str) -> Resource | None:
+        """The copy of table NAME in format FMT (e.g. its Parquet file), if any."""
+        for resource in self.resources:
+            if isinstance(resource, dict) and resource.get("copyOf") == name and str(resource.get("path", "")).endswith(f".{fmt}"):
+                return Resource(resource)
         return None
 
 

@@ -11,6 +11,8 @@ import csv
 import json
 from pathlib import Path
 
+from ..package import load_descriptor
+
 
 def cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
@@ -29,49 +31,34 @@ def _constraints(spec: dict) -> str:
 
 
 def codebook(root: Path) -> str:
-    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    package = load_descriptor(root)
+    descriptor = package.descriptor
     lines = [f"# Codebook: {descriptor.get('title', descriptor.get('name', ''))}", "",
              f"Version {descriptor.get('version', '?')}. Generated from `datapackage.json` by "
              "`jants codebook`; do not edit by hand.", ""]
     if descriptor.get("description"):
         lines += [descriptor["description"], ""]
     lines += ["## Tables", ""]
-    for resource in descriptor["resources"]:
-        if resource.get("copyOf"):
-            continue
-        lines += [f"### {resource['name']}", "", f"`{resource['path']}`"
-                  + (f" (also `{p['path']}`)" if (p := _parquet(descriptor, resource['name'])) else "")
-                  + f". {resource.get('description', '')}", ""]
-        schema = resource.get("schema") or {}
-        key = schema.get("primaryKey")
-        if key:
-            lines += [f"Primary key: `{', '.join(key) if isinstance(key, list) else key}`.", ""]
-        for fk in schema.get("foreignKeys", []):
-            fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
-            target = fk["reference"]
-            lines.append(f"Foreign key: `{', '.join(fields)}` → `{target['resource'] or resource['name']}.{', '.join(target['fields'] if isinstance(target['fields'], list) else [target['fields']])}`.")
-        if schema.get("foreignKeys"):
+    for resource in package.tables():
+        copy = package.copy_of(resource.name, "parquet")
+        lines += [f"### {resource.name}", "", f"`{resource.path}`" + (f" (also `{copy.path}`)" if copy else "")
+                  + f". {resource.descriptor.get('description', '')}", ""]
+        if resource.primary_key:
+            lines += [f"Primary key: `{', '.join(resource.primary_key)}`.", ""]
+        for fk in resource.foreign_keys:
+            lines.append(f"Foreign key: `{', '.join(fk.fields)}` → `{fk.resource or resource.name}.{', '.join(fk.reference_fields)}`.")
+        if resource.foreign_keys:
             lines.append("")
         lines += ["| field | type | constraints | description |", "|---|---|---|---|"]
-        for spec in schema.get("fields", []):
+        for spec in resource.fields:
             lines.append(f"| `{spec['name']}` | {spec.get('type', 'string')} | {cell(_constraints(spec))} | {cell(spec.get('description', ''))} |")
         lines.append("")
-    metrics = _metrics(root, descriptor)
-    if metrics:
+    metrics = package.resource("metrics")
+    if metrics is not None and metrics.path:
+        with open(root / metrics.path, encoding="utf-8-sig", newline="") as stream:
+            rows = list(csv.DictReader(stream))
         lines += ["## Metrics", "", "| metric_id | label | unit | kind | topic | definition |", "|---|---|---|---|---|---|"]
-        for row in sorted(metrics, key=lambda r: (r["topic"], r["metric_id"])):
+        for row in sorted(rows, key=lambda r: (r["topic"], r["metric_id"])):
             lines.append(f"| `{row['metric_id']}` | {cell(row['label'])} | {row['unit']} | {row['kind']} | {row['topic']} | {cell(row['definition'])} |")
         lines.append("")
     return "\n".join(lines)
-
-
-def _parquet(descriptor: dict, name: str) -> dict | None:
-    return next((r for r in descriptor["resources"] if r.get("copyOf") == name), None)
-
-
-def _metrics(root: Path, descriptor: dict) -> list[dict]:
-    resource = next((r for r in descriptor["resources"] if r.get("name") == "metrics"), None)
-    if resource is None:
-        return []
-    with open(root / resource["path"], encoding="utf-8-sig", newline="") as stream:
-        return list(csv.DictReader(stream))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .. import model
+from ..package import load_descriptor
+from ..problems import PackageError, Problem
 
 
 class Tables(dict):
@@ -69,20 +70,21 @@ def load(path: str | Path | None = None, version: str | None = None, as_of: str 
 def _read_tables(root: Path) -> Tables:
     import pyarrow.parquet as pq
 
-    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    by_name = {r["name"]: r for r in descriptor["resources"]}
+    package = load_descriptor(root)
     tables = Tables()
-    tables.descriptor = descriptor
+    tables.descriptor = package.descriptor
     for name in model.TABLES:
-        resource = by_name[name]
-        parquet = by_name.get(f"{name}-parquet")
-        if parquet is not None:
-            frame = pq.ParquetFile(root / parquet["path"]).read().to_pandas()  # read_table would import pyarrow.dataset
+        resource = package.resource(name)
+        if resource is None or resource.path is None:
+            raise PackageError(Problem("descriptor-error", f"the package has no table {name!r} of the jants model", file=package.descriptor_file))
+        parquet = package.copy_of(name, "parquet")
+        if parquet is not None and parquet.path:
+            frame = pq.ParquetFile(root / parquet.path).read().to_pandas()  # read_table would import pyarrow.dataset
         else:
             import pandas as pd
 
-            frame = pd.read_csv(root / resource["path"], dtype=str, keep_default_na=False, na_values=[""])
-        tables[name] = _typed(frame, resource["schema"])
+            frame = pd.read_csv(root / resource.path, dtype=str, keep_default_na=False, na_values=[""])
+        tables[name] = _typed(frame, resource.schema)
     return tables
 
 

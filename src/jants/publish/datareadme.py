@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .citation import authors
 from ..explore.codebook import cell
+from ..package import key_fields
 
 QUALIFIER_WORDS = {
     "exact": 'no hedge, or "only", "a total of"',
@@ -87,8 +88,8 @@ def data_readme(root: Path, descriptor: dict, date: str) -> str:
     ]
     for resource in tables:
         schema = resource.get("schema") or {}
-        key = schema.get("primaryKey")
-        key_text = f" Key: `{', '.join(key) if isinstance(key, list) else key}`." if key else ""
+        key = key_fields(schema.get("primaryKey"))
+        key_text = f" Key: `{', '.join(key)}`." if key else ""
         lines += [f"### {resource['name']}", "", f"`{resource['path']}`. {resource.get('description', '')}{key_text}", "",
                   "| column | type | meaning |", "|---|---|---|"]
         lines += [f"| `{spec['name']}` | {spec.get('type', 'string')} | {cell(spec.get('description', ''))} |"

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..locate import opened, release_index
-from ..package import load_descriptor
+from ..package import Resource, key_fields, load_descriptor
 from ..problems import PackageError, Problem
 
 BUMPS = ["none", "patch", "minor", "major"]
@@ -82,8 +82,8 @@ class Diff:
         return "\n".join(lines)
 
 
-def read_table(root: Path, resource: dict) -> list[dict[str, str]]:
-    with open(root / resource["path"], encoding="utf-8-sig", newline="") as stream:
+def read_table(root: Path, resource: Resource) -> list[dict[str, str]]:
+    with open(root / str(resource.path), encoding="utf-8-sig", newline="") as stream:
         return list(csv.DictReader(stream))
 
 
@@ -100,25 +100,20 @@ def diff_packages(old: str | Path | None = None, new: str | Path | None = None) 
         old_root, new_root = old_located.root, new_located.root
         old_package, new_package = load_descriptor(old_root), load_descriptor(new_root)
         result.changes += schema_changes(old_package.descriptor, new_package.descriptor)
-        old_tables = {r["name"]: r for r in old_package.resources if "schema" in r and not r.get("copyOf")}
-        new_tables = {r["name"]: r for r in new_package.resources if "schema" in r and not r.get("copyOf")}
-        for name in old_tables.keys() & new_tables.keys():
+        old_tables = {r.name: r for r in old_package.tables()}
+        new_tables = {r.name: r for r in new_package.tables()}
+        for name in sorted(old_tables.keys() & new_tables.keys()):
             result.changes += row_changes(name, read_table(old_root, old_tables[name]), read_table(new_root, new_tables[name]),
-                                          old_tables[name]["schema"].get("primaryKey"))
+                                          old_tables[name].primary_key)
         return result
 
 
-def _key_fields(primary_key) -> list[str]:
-    return [primary_key] if isinstance(primary_key, str) else list(primary_key or [])
-
-
-def row_changes(table: str, old_rows: list[dict], new_rows: list[dict], primary_key) -> list[Change]:
-    key_fields = _key_fields(primary_key)
-    if not key_fields:
+def row_changes(table: str, old_rows: list[dict], new_rows: list[dict], primary_key: list[str]) -> list[Change]:
+    if not primary_key:
         return [] if old_rows == new_rows else [Change("changed", table, reason="rows differ (no primary key to match them)", bump="patch")]
 
     def key(row):
-        return "/".join(row.get(f, "") for f in key_fields)
+        return "/".join(row.get(f, "") for f in primary_key)
 
     before, after = {key(r): r for r in old_rows}, {key(r): r for r in new_rows}
     changes = []
@@ -168,7 +163,7 @@ def field_changes(table: str, old: dict, new: dict) -> list[Change]:
             changes.append(Change("schema", table, field=name, old=before.get("type"), new=after.get("type"), bump="major",
                                   reason=f"field {name!r} type {before.get('type')} -> {after.get('type')}"))
         changes += constraint_changes(table, name, before.get("constraints") or {}, after.get("constraints") or {})
-    if _key_fields(old.get("primaryKey")) != _key_fields(new.get("primaryKey")):
+    if (key_fields(old.get("primaryKey")) or []) != (key_fields(new.get("primaryKey")) or []):
         changes.append(Change("schema", table, bump="major", reason="primary key changed"))
     return changes
 

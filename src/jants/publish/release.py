@@ -8,7 +8,6 @@ CHANGELOG.md has an entry for it. Released versions are never overwritten.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import tempfile
@@ -19,7 +18,7 @@ from .diff import BUMPS, diff_packages
 from ..files import file_digest
 from .index import INDEX_NAME, Release, archive_name, parse_version, read_index, write_index
 from ..locate import DIST_DIR
-from ..package import DESCRIPTOR_NAME
+from ..package import DESCRIPTOR_NAME, load_descriptor
 from ..problems import PackageError, Problem
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip member can carry
@@ -91,7 +90,7 @@ def make_release(project: str | Path, version: str, sources_dir: str | Path | No
     parse_version(version)
     if sources_dir is None or not Path(sources_dir).is_dir():
         raise PackageError(Problem("release-error", "a release checks provenance against the source texts: give --sources DIR (or set JANTS_SOURCES)"))
-    descriptor = json.loads((project / DESCRIPTOR_NAME).read_text(encoding="utf-8"))
+    descriptor = load_descriptor(project).descriptor
     if descriptor.get("version") != version:
         raise PackageError(Problem("release-error", f"datapackage.json has version {descriptor.get('version')!r}, not {version} (set it in curation/package.json and src/jants/__init__.py, and run jants build)", file=DESCRIPTOR_NAME, field="version"))
     report = validate_package(project, sources_dir)

@@ -18,7 +18,7 @@ import socket
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..package import URL_PATTERN
+from ..package import URL_PATTERN, key_fields
 from ..problems import Problem
 from .types import typed_bound  # bounds get the same conversion as cells
 
@@ -96,15 +96,6 @@ def missing_values(entries) -> list[str] | None:
         return None
     values = [entry.get("value") if isinstance(entry, dict) else entry for entry in entries]
     return values if all(isinstance(value, str) for value in values) else None
-
-
-def key_fields(value) -> list[str] | None:
-    """A key's field names (a string or a list of strings), or None if it is neither."""
-    if isinstance(value, str):
-        return [value]
-    if _strings(value):
-        return value
-    return None
 
 
 @functools.lru_cache(maxsize=4096)

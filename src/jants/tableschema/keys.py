@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from ..problems import Problem
 from .arrays import key_strings, mask, valid_mask
 from .table import TypedTable, report_rows, show
-from .descriptor import key_fields
+from ..package import key_fields
 
 
 
