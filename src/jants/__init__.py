@@ -1,9 +1,9 @@
 """jants: official figures on the January 2022 events in Kazakhstan, as a data package.
 
-    >>> import jants
-    >>> tables = jants.load()                # every table as a pandas DataFrame
-    >>> tidy = jants.observations()          # observations with series, metric, body and source labels
-    >>> deaths = jants.series("persons_killed")  # one series, in date order
+>>> import jants
+>>> tables = jants.load()                # every table as a pandas DataFrame
+>>> tidy = jants.observations()          # observations with series, metric, body and source labels
+>>> deaths = jants.series("persons_killed")  # one series, in date order
 """
 
 __version__ = "0.2.1"

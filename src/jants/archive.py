@@ -52,10 +52,18 @@ def check_members(archive: zipfile.ZipFile, name: str) -> list[Problem]:
         elif member.flag_bits & 0x1:
             problems.append(Problem("archive-error", f"member {member_name!r} is encrypted; jants reads unencrypted archives only", file=where))
         elif member.file_size > MAX_MEMBER_BYTES:
-            problems.append(Problem("archive-error", f"member {member_name!r} expands to {member.file_size} bytes, more than the limit of {MAX_MEMBER_BYTES}", file=where))
+            problems.append(
+                Problem("archive-error", f"member {member_name!r} expands to {member.file_size} bytes, more than the limit of {MAX_MEMBER_BYTES}", file=where)
+            )
         elif member.file_size > MAX_RATIO * max(member.compress_size, 1) and member.file_size > 1 << 20:
             ratio = member.file_size / max(member.compress_size, 1)
-            problems.append(Problem("archive-error", f"member {member_name!r} expands {ratio:.0f} times its compressed size (limit {MAX_RATIO}); refusing a possible zip bomb", file=where))
+            problems.append(
+                Problem(
+                    "archive-error",
+                    f"member {member_name!r} expands {ratio:.0f} times its compressed size (limit {MAX_RATIO}); refusing a possible zip bomb",
+                    file=where,
+                )
+            )
         total += member.file_size
     if total > MAX_TOTAL_BYTES:
         problems.append(Problem("archive-error", f"archive expands to {total} bytes, more than the limit of {MAX_TOTAL_BYTES}", file=name))

@@ -25,12 +25,13 @@ import pyarrow.compute as pc
 
 from . import model
 from .curation import Curation, read_curation
+from .formatting import format_number
 from .package import file_digest
 from .problems import PackageError, Problem, Report
-from .formatting import format_number
 from .tableschema.parquet import ARROW_TYPES
 from .tableschema.types import convert_column
-from .validate import SWAP_JOURNAL as JOURNAL_NAME, validate_package
+from .validate import SWAP_JOURNAL as JOURNAL_NAME
+from .validate import validate_package
 
 DATA_DIR = "data"
 LOCK_NAME = ".jants-build.lock"
@@ -125,7 +126,7 @@ def _csv_cells(values: pa.Array) -> pa.Array:
 def _joined_bytes(values: pa.Array) -> bytes:
     """All cells of a string array back to back: its data buffer between the first and last
     offset, so that a slice (a batch) gives its own cells, not the whole column's."""
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + len(values) + 1]
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
     data = values.buffers()[2]
     return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes() if data is not None else b""
 
@@ -158,39 +159,40 @@ def make_descriptor(curation: Curation, root: Path) -> dict:
     for name, (schema, description) in model.TABLES.items():
         csv_path = f"{DATA_DIR}/{name}.csv"
         size, sha256 = file_digest(root / csv_path)
-        resources.append({
-            "name": name,
-            "path": csv_path,
-            "profile": "tabular-data-resource",
-            "title": name.capitalize(),
-            "description": description,
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "bytes": size,
-            "hash": f"sha256:{sha256}",
-            "schema": schema,
-        })
+        resources.append(
+            {
+                "name": name,
+                "path": csv_path,
+                "profile": "tabular-data-resource",
+                "title": name.capitalize(),
+                "description": description,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": size,
+                "hash": f"sha256:{sha256}",
+                "schema": schema,
+            }
+        )
     for name in model.TABLES:
         parquet_path = f"{DATA_DIR}/{name}.parquet"
         size, sha256 = file_digest(root / parquet_path)
-        resources.append({
-            "name": f"{name}-parquet",
-            "path": parquet_path,
-            "title": f"{name.capitalize()} (Parquet)",
-            "description": f"The {name} table in Parquet, with the same columns, types and rows as {name}.csv. "
-                           "Described as a file (format bin) so that generic tools verify its bytes and hash; "
-                           "jants validate also compares its rows with the CSV.",
-            "format": "bin",
-            "mediatype": "application/vnd.apache.parquet",
-            "bytes": size,
-            "hash": f"sha256:{sha256}",
-            "copyOf": name,
-        })
-    sources = [
-        {"title": row["title"], **({"path": row["url"]} if row.get("url") else {})}
-        for row in curation.tables["sources"].rows
-    ]
+        resources.append(
+            {
+                "name": f"{name}-parquet",
+                "path": parquet_path,
+                "title": f"{name.capitalize()} (Parquet)",
+                "description": f"The {name} table in Parquet, with the same columns, types and rows as {name}.csv. "
+                "Described as a file (format bin) so that generic tools verify its bytes and hash; "
+                "jants validate also compares its rows with the CSV.",
+                "format": "bin",
+                "mediatype": "application/vnd.apache.parquet",
+                "bytes": size,
+                "hash": f"sha256:{sha256}",
+                "copyOf": name,
+            }
+        )
+    sources = [{"title": row["title"], **({"path": row["url"]} if row.get("url") else {})} for row in curation.tables["sources"].rows]
     descriptor = {
         "profile": "data-package",
         "name": meta["name"],

@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 
+
 def no_traceback(command):
     """Library errors become one line each (exit 1, or 2 for a usage error); anything
     unexpected becomes one line too, never a traceback (JANTS_DEBUG=1 shows it)."""
@@ -36,8 +37,11 @@ def no_traceback(command):
         except Exception as error:  # noqa: BLE001 - last line of defence for users
             if os.environ.get("JANTS_DEBUG"):
                 raise
-            click.echo(f"Error: internal error in jants {command.__name__}: {type(error).__name__}: {error} "
-                       "(set JANTS_DEBUG=1 for the traceback, and please report it)", err=True)
+            click.echo(
+                f"Error: internal error in jants {command.__name__}: {type(error).__name__}: {error} "
+                "(set JANTS_DEBUG=1 for the traceback, and please report it)",
+                err=True,
+            )
             sys.exit(1)
 
     return wrapper
@@ -60,8 +64,7 @@ def cli():
 
 @cli.command()
 @click.argument("package", required=False)
-@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              envvar="JANTS_SOURCES", help=SOURCES_HELP)
+@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), envvar="JANTS_SOURCES", help=SOURCES_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @no_traceback
 def validate(package, sources_dir, as_json):
@@ -94,12 +97,9 @@ def validate(package, sources_dir, as_json):
 
 
 @cli.command()
-@click.option("--curation", "curation_dir", type=click.Path(path_type=Path),
-              help="Curated input folder (default: curation/ of the project).")
-@click.option("--output", "target", type=click.Path(file_okay=False, path_type=Path),
-              help="Package directory to write (default: the project).")
-@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              envvar="JANTS_SOURCES", help=SOURCES_HELP)
+@click.option("--curation", "curation_dir", type=click.Path(path_type=Path), help="Curated input folder (default: curation/ of the project).")
+@click.option("--output", "target", type=click.Path(file_okay=False, path_type=Path), help="Package directory to write (default: the project).")
+@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), envvar="JANTS_SOURCES", help=SOURCES_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @no_traceback
 def build(curation_dir, target, sources_dir, as_json):
@@ -133,8 +133,14 @@ def build(curation_dir, target, sources_dir, as_json):
 
 @cli.command()
 @click.argument("version")
-@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              envvar="JANTS_SOURCES", required=True, help=SOURCES_HELP + " Required: a release checks provenance.")
+@click.option(
+    "--sources",
+    "sources_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    envvar="JANTS_SOURCES",
+    required=True,
+    help=SOURCES_HELP + " Required: a release checks provenance.",
+)
 @no_traceback
 def release(version, sources_dir):
     """Cut release VERSION: dist/jants-VERSION.zip and an entry in releases.json.
@@ -178,8 +184,7 @@ def diff(old, new, as_json):
 
 @cli.command()
 @click.argument("version", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "bibtex", "apa", "cff", "csl-json"]), default="text",
-              show_default=True, help="Citation style.")
+@click.option("--format", "fmt", type=click.Choice(["text", "bibtex", "apa", "cff", "csl-json"]), default="text", show_default=True, help="Citation style.")
 @no_traceback
 def cite(version, fmt):
     """A citation of one exact release (default: the latest): version, release date,
@@ -191,11 +196,17 @@ def cite(version, fmt):
 
 @cli.command()
 @click.argument("version")
-@click.option("--base-url", envvar="JANTS_RELEASE_URL", help="Where release archives are published (env JANTS_RELEASE_URL; default: base_url of releases.json).")
-@click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path), envvar="JANTS_CACHE",
-              help="Cache folder (default: the per-user cache, env JANTS_CACHE).")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              help="Also put the verified archive into this folder (e.g. dist).")
+@click.option(
+    "--base-url", envvar="JANTS_RELEASE_URL", help="Where release archives are published (env JANTS_RELEASE_URL; default: base_url of releases.json)."
+)
+@click.option(
+    "--cache",
+    "cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="JANTS_CACHE",
+    help="Cache folder (default: the per-user cache, env JANTS_CACHE).",
+)
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Also put the verified archive into this folder (e.g. dist).")
 @no_traceback
 def fetch(version, base_url, cache, output):
     """Get release VERSION as a verified archive: from dist/ of a checkout, the download
@@ -204,8 +215,8 @@ def fetch(version, base_url, cache, output):
     Prints the archive's path; `jants validate`, `jants show --version` and
     `jants.load(version=...)` read it without unpacking.
     """
-    from .publish.fetch import copy_archive
     from .locate import version_archive
+    from .publish.fetch import copy_archive
 
     archive = version_archive(version, base_url, cache)
     click.echo(str(copy_archive(archive, output) if output else archive))
@@ -243,10 +254,12 @@ def _numbers_as_text(frame, *columns):
 def package_options(command):
     """--path and --version: which package to read (default: the current folder's, else
     the release installed with jants; see jants.locate)."""
-    command = click.option("--version", "version", metavar="VERSION",
-                           help="A released version (0.1.0), from a verified release archive.")(command)
-    return click.option("--path", "path", type=click.Path(exists=True, path_type=Path),
-                        help="Package folder, datapackage.json or release archive (.zip).")(command)
+    command = click.option("--version", "version", metavar="VERSION", help="A released version (0.1.0), from a verified release archive.")(command)
+    return click.option("--path", "path", type=click.Path(exists=True, path_type=Path), help="Package folder, datapackage.json or release archive (.zip).")(
+        command
+    )
+
+
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
 CSV_OPTION = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 
@@ -294,8 +307,9 @@ def list_series(topic, body, search, path, version, as_json, as_csv):
 
 @cli.command()
 @click.argument("series_id")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Only figures published on or before this date (YYYY-MM-DD), latest per series.")
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only figures published on or before this date (YYYY-MM-DD), latest per series."
+)
 @package_options
 @JSON_OPTION
 @CSV_OPTION
@@ -307,15 +321,18 @@ def show(series_id, as_of, path, version, as_json, as_csv):
     tables = load(path, version)
     as_of = as_of.date().isoformat() if as_of else None
     frame = figures_of(tables, series_id, as_of)
-    columns = ["observation_id", "observation_date", "body_id", "qualifier", "value", "value_upper", "unit",
-               "source_id", "source_line", "evidence", "status"]
+    columns = ["observation_id", "observation_date", "body_id", "qualifier", "value", "value_upper", "unit", "source_id", "source_line", "evidence", "status"]
     frame = frame[columns].pipe(_dates_as_text, "observation_date").pipe(_numbers_as_text, "value", "value_upper")
     label = tables["series"].set_index("series_id").loc[series_id, "label"]
     title = f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else "")
     if not (as_json or as_csv) and len(frame):  # fewer, wider columns for people
         frame = frame.assign(
-            value=frame["qualifier"].astype(str).str.replace("exact", "").str.replace("_", " ") + " " + frame["value"]
-            + frame["value_upper"].map(lambda v: f" to {v}" if v else "") + " " + frame["unit"].astype(str),
+            value=frame["qualifier"].astype(str).str.replace("exact", "").str.replace("_", " ")
+            + " "
+            + frame["value"]
+            + frame["value_upper"].map(lambda v: f" to {v}" if v else "")
+            + " "
+            + frame["unit"].astype(str),
             source=frame["source_id"] + ":" + frame["source_line"].astype(str),
         )[["observation_date", "body_id", "value", "source", "evidence", "status"]]
         frame["value"] = frame["value"].str.strip()
@@ -335,8 +352,8 @@ def plot(series_ids, output, components, path, version):
     Example:
         jants plot persons_killed -o deaths.svg
     """
-    from .explore.tables import load
     from .explore.plot import plot_series
+    from .explore.tables import load
 
     if output.suffix.lower() not in (".svg", ".png"):
         raise click.UsageError(f"{output.name}: the chart is written as .svg or .png")

@@ -59,7 +59,7 @@ class CuratedTable:
         return None
 
     @classmethod
-    def concat(cls, name: str, parts: list["CuratedTable"], columns: list[str]) -> "CuratedTable":
+    def concat(cls, name: str, parts: list[CuratedTable], columns: list[str]) -> CuratedTable:
         if not parts:
             return cls(name, pa.table({column: pa.array([], pa.string()) for column in columns}))
         return cls(

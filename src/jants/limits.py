@@ -35,7 +35,7 @@ class Limits:
     max_descriptor_bytes: int
 
     @classmethod
-    def from_env(cls) -> "Limits":
+    def from_env(cls) -> Limits:
         """Read at the start of each validation, so a changed variable applies to the next one."""
         values = {}
         for name, (variable, default) in ENV.items():

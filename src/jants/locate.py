@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from .archive import extract_archive, is_archive
-from .publish.index import INDEX_NAME, VERSION_PATTERN, ReleaseIndex, read_index
 from .package import DESCRIPTOR_NAME, load_descriptor
 from .problems import PackageError, Problem
+from .publish.index import INDEX_NAME, VERSION_PATTERN, ReleaseIndex, read_index
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"  # filled by the wheel build (pyproject.toml)
 CHECKOUT_DIR = Path(__file__).resolve().parents[2]  # the repository, for a development install
@@ -56,7 +56,12 @@ def default_dir() -> Path:
     """Where a command works when it is given nothing: the current project, else the installed package."""
     folder = project_dir() or installed_dir()
     if folder is None:
-        raise PackageError(Problem("package-missing", f"no {DESCRIPTOR_NAME} in the current folder and no package bundled with this jants; give a package folder, archive or version"))
+        raise PackageError(
+            Problem(
+                "package-missing",
+                f"no {DESCRIPTOR_NAME} in the current folder and no package bundled with this jants; give a package folder, archive or version",
+            )
+        )
     return folder
 
 

@@ -73,8 +73,7 @@ class Resource:
         keys = []
         for fk in self.schema.get("foreignKeys") or []:
             reference = fk.get("reference") or {}
-            keys.append(ForeignKey(key_fields(fk.get("fields")) or [], reference.get("resource") or "",
-                                   key_fields(reference.get("fields")) or []))
+            keys.append(ForeignKey(key_fields(fk.get("fields")) or [], reference.get("resource") or "", key_fields(reference.get("fields")) or []))
         return keys
 
 
@@ -127,16 +126,16 @@ def load_descriptor(path: str | Path, max_bytes: int | None = None) -> Package:
     if not found:
         raise PackageError(Problem("descriptor-missing", f"no descriptor at {path}", file=name))
     if max_bytes is not None and size > max_bytes:
-        raise PackageError(Problem("descriptor-error", f"descriptor is {size} bytes, more than the limit of {max_bytes} (JANTS_MAX_DESCRIPTOR_BYTES)", file=name))
+        raise PackageError(
+            Problem("descriptor-error", f"descriptor is {size} bytes, more than the limit of {max_bytes} (JANTS_MAX_DESCRIPTOR_BYTES)", file=name)
+        )
     try:
         text = path.read_bytes().decode("utf-8-sig")
         descriptor = json.loads(text)
     except UnicodeDecodeError as error:
         raise PackageError(Problem("descriptor-error", f"descriptor is not UTF-8 ({error.reason} at byte {error.start})", file=name))
     except json.JSONDecodeError as error:
-        raise PackageError(
-            Problem("descriptor-error", f"descriptor is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})", file=name)
-        )
+        raise PackageError(Problem("descriptor-error", f"descriptor is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})", file=name))
     except RecursionError:
         raise PackageError(Problem("descriptor-error", "descriptor is nested too deeply to be read", file=name))
     except OSError as error:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
-from collections import Counter
-
-from .limits import Limits, current as current_limits, fixed as fixed_limits
-from .package import Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format, NAME_PATTERN, URL_PATTERN
-from .problems import Problem, Report
 from . import archive
+from .limits import Limits
+from .limits import current as current_limits
+from .limits import fixed as fixed_limits
+from .package import NAME_PATTERN, URL_PATTERN, Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format
+from .problems import Problem, Report
 from .tableschema import descriptor as descriptor_checks
 from .tableschema.csvfile import read_typed_csv, read_untyped_csv
 from .tableschema.keys import check_foreign_keys
@@ -82,7 +83,15 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
         report.add(error.problems)
         return report
     if (package.root / SWAP_JOURNAL).exists():
-        report.add([Problem("build-interrupted", f"a jants build was interrupted while moving files into place ({SWAP_JOURNAL} exists); run jants build to finish it", file=SWAP_JOURNAL)])
+        report.add(
+            [
+                Problem(
+                    "build-interrupted",
+                    f"a jants build was interrupted while moving files into place ({SWAP_JOURNAL} exists); run jants build to finish it",
+                    file=SWAP_JOURNAL,
+                )
+            ]
+        )
         return report
     problems, unreadable = check_descriptor(package, limits)
     report.add(problems)
@@ -120,7 +129,14 @@ def check_descriptor(package: Package, limits: Limits | None = None) -> tuple[li
     if not isinstance(resources, list) or not resources:
         return [Problem("descriptor-error", "descriptor has no resources list", file=file, field="resources")], set()
     if len(resources) > limits.max_resources:
-        return [Problem("descriptor-error", f"descriptor lists {len(resources)} resources, more than {limits.max_resources}, the most jants reads (raise it with JANTS_MAX_RESOURCES)", file=file, field="resources")], set()
+        return [
+            Problem(
+                "descriptor-error",
+                f"descriptor lists {len(resources)} resources, more than {limits.max_resources}, the most jants reads (raise it with JANTS_MAX_RESOURCES)",
+                file=file,
+                field="resources",
+            )
+        ], set()
     problems = []
     names = []
     for position, resource in enumerate(resources, 1):
@@ -129,7 +145,9 @@ def check_descriptor(package: Package, limits: Limits | None = None) -> tuple[li
             continue
         name = resource.get("name")
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
-            problems.append(Problem("descriptor-error", f"resource {position} has no valid name (lower case letters, digits, '.', '_', '-')", file=file, field="name"))
+            problems.append(
+                Problem("descriptor-error", f"resource {position} has no valid name (lower case letters, digits, '.', '_', '-')", file=file, field="name")
+            )
             continue
         names.append(name)
     counts = Counter(names)
@@ -166,7 +184,8 @@ def check_profile(package: Package) -> list[Problem]:
     part, on a copy of the descriptor that points it at nothing to read, and with every
     connection refused; its notes become problems naming the resource and property.
     """
-    from frictionless import Package as ReferencePackage, Resource as ReferenceResource
+    from frictionless import Package as ReferencePackage
+    from frictionless import Resource as ReferenceResource
 
     file = package.descriptor_file
     stand_in = {"name": "stand-in", "path": "stand-in.csv", "profile": "tabular-data-resource", "schema": {"fields": [{"name": "x"}]}}
@@ -184,8 +203,7 @@ def check_profile(package: Package) -> list[Problem]:
         where = PROPERTY.search(note)
         message = PROPERTY.sub("", note)
         prefix = f"resource {name!r}: " if name else ""
-        problems.append(Problem("profile-error", f"{prefix}{message} (Data Package profile)", file=file,
-                                field=where.group(1) if where else None))
+        problems.append(Problem("profile-error", f"{prefix}{message} (Data Package profile)", file=file, field=where.group(1) if where else None))
     return problems
 
 
@@ -221,8 +239,7 @@ def _profile_notes(kind, descriptor: dict) -> list[tuple[str, str]]:
         return [("profile-error", f"cannot be checked against the profile: {type(error).__name__}")]
 
 
-def read_resources(package: Package, report: Report, background: Executor,
-                   skip: set[str] = frozenset()) -> tuple[dict[str, TypedTable], list[Future]]:
+def read_resources(package: Package, report: Report, background: Executor, skip: set[str] = frozenset()) -> tuple[dict[str, TypedTable], list[Future]]:
     """Check each resource's file and read its table. The Parquet copies are compared with
     their tables on `background`; the futures of those comparisons (each giving a list of
     problems) are returned with the tables.
@@ -248,7 +265,9 @@ def read_resources(package: Package, report: Report, background: Executor,
         original = by_name[resource["copyOf"]]
         table = tables.get(resource["copyOf"])
         if table is None or not isinstance(original.get("schema"), dict):
-            report.add([Problem("parquet-mismatch", f"resource {resource['name']!r}: cannot be compared, its table {resource['copyOf']!r} was not read", file=file)])
+            report.add(
+                [Problem("parquet-mismatch", f"resource {resource['name']!r}: cannot be compared, its table {resource['copyOf']!r} was not read", file=file)]
+            )
             continue
         comparisons.append(background.submit(check_parquet_copy, path, file, table, original["schema"]["fields"]))
     return tables, comparisons
@@ -268,7 +287,9 @@ def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem]
     if fmt == "csv":
         encoding = str(resource.get("encoding", "utf-8")).lower().replace("_", "-")
         if encoding not in ("utf-8", "utf8", "utf-8-sig"):
-            return problems + [Problem("unsupported-resource", f"resource {name!r}: encoding {encoding!r} is not supported; jants reads UTF-8", file=file, field="encoding")], None
+            return problems + [
+                Problem("unsupported-resource", f"resource {name!r}: encoding {encoding!r} is not supported; jants reads UTF-8", file=file, field="encoding")
+            ], None
         if not has_schema:
             return problems + read_untyped_csv(path, resource, file), None
         table, found = read_typed_csv(path, resource, file)
@@ -278,5 +299,16 @@ def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem]
         return problems + found, table
     if fmt == "parquet":
         _, found = read_parquet(path, file)
-        return problems + (found or [Problem("no-schema", f"resource {name!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning")]), None
-    return problems + [Problem("unsupported-resource", f"resource {name!r}: format {fmt or 'unknown'!r} cannot be checked; jants reads CSV and Parquet", file=file, field="format")], None
+        return problems + (
+            found
+            or [
+                Problem(
+                    "no-schema", f"resource {name!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning"
+                )
+            ]
+        ), None
+    return problems + [
+        Problem(
+            "unsupported-resource", f"resource {name!r}: format {fmt or 'unknown'!r} cannot be checked; jants reads CSV and Parquet", file=file, field="format"
+        )
+    ], None

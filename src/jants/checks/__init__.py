@@ -19,9 +19,21 @@ from .structure import check_breakdowns, check_discrepancy_links, check_ranges, 
 from .view import ModelView, uses_jants_model
 
 # In the order their problems are reported.
-CHECKS = [check_ranges, check_units, check_breakdowns, check_dates, check_evidence_length, check_discrepancy_links,
-          check_locators, check_web_evidence, check_status, check_provenance,
-          check_components, check_cumulative, check_same_day_conflicts]
+CHECKS = [
+    check_ranges,
+    check_units,
+    check_breakdowns,
+    check_dates,
+    check_evidence_length,
+    check_discrepancy_links,
+    check_locators,
+    check_web_evidence,
+    check_status,
+    check_provenance,
+    check_components,
+    check_cumulative,
+    check_same_day_conflicts,
+]
 
 __all__ = ["CHECKS", "ModelView", "check_model", "uses_jants_model"]
 

@@ -5,7 +5,6 @@ that no longer holds is an error.
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -13,7 +12,6 @@ import pyarrow as pa
 from ..problems import Problem
 from ..tableschema.table import TypedTable
 from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, isin, located, positions
-
 
 COMPONENT_KINDS = {"components_exceed_total", "components_differ_from_total"}
 
@@ -44,13 +42,8 @@ def component_sums(tables: dict[str, TypedTable], links: Links) -> tuple[pd.Data
     obs["parent"] = parent[obs["series"].to_numpy()] if len(parent) else -1
     obs["breakdown"] = breakdown[obs["series"].to_numpy()] if len(breakdown) else -1
     children = obs[(obs["parent"] >= 0) & (obs["breakdown"] >= 0)]
-    sums = (
-        children.groupby(["parent", "breakdown", "source", "date"])["value"]
-        .agg(component_sum="sum", component_count="size")
-        .reset_index()
-    )
-    totals = obs[["series", "source", "date", "value"]].reset_index().merge(
-        sums, left_on=["series", "source", "date"], right_on=["parent", "source", "date"])
+    sums = children.groupby(["parent", "breakdown", "source", "date"])["value"].agg(component_sum="sum", component_count="size").reset_index()
+    totals = obs[["series", "source", "date", "value"]].reset_index().merge(sums, left_on=["series", "source", "date"], right_on=["parent", "source", "date"])
     return totals, breakdowns.dictionary.to_pylist()
 
 
@@ -63,12 +56,21 @@ def check_components(view: ModelView) -> list[Problem]:
     hedged = isin(tables["observations"].columns["qualifier"], UPPER_BOUND_QUALIFIERS)[index]
     shown = np.flatnonzero((totals["component_sum"] > totals["value"]).to_numpy() & hedged & ~recorded[index])
     problems = located(
-        frames["observations"], index[shown], files["observations"], "value", "components-exceed-total",
-        lambda r: f"{r['component_count']} components by {r['breakdown']} sum to {r['component_sum']:g}, more than the total {r['value']:g} "
-                  f"({r['observation_id']}); record it in discrepancies",
+        frames["observations"],
+        index[shown],
+        files["observations"],
+        "value",
+        "components-exceed-total",
+        lambda r: (
+            f"{r['component_count']} components by {r['breakdown']} sum to {r['component_sum']:g}, more than the total {r['value']:g} "
+            f"({r['observation_id']}); record it in discrepancies"
+        ),
         severity="warning",
-        extra={"component_sum": totals["component_sum"].to_numpy()[shown], "component_count": totals["component_count"].to_numpy()[shown],
-               "breakdown": names[totals["breakdown"].to_numpy()[shown]]},
+        extra={
+            "component_sum": totals["component_sum"].to_numpy()[shown],
+            "component_count": totals["component_count"].to_numpy()[shown],
+            "breakdown": names[totals["breakdown"].to_numpy()[shown]],
+        },
     )
     disc = frames["discrepancies"]
     claimed = disc[disc["kind"].isin(sorted(COMPONENT_KINDS))]
@@ -78,8 +80,15 @@ def check_components(view: ModelView) -> list[Problem]:
         rows = totals[totals["index"] == position]
         holds = (rows["component_sum"] > rows["value"]) if claim["kind"] == "components_exceed_total" else (rows["component_sum"] != rows["value"])
         if not holds.any():
-            problems.append(Problem("discrepancy-not-found", f"recorded {claim['kind']} for {claim['observation_id']} does not hold: "
-                                    "no breakdown of that figure disagrees with it", file=files["discrepancies"], row=int(claim["_row"]), field="kind"))
+            problems.append(
+                Problem(
+                    "discrepancy-not-found",
+                    f"recorded {claim['kind']} for {claim['observation_id']} does not hold: no breakdown of that figure disagrees with it",
+                    file=files["discrepancies"],
+                    row=int(claim["_row"]),
+                    field="kind",
+                )
+            )
     return problems
 
 
@@ -104,10 +113,19 @@ def check_cumulative(view: ModelView) -> list[Problem]:
     mask[index[falls]] = True
     earlier_max = np.full(len(links.series), np.nan)
     earlier_max[index] = obs["earlier_max"].to_numpy()
-    return located(frames["observations"], mask, file, "value", "cumulative-decrease",
-                        lambda r: f"{r['value']:g} on {r['observation_date']} is below an earlier figure {r['earlier_max']:g} of cumulative series "
-                                  f"{r['series_id']!r}; record it in discrepancies", severity="warning",
-                        extra={"earlier_max": earlier_max})
+    return located(
+        frames["observations"],
+        mask,
+        file,
+        "value",
+        "cumulative-decrease",
+        lambda r: (
+            f"{r['value']:g} on {r['observation_date']} is below an earlier figure {r['earlier_max']:g} of cumulative series "
+            f"{r['series_id']!r}; record it in discrepancies"
+        ),
+        severity="warning",
+        extra={"earlier_max": earlier_max},
+    )
 
 
 def check_same_day_conflicts(view: ModelView) -> list[Problem]:
@@ -121,6 +139,12 @@ def check_same_day_conflicts(view: ModelView) -> list[Problem]:
     spread = keys.groupby(["series", "date"])["value"].transform("nunique").to_numpy()
     mask = np.zeros(len(links.series), dtype=bool)
     mask[where[spread > 1]] = True
-    return located(obs, mask & ~recorded, file, "value", "conflicting-figures",
-                        lambda r: f"{r['value']:g} differs from another figure of series {r['series_id']!r} on {r['observation_date']}; "
-                                  "record it in discrepancies", severity="warning")
+    return located(
+        obs,
+        mask & ~recorded,
+        file,
+        "value",
+        "conflicting-figures",
+        lambda r: f"{r['value']:g} differs from another figure of series {r['series_id']!r} on {r['observation_date']}; record it in discrepancies",
+        severity="warning",
+    )

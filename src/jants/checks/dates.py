@@ -1,5 +1,4 @@
-"""Rules of dates: coverage, periods, figures not dated after their source, status dates.
-"""
+"""Rules of dates: coverage, periods, figures not dated after their source, status dates."""
 
 from __future__ import annotations
 
@@ -33,8 +32,9 @@ def _coverage_bounds(coverage, file: str) -> tuple[float, float] | list[Problem]
                 raise ValueError(coverage[key])
             days.append(float((date.fromisoformat(coverage[key]) - date(1970, 1, 1)).days))
         except (TypeError, ValueError):
-            problems.append(Problem("descriptor-error", f"coverage {key} {coverage[key]!r} is not a date (YYYY-MM-DD)",
-                                    file="datapackage.json", field=f"coverage.{key}"))
+            problems.append(
+                Problem("descriptor-error", f"coverage {key} {coverage[key]!r} is not a date (YYYY-MM-DD)", file="datapackage.json", field=f"coverage.{key}")
+            )
     return problems or (days[0], days[1])
 
 
@@ -53,11 +53,23 @@ def check_dates(view: ModelView) -> list[Problem]:
         for column, days in (("observation_date", dates), ("period_start", starts)):
             with np.errstate(invalid="ignore"):
                 outside = (days < start) | (days > end)
-            problems += located(obs, outside, file, column, "date-out-of-coverage",
-                                     lambda r, c=column: f"{r[c]} is outside the package's coverage {coverage['start']} to {coverage['end']}")
+            problems += located(
+                obs,
+                outside,
+                file,
+                column,
+                "date-out-of-coverage",
+                lambda r, c=column: f"{r[c]} is outside the package's coverage {coverage['start']} to {coverage['end']}",
+            )
     with np.errstate(invalid="ignore"):
-        problems += located(obs, starts > dates, file, "period_start", "date-error",
-                                 lambda r: f"period_start {r['period_start']} is after observation_date {r['observation_date']}")
+        problems += located(
+            obs,
+            starts > dates,
+            file,
+            "period_start",
+            "date-error",
+            lambda r: f"period_start {r['period_start']} is after observation_date {r['observation_date']}",
+        )
     sources = frames["sources"]
     latest = _period_end(pd.to_datetime(sources["source_date"]), sources["date_precision"])
     latest_days = ((latest - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype="float64", na_value=np.nan)
@@ -66,9 +78,15 @@ def check_dates(view: ModelView) -> list[Problem]:
     source_date = sources["source_date"].to_numpy(dtype=object)
     with np.errstate(invalid="ignore"):
         late = known & (dates > source_end)
-    return problems + located(obs, late, file, "observation_date", "date-error",
-                                   lambda r: f"{r['observation_date']} is after the date of its source {r['source_id']!r} ({r['source_date']})",
-                                   extra={"source_date": source_date[links.source.clip(0)] if len(source_date) else np.full(len(known), None)})
+    return problems + located(
+        obs,
+        late,
+        file,
+        "observation_date",
+        "date-error",
+        lambda r: f"{r['observation_date']} is after the date of its source {r['source_id']!r} ({r['source_date']})",
+        extra={"source_date": source_date[links.source.clip(0)] if len(source_date) else np.full(len(known), None)},
+    )
 
 
 def check_status(view: ModelView) -> list[Problem]:
@@ -78,10 +96,12 @@ def check_status(view: ModelView) -> list[Problem]:
     reported = (obs["status"] == "reported").to_numpy(dtype=bool, na_value=False)
     problems = []
     for column in ("status_date", "status_source_id"):
-        problems += located(obs, reported & obs[column].notna().to_numpy(), file, column, "status-error",
-                                 lambda r, c=column: f"{c} is set but the status is 'reported'")
+        problems += located(
+            obs, reported & obs[column].notna().to_numpy(), file, column, "status-error", lambda r, c=column: f"{c} is set but the status is 'reported'"
+        )
     with np.errstate(invalid="ignore"):
         early = days_of(tables["observations"].columns["status_date"]) < links.date  # False where either is empty
-    problems += located(obs, early, file, "status_date", "status-error",
-                             lambda r: f"status_date {r['status_date']} is before observation_date {r['observation_date']}")
+    problems += located(
+        obs, early, file, "status_date", "status-error", lambda r: f"status_date {r['status_date']} is before observation_date {r['observation_date']}"
+    )
     return problems

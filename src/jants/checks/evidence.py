@@ -1,8 +1,6 @@
-"""Rules of evidence: length, locators that fit the source kind, a web report's figure shown in its evidence.
-"""
+"""Rules of evidence: length, locators that fit the source kind, a web report's figure shown in its evidence."""
 
 from __future__ import annotations
-
 
 import numpy as np
 import pandas as pd
@@ -24,8 +22,7 @@ def check_evidence_length(view: ModelView) -> list[Problem]:
     if len(candidates):
         exact = pc.count_substring_regex(evidence.take(pa.array(candidates)), r"\S+")
         words[candidates] = exact.to_numpy(zero_copy_only=False)
-    return located(obs, words > 12, file, "evidence", "evidence-error",
-                        lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept")
+    return located(obs, words > 12, file, "evidence", "evidence-error", lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept")
 
 
 def _per_observation(frames: dict[str, pd.DataFrame], links: Links, column: str) -> np.ndarray:
@@ -43,10 +40,17 @@ def check_locators(view: ModelView) -> list[Problem]:
     problems = []
     for column in ("source_line", "source_section"):
         missing = obs[column].isna().to_numpy()
-        problems += located(obs, held & missing, file, column, "locator-error",
-                                 lambda r, c=column: f"{c} is required for a figure read from a held text ({r['source_id']!r})")
-    problems += located(obs, web & obs["source_line"].notna().to_numpy(), file, "source_line", "locator-error",
-                             lambda r: f"source {r['source_id']!r} is a web report: its text is not held, so no line can be given")
+        problems += located(
+            obs, held & missing, file, column, "locator-error", lambda r, c=column: f"{c} is required for a figure read from a held text ({r['source_id']!r})"
+        )
+    problems += located(
+        obs,
+        web & obs["source_line"].notna().to_numpy(),
+        file,
+        "source_line",
+        "locator-error",
+        lambda r: f"source {r['source_id']!r} is a web report: its text is not held, so no line can be given",
+    )
     return problems
 
 
@@ -58,13 +62,24 @@ def check_web_evidence(view: ModelView) -> list[Problem]:
     english = np.array([str(language).startswith("en") for language in frames["sources"]["language"]])  # per source
     missing_figure = np.zeros(len(obs), dtype=bool)
     missing_figure[web] = ~_figures_shown(tables["observations"], web, links.value, obs["value_upper"].to_numpy(dtype="float64", na_value=np.nan))
-    problems = located(obs, missing_figure, file, "evidence", "evidence-error",
-                            lambda r: f"the figure {r['value']:g} does not appear in the evidence {r['evidence']!r} "
-                                      "(digits, or number words in English, Russian or Kazakh)")
+    problems = located(
+        obs,
+        missing_figure,
+        file,
+        "evidence",
+        "evidence-error",
+        lambda r: f"the figure {r['value']:g} does not appear in the evidence {r['evidence']!r} (digits, or number words in English, Russian or Kazakh)",
+    )
     no_rendering = np.zeros(len(obs), dtype=bool)
     no_rendering[web] = ~english[links.source[web]] & obs["evidence_en"].isna().to_numpy()[web]
-    problems += located(obs, no_rendering, file, "evidence_en", "evidence-error",
-                             lambda r: f"evidence in a language other than English needs an English rendering (source {r['source_id']!r})")
+    problems += located(
+        obs,
+        no_rendering,
+        file,
+        "evidence_en",
+        "evidence-error",
+        lambda r: f"evidence in a language other than English needs an English rendering (source {r['source_id']!r})",
+    )
     return problems
 
 

@@ -1,5 +1,4 @@
-"""Provenance: every evidence string of a held text at its line, in the text whose SHA-256 the sources table records.
-"""
+"""Provenance: every evidence string of a held text at its line, in the text whose SHA-256 the sources table records."""
 
 from __future__ import annotations
 
@@ -36,24 +35,41 @@ def check_provenance(view: ModelView) -> list[Problem]:
         data = path.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != source["sha256"]:
-            problems.append(Problem("source-hash-mismatch", f"{path.name} has SHA-256 {actual}, the sources table records {source['sha256']}", field="sha256", **where))
+            problems.append(
+                Problem("source-hash-mismatch", f"{path.name} has SHA-256 {actual}, the sources table records {source['sha256']}", field="sha256", **where)
+            )
             continue
         try:
             lines = np.array(data.decode("utf-8").splitlines(), dtype=object)
         except UnicodeDecodeError as error:
-            problems.append(Problem("source-encoding-error", f"source text {path.name!r} is not UTF-8 ({error.reason} at byte {error.start})", field="file_name", **where))
+            problems.append(
+                Problem("source-encoding-error", f"source text {path.name!r} is not UTF-8 ({error.reason} at byte {error.start})", field="file_name", **where)
+            )
             continue
         mine = links.source == position
-        beyond = mine & (numbers > len(lines))
-        problems += located(obs, beyond, files["observations"], "source_line", "locator-error",
-                                 lambda r, n=len(lines): f"line {r['source_line']} is beyond the end of {r['source_id']!r} ({n} lines)")
+        count = len(lines)
+        beyond = mine & (numbers > count)
+        problems += located(
+            obs,
+            beyond,
+            files["observations"],
+            "source_line",
+            "locator-error",
+            lambda r, n=count: f"line {r['source_line']} is beyond the end of {r['source_id']!r} ({n} lines)",
+        )
         inside = np.flatnonzero(mine & ~beyond)
         text = lines[numbers[inside].astype("int64") - 1].astype(str)
         evidence = np.asarray(evidence_of.take(pa.array(inside)).to_pylist(), dtype=str) if len(inside) else np.array([], dtype=str)
         missing = np.zeros(len(mine), dtype=bool)
         missing[inside] = np.strings.find(text, evidence) < 0
-        problems += located(obs, missing, files["observations"], "evidence", "evidence-not-found",
-                                 lambda r: f"evidence {r['evidence']!r} is not on line {r['source_line']} of {r['source_id']!r}")
+        problems += located(
+            obs,
+            missing,
+            files["observations"],
+            "evidence",
+            "evidence-not-found",
+            lambda r: f"evidence {r['evidence']!r} is not on line {r['source_line']} of {r['source_id']!r}",
+        )
     return problems
 
 
@@ -65,14 +81,21 @@ def source_text_path(sources_dir: Path, file_name: str, where: dict) -> tuple[Pa
     the sources folder (not through a symbolic link out of it), or the problem with it."""
     shown = file_name if len(file_name) <= 80 else file_name[:77] + "..."
     if not SOURCE_FILE_NAME.match(file_name) or file_name in (".", "..") or len(file_name.encode()) > 255:
-        return None, Problem("source-path-error", f"file_name {shown!r} must be a plain file name inside the sources folder (no '/', '\\', '..' or control characters)", field="file_name", **where)
+        return None, Problem(
+            "source-path-error",
+            f"file_name {shown!r} must be a plain file name inside the sources folder (no '/', '\\', '..' or control characters)",
+            field="file_name",
+            **where,
+        )
     try:
         folder = sources_dir.resolve()
         path = (folder / file_name).resolve()
         inside = path.parent == folder
         regular = inside and path.is_file()
     except (OSError, RuntimeError, ValueError) as error:
-        return None, Problem("source-path-error", f"source text {shown!r} cannot be opened ({getattr(error, 'strerror', None) or error})", field="file_name", **where)
+        return None, Problem(
+            "source-path-error", f"source text {shown!r} cannot be opened ({getattr(error, 'strerror', None) or error})", field="file_name", **where
+        )
     if not inside:
         return None, Problem("source-path-error", f"source text {shown!r} leads out of the sources folder (a symbolic link)", field="file_name", **where)
     if not regular:

@@ -1,8 +1,6 @@
-"""Rules of the model's structure: ranges, units, breakdowns, links from discrepancies.
-"""
+"""Rules of the model's structure: ranges, units, breakdowns, links from discrepancies."""
 
 from __future__ import annotations
-
 
 import numpy as np
 import pyarrow as pa
@@ -18,12 +16,13 @@ def check_ranges(view: ModelView) -> list[Problem]:
     is_range = (obs["qualifier"] == "range").to_numpy(dtype=bool, na_value=False)
     has_upper = obs["value_upper"].notna().to_numpy()
     above = (obs["value_upper"] <= obs["value"]).to_numpy(dtype=bool, na_value=False)
-    problems = located(obs, has_upper & ~is_range, file, "value_upper", "range-error",
-                            lambda r: f"value_upper is set but qualifier is {r['qualifier']!r}, not 'range'")
-    problems += located(obs, is_range & ~has_upper, file, "value_upper", "range-error",
-                             lambda r: "qualifier is 'range' but value_upper is missing")
-    problems += located(obs, has_upper & above, file, "value_upper", "range-error",
-                             lambda r: f"value_upper {r['value_upper']:g} is not above value {r['value']:g}")
+    problems = located(
+        obs, has_upper & ~is_range, file, "value_upper", "range-error", lambda r: f"value_upper is set but qualifier is {r['qualifier']!r}, not 'range'"
+    )
+    problems += located(obs, is_range & ~has_upper, file, "value_upper", "range-error", lambda r: "qualifier is 'range' but value_upper is missing")
+    problems += located(
+        obs, has_upper & above, file, "value_upper", "range-error", lambda r: f"value_upper {r['value_upper']:g} is not above value {r['value']:g}"
+    )
     return problems
 
 
@@ -36,26 +35,53 @@ def check_units(view: ModelView) -> list[Problem]:
     bad = known & np.asarray(differs.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
     metric_ids = frames["metrics"]["metric_id"].to_numpy(dtype=object)
     units = frames["metrics"]["unit"].to_numpy(dtype=object)
-    return located(frames["observations"], bad, file, "unit", "unit-error",
-                        lambda r: f"unit {r['unit']!r} differs from metric {r['metric_id']!r}'s unit {r['metric_unit']!r}",
-                        extra={"metric_id": metric_ids[links.metric.clip(0)] if len(metric_ids) else np.full(len(known), None),
-                               "metric_unit": units[links.metric.clip(0)] if len(units) else np.full(len(known), None)})
+    return located(
+        frames["observations"],
+        bad,
+        file,
+        "unit",
+        "unit-error",
+        lambda r: f"unit {r['unit']!r} differs from metric {r['metric_id']!r}'s unit {r['metric_unit']!r}",
+        extra={
+            "metric_id": metric_ids[links.metric.clip(0)] if len(metric_ids) else np.full(len(known), None),
+            "metric_unit": units[links.metric.clip(0)] if len(units) else np.full(len(known), None),
+        },
+    )
 
 
 def check_breakdowns(view: ModelView) -> list[Problem]:
     series, file = view.frames["series"], view.files["series"]
     has_parent = series["parent_series_id"].notna()
     has_breakdown = series["breakdown"].notna()
-    problems = located(series, (has_parent & ~has_breakdown).to_numpy(), file, "breakdown", "breakdown-error",
-                       lambda r: "a component series needs the dimension that splits its parent (breakdown)")
-    problems += located(series, (~has_parent & has_breakdown).to_numpy(), file, "parent_series_id", "breakdown-error",
-                        lambda r: f"breakdown {r['breakdown']!r} is set but the series has no parent")
-    problems += located(series, (series["parent_series_id"] == series["series_id"]).to_numpy(dtype=bool, na_value=False), file,
-                        "parent_series_id", "breakdown-error", lambda r: "a series cannot be its own parent")
+    problems = located(
+        series,
+        (has_parent & ~has_breakdown).to_numpy(),
+        file,
+        "breakdown",
+        "breakdown-error",
+        lambda r: "a component series needs the dimension that splits its parent (breakdown)",
+    )
+    problems += located(
+        series,
+        (~has_parent & has_breakdown).to_numpy(),
+        file,
+        "parent_series_id",
+        "breakdown-error",
+        lambda r: f"breakdown {r['breakdown']!r} is set but the series has no parent",
+    )
+    problems += located(
+        series,
+        (series["parent_series_id"] == series["series_id"]).to_numpy(dtype=bool, na_value=False),
+        file,
+        "parent_series_id",
+        "breakdown-error",
+        lambda r: "a series cannot be its own parent",
+    )
     for dimension in model.DIMENSIONS:
         missing = (has_breakdown & (series["breakdown"] == dimension) & series[dimension].isna()).to_numpy(dtype=bool, na_value=False)
-        problems += located(series, missing, file, dimension, "breakdown-error",
-                            lambda r: f"breakdown is {r['breakdown']!r} but the {r['breakdown']} value is missing")
+        problems += located(
+            series, missing, file, dimension, "breakdown-error", lambda r: f"breakdown is {r['breakdown']!r} but the {r['breakdown']} value is missing"
+        )
     return problems
 
 
@@ -68,9 +94,15 @@ def check_discrepancy_links(view: ModelView) -> list[Problem]:
     known = _present(named, ids)
     unknown = related.map(lambda ids: [i for i in ids if i not in known])
     dangling = (unknown.str.len() > 0).to_numpy()
-    return located(disc, dangling, file, "related_observation_ids", "foreign-key-error",
-                   lambda r: f"{' '.join(r['_unknown'])} not found in observations.observation_id",
-                   extra={"_unknown": unknown.to_numpy()})
+    return located(
+        disc,
+        dangling,
+        file,
+        "related_observation_ids",
+        "foreign-key-error",
+        lambda r: f"{' '.join(r['_unknown'])} not found in observations.observation_id",
+        extra={"_unknown": unknown.to_numpy()},
+    )
 
 
 def _present(named: list[str], ids: pa.Array) -> set[str]:

@@ -25,10 +25,7 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def uses_jants_model(tables: dict[str, TypedTable]) -> bool:
-    return all(
-        name in tables and all(field in tables[name].columns for field in model.field_names(name))
-        for name in model.TABLES
-    )
+    return all(name in tables and all(field in tables[name].columns for field in model.field_names(name)) for name in model.TABLES)
 
 
 def frame(table: TypedTable) -> pd.DataFrame:
@@ -64,7 +61,7 @@ class Links:
     counted: np.ndarray  # not retracted or withdrawn
 
     @classmethod
-    def of(cls, tables: dict[str, TypedTable]) -> "Links":
+    def of(cls, tables: dict[str, TypedTable]) -> Links:
         obs = tables["observations"].columns
         series = positions(obs["series_id"], tables["series"].columns["series_id"])
         metric_of_series = positions(tables["series"].columns["metric_id"], tables["metrics"].columns["metric_id"])
@@ -92,14 +89,20 @@ class ModelView:
     sources_dir: Path | None
 
     @classmethod
-    def of(cls, tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None) -> "ModelView":
-        return cls(tables=tables, frames={name: frame(tables[name]) for name in model.TABLES},
-                   files={name: tables[name].file for name in model.TABLES}, links=Links.of(tables),
-                   descriptor=descriptor, sources_dir=sources_dir)
+    def of(cls, tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None) -> ModelView:
+        return cls(
+            tables=tables,
+            frames={name: frame(tables[name]) for name in model.TABLES},
+            files={name: tables[name].file for name in model.TABLES},
+            links=Links.of(tables),
+            descriptor=descriptor,
+            sources_dir=sources_dir,
+        )
 
 
-def located(data: pd.DataFrame, where: np.ndarray, file: str, field: str, code: str, message, severity: str = "error",
-            extra: dict[str, np.ndarray] | None = None) -> list[Problem]:
+def located(
+    data: pd.DataFrame, where: np.ndarray, file: str, field: str, code: str, message, severity: str = "error", extra: dict[str, np.ndarray] | None = None
+) -> list[Problem]:
     """Problems for the rows of DATA at WHERE (a boolean mask, or positions, repeats allowed):
     one per row up to MAX_PROBLEMS_PER_CHECK, then one line for the rest. `message` makes
     the text from the row; `extra` holds further columns for it, aligned with DATA's rows
@@ -110,9 +113,8 @@ def located(data: pd.DataFrame, where: np.ndarray, file: str, field: str, code: 
         extra = {name: values[where[:MAX_PROBLEMS_PER_CHECK]] for name, values in (extra or {}).items()}
     rows = data.iloc[where[:MAX_PROBLEMS_PER_CHECK]]
     if extra:
-        rows = rows.assign(**{name: values[:len(rows)] for name, values in extra.items()})
-    problems = [Problem(code, message(row), file=file, row=int(row["_row"]), field=field, severity=severity)
-                for row in rows.to_dict("records")]
+        rows = rows.assign(**{name: values[: len(rows)] for name, values in extra.items()})
+    problems = [Problem(code, message(row), file=file, row=int(row["_row"]), field=field, severity=severity) for row in rows.to_dict("records")]
     if len(where) > len(rows):
         problems.append(Problem(code, f"... and {len(where) - len(rows)} more rows like these", file=file, field=field, severity=severity))
     return problems

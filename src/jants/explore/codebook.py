@@ -33,16 +33,23 @@ def _constraints(spec: dict) -> str:
 def codebook(root: Path) -> str:
     package = load_descriptor(root)
     descriptor = package.descriptor
-    lines = [f"# Codebook: {descriptor.get('title', descriptor.get('name', ''))}", "",
-             f"Version {descriptor.get('version', '?')}. Generated from `datapackage.json` by "
-             "`jants codebook`; do not edit by hand.", ""]
+    lines = [
+        f"# Codebook: {descriptor.get('title', descriptor.get('name', ''))}",
+        "",
+        f"Version {descriptor.get('version', '?')}. Generated from `datapackage.json` by `jants codebook`; do not edit by hand.",
+        "",
+    ]
     if descriptor.get("description"):
         lines += [descriptor["description"], ""]
     lines += ["## Tables", ""]
     for resource in package.tables():
         copy = package.copy_of(resource.name, "parquet")
-        lines += [f"### {resource.name}", "", f"`{resource.path}`" + (f" (also `{copy.path}`)" if copy else "")
-                  + f". {resource.descriptor.get('description', '')}", ""]
+        lines += [
+            f"### {resource.name}",
+            "",
+            f"`{resource.path}`" + (f" (also `{copy.path}`)" if copy else "") + f". {resource.descriptor.get('description', '')}",
+            "",
+        ]
         if resource.primary_key:
             lines += [f"Primary key: `{', '.join(resource.primary_key)}`.", ""]
         for fk in resource.foreign_keys:

@@ -25,9 +25,14 @@ MARKERS = {
     "range": dict(marker="_"),
 }
 QUALIFIER_WORDS = {
-    "exact": "exact", "more_than": "more than / at least", "at_least": "more than / at least",
-    "less_than": "less than / up to", "at_most": "less than / up to",
-    "approximately": "approximately / almost", "almost": "approximately / almost", "range": "range (from–to)",
+    "exact": "exact",
+    "more_than": "more than / at least",
+    "at_least": "more than / at least",
+    "less_than": "less than / up to",
+    "at_most": "less than / up to",
+    "approximately": "approximately / almost",
+    "almost": "approximately / almost",
+    "range": "range (from–to)",
 }
 COLOURS = ["#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8d6a9f", "#555555"]
 
@@ -58,7 +63,8 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
     colour = {body: COLOURS[i % len(COLOURS)] for i, body in enumerate(bodies)}
     short = tables["bodies"].set_index("body_id")["short_name"].to_dict()
     units = sorted(set(rows["metric_unit"].astype(str))) or sorted(
-        set(tables["metrics"].set_index("metric_id").loc[tables["series"].set_index("series_id").loc[series_ids, "metric_id"], "unit"]))
+        set(tables["metrics"].set_index("metric_id").loc[tables["series"].set_index("series_id").loc[series_ids, "metric_id"], "unit"])
+    )
     figure, axis = plt.subplots(figsize=(8, 4.8))
     seen_bodies, seen_qualifiers, seen_statuses = set(), set(), set()
     for series_id in series_ids:
@@ -72,12 +78,25 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
                 seen_qualifiers.add(qualifier)
                 changed = str(row["status"]) != "reported"
                 seen_statuses.update([str(row["status"])] if changed else [])
-                axis.plot([row["observation_date"]], [row["value"]], linestyle="none", color=colour[body],
-                          markersize=7, **MARKERS[qualifier], **({"markerfacecolor": "white"} if changed else {}))
+                axis.plot(
+                    [row["observation_date"]],
+                    [row["value"]],
+                    linestyle="none",
+                    color=colour[body],
+                    markersize=7,
+                    **MARKERS[qualifier],
+                    **({"markerfacecolor": "white"} if changed else {}),
+                )
                 if qualifier == "range" and row["value_upper"] == row["value_upper"]:
                     axis.vlines(row["observation_date"], row["value"], row["value_upper"], color=colour[body], linewidth=2)
-                axis.annotate(_figure_text(row), (row["observation_date"], row["value_upper"] if qualifier == "range" else row["value"]),
-                              textcoords="offset points", xytext=(4, 4), fontsize=7, color=colour[body])
+                axis.annotate(
+                    _figure_text(row),
+                    (row["observation_date"], row["value_upper"] if qualifier == "range" else row["value"]),
+                    textcoords="offset points",
+                    xytext=(4, 4),
+                    fontsize=7,
+                    color=colour[body],
+                )
         if components:
             _stack_components(axis, tidy, tables, series_id)
     labels = tables["series"].set_index("series_id")["label"]
@@ -96,8 +115,18 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
     first_qualifier = {QUALIFIER_WORDS[q]: q for q in sorted(seen_qualifiers, reverse=True)}
     handles += [Line2D([], [], color="black", linestyle="none", markersize=7, label=w, **MARKERS[first_qualifier[w]]) for w in words]
     if seen_statuses:
-        handles.append(Line2D([], [], color="black", marker="o", markerfacecolor="white", linestyle="none", markersize=7,
-                              label="open marker: " + ", ".join(sorted(seen_statuses))))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="black",
+                marker="o",
+                markerfacecolor="white",
+                linestyle="none",
+                markersize=7,
+                label="open marker: " + ", ".join(sorted(seen_statuses)),
+            )
+        )
     bars, bar_labels = axis.get_legend_handles_labels()
     if bars:
         axis.legend(handles=handles + bars[:16], fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
@@ -106,8 +135,7 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
     else:
         axis.legend(handles=handles, fontsize=7, loc="best", frameon=False)
     sources = sorted(set(rows["source_id"].astype(str)))
-    figure.text(0.01, 0.01, "Figures as stated by the reporting body; sources: " + "; ".join(sources),
-                fontsize=6.5, wrap=True)
+    figure.text(0.01, 0.01, "Figures as stated by the reporting body; sources: " + "; ".join(sources), fontsize=6.5, wrap=True)
     figure.subplots_adjust(bottom=0.25)
     output = Path(output)
     if output.suffix.lower() not in (".svg", ".png"):
@@ -151,6 +179,15 @@ def _stack_components(axis, tidy, tables, series_id: str) -> None:
         for _, row in group.sort_values("series_id").iterrows():
             label = None if row["series_id"] in labelled else str(row["series_label"]).split(": ", 1)[-1]
             labelled.add(row["series_id"])
-            axis.bar(date + offset * width, row["value"], width=width, bottom=bottom, color=palette[row["series_id"]],
-                     alpha=0.45, edgecolor="black", linewidth=0.3, label=label)
+            axis.bar(
+                date + offset * width,
+                row["value"],
+                width=width,
+                bottom=bottom,
+                color=palette[row["series_id"]],
+                alpha=0.45,
+                edgecolor="black",
+                linewidth=0.3,
+                label=label,
+            )
             bottom += row["value"]

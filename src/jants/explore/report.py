@@ -30,8 +30,16 @@ nav { font-size: .9rem; margin-bottom: 1rem; }
 @media (max-width: 40rem) { body { padding: .5rem; } table { font-size: .8rem; } }
 """
 
-QUALIFIER_TEXT = {"exact": "", "more_than": "more than", "at_least": "at least", "almost": "almost",
-                  "approximately": "approximately", "less_than": "less than", "at_most": "up to", "range": "from"}
+QUALIFIER_TEXT = {
+    "exact": "",
+    "more_than": "more than",
+    "at_least": "at least",
+    "almost": "almost",
+    "approximately": "approximately",
+    "less_than": "less than",
+    "at_most": "up to",
+    "range": "from",
+}
 
 
 def _e(value) -> str:
@@ -42,11 +50,13 @@ def _e(value) -> str:
 
 def _page(title: str, body: str, depth: int = 0) -> str:
     up = "../" * depth
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<title>{_e(title)}</title>\n<link rel="stylesheet" href="{up}style.css">\n</head>\n<body>\n'
-            f'<nav><a href="{up}index.html">All metrics</a> · <a href="{up}discrepancies.html">Discrepancies</a></nav>\n'
-            f'<main>\n{body}\n</main>\n</body>\n</html>\n')
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<title>{_e(title)}</title>\n<link rel="stylesheet" href="{up}style.css">\n</head>\n<body>\n'
+        f'<nav><a href="{up}index.html">All metrics</a> · <a href="{up}discrepancies.html">Discrepancies</a></nav>\n'
+        f"<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
 
 
 def _figure(row) -> str:
@@ -62,8 +72,7 @@ def _figure(row) -> str:
 def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
     head = "".join(f'<th scope="col">{_e(h)}</th>' for h in headers)
     body = "\n".join("<tr>" + "".join(cells) + "</tr>" for cells in rows)
-    return (f'<div class="table-wrap"><table>\n<caption>{_e(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n'
-            f'<tbody>\n{body}\n</tbody></table></div>')
+    return f'<div class="table-wrap"><table>\n<caption>{_e(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
 
 
 def _chart_series(tables, metric_id: str) -> list[str]:
@@ -86,8 +95,8 @@ def _chart_series(tables, metric_id: str) -> list[str]:
 
 def write_report(root: Path, target: Path) -> Path:
     """Write the report of the package at `root` into the folder `target`."""
-    from .tables import load, observations
     from .plot import plot_series
+    from .tables import load, observations
 
     tables = load(root)
     tidy = observations(tables=tables)
@@ -107,26 +116,36 @@ def write_report(root: Path, target: Path) -> Path:
             if chart_ids:
                 plot_series(tables, chart_ids, staging / "charts" / f"{metric.metric_id}.svg")
                 labels = "; ".join(tables["series"].set_index("series_id").loc[chart_ids, "label"])
-                alt = (f"Chart of {labels}: {len(rows)} figures from {rows['observation_date'].min():%d %B %Y} "
-                       f"to {rows['observation_date'].max():%d %B %Y}, by reporting body; the table below lists every figure.")
-                figure_html = (f'<figure><img src="../charts/{metric.metric_id}.svg" alt="{_e(alt)}">'
-                               f"<figcaption>{_e(labels)}</figcaption></figure>")
+                alt = (
+                    f"Chart of {labels}: {len(rows)} figures from {rows['observation_date'].min():%d %B %Y} "
+                    f"to {rows['observation_date'].max():%d %B %Y}, by reporting body; the table below lists every figure."
+                )
+                figure_html = f'<figure><img src="../charts/{metric.metric_id}.svg" alt="{_e(alt)}"><figcaption>{_e(labels)}</figcaption></figure>'
             cells = []
             for row in rows.itertuples():
                 source = sources.loc[row.source_id]
-                cells.append([
-                    f"<td>{row.observation_date:%Y-%m-%d}</td>", f"<td>{_e(row.series_label)}</td>",
-                    f"<td>{_e(row.body_short_name)} ({_e(row.attribution)})</td>",
-                    f'<td class="num">{_e(_figure(row._asdict()))}</td>', f"<td>{_e(row.unit)}</td>",
-                    f"<td>{_e(source['title'])} ({source['source_date']:%Y-%m-%d})</td>",
-                    f"<td>line {row.source_line}, {_e(row.source_section)}: “{_e(row.evidence)}”</td>",
-                    f"<td>{_e(row.status)}{'; ' + _e(row.note) if row.note == row.note and row.note else ''}</td>",
-                ])
-            body = (f"<h1>{_e(metric.label)}</h1>\n<p>{_e(metric.definition)}</p>\n"
-                    f"<p>Unit: {_e(metric.unit)} · kind: {_e(str(metric.kind).replace('_', ' '))} · topic: {_e(metric.topic)}</p>\n"
-                    f"{figure_html}\n<h2>Every figure</h2>\n"
-                    + _table(["Date", "Series", "Reported by", "Figure", "Unit", "Source", "Where in the source", "Status and note"],
-                             cells, f"{len(rows)} figures of {metric.label}, as stated"))
+                cells.append(
+                    [
+                        f"<td>{row.observation_date:%Y-%m-%d}</td>",
+                        f"<td>{_e(row.series_label)}</td>",
+                        f"<td>{_e(row.body_short_name)} ({_e(row.attribution)})</td>",
+                        f'<td class="num">{_e(_figure(row._asdict()))}</td>',
+                        f"<td>{_e(row.unit)}</td>",
+                        f"<td>{_e(source['title'])} ({source['source_date']:%Y-%m-%d})</td>",
+                        f"<td>line {row.source_line}, {_e(row.source_section)}: “{_e(row.evidence)}”</td>",
+                        f"<td>{_e(row.status)}{'; ' + _e(row.note) if row.note == row.note and row.note else ''}</td>",
+                    ]
+                )
+            body = (
+                f"<h1>{_e(metric.label)}</h1>\n<p>{_e(metric.definition)}</p>\n"
+                f"<p>Unit: {_e(metric.unit)} · kind: {_e(str(metric.kind).replace('_', ' '))} · topic: {_e(metric.topic)}</p>\n"
+                f"{figure_html}\n<h2>Every figure</h2>\n"
+                + _table(
+                    ["Date", "Series", "Reported by", "Figure", "Unit", "Source", "Where in the source", "Status and note"],
+                    cells,
+                    f"{len(rows)} figures of {metric.label}, as stated",
+                )
+            )
             (staging / "metrics" / f"{metric.metric_id}.html").write_text(_page(metric.label, body, depth=1), encoding="utf-8")
         (staging / "index.html").write_text(_index(tables, metrics, tidy), encoding="utf-8")
         (staging / "discrepancies.html").write_text(_discrepancies(tables), encoding="utf-8")
@@ -148,28 +167,41 @@ def _count(number: int, noun: str) -> str:
 
 def _index(tables, metrics, tidy) -> str:
     counts = tidy.groupby("metric_id", observed=True).size()
-    parts = ['<h1>Official figures on the January 2022 events in Kazakhstan</h1>',
-             '<p class="note">Every figure is recorded as an authority stated it, with its qualifier, date, reporting '
-             "body and the place in its source. The dataset records what an authority reported, not that it is true.</p>",
-             f"<p>{len(tidy)} figures in {len(tables['series'])} series of {len(metrics)} metrics, from "
-             f"{len(tables['sources'])} sources.</p>"]
+    parts = [
+        "<h1>Official figures on the January 2022 events in Kazakhstan</h1>",
+        '<p class="note">Every figure is recorded as an authority stated it, with its qualifier, date, reporting '
+        "body and the place in its source. The dataset records what an authority reported, not that it is true.</p>",
+        f"<p>{len(tidy)} figures in {len(tables['series'])} series of {len(metrics)} metrics, from {len(tables['sources'])} sources.</p>",
+    ]
     for topic, group in metrics.groupby("topic", observed=True, sort=True):
         parts.append(f"<h2>{_e(str(topic).replace('_', ' ').capitalize())}</h2>\n<ul>")
         for metric in group.itertuples():
-            parts.append(f'<li><a href="metrics/{metric.metric_id}.html">{_e(metric.label)}</a> '
-                         f"({_count(int(counts.get(metric.metric_id, 0)), 'figure')})</li>")
+            parts.append(
+                f'<li><a href="metrics/{metric.metric_id}.html">{_e(metric.label)}</a> ({_count(int(counts.get(metric.metric_id, 0)), "figure")})</li>'
+            )
         parts.append("</ul>")
-    rows = [[f"<td>{_e(s.source_id)}</td>", f"<td>{_e(s.title)}</td>", f"<td>{_e(s.publisher)}</td>",
-             f"<td>{s.source_date:%Y-%m-%d}</td>"] for s in tables["sources"].itertuples()]
+    rows = [
+        [f"<td>{_e(s.source_id)}</td>", f"<td>{_e(s.title)}</td>", f"<td>{_e(s.publisher)}</td>", f"<td>{s.source_date:%Y-%m-%d}</td>"]
+        for s in tables["sources"].itertuples()
+    ]
     parts.append("<h2>Sources</h2>\n" + _table(["Id", "Title", "Publisher", "Date"], rows, "Source documents"))
     return _page("jants: official figures on the January 2022 events", "\n".join(parts))
 
 
 def _discrepancies(tables) -> str:
-    rows = [[f"<td>{_e(d.discrepancy_id)}</td>", f"<td>{_e(str(d.kind).replace('_', ' '))}</td>",
-             f"<td>{_e(d.observation_id)}</td>", f"<td>{_e(d.related_observation_ids)}</td>",
-             f"<td>{_e(d.explanation)}</td>"] for d in tables["discrepancies"].itertuples()]
-    body = ("<h1>Recorded discrepancies</h1>\n<p>Figures that do not add up, fall over time, conflict with each "
-            "other, or carry a defect of the source text. Every figure is kept as stated.</p>\n"
-            + _table(["Id", "Kind", "Figure", "Related figures", "Explanation"], rows, "Discrepancies between figures"))
+    rows = [
+        [
+            f"<td>{_e(d.discrepancy_id)}</td>",
+            f"<td>{_e(str(d.kind).replace('_', ' '))}</td>",
+            f"<td>{_e(d.observation_id)}</td>",
+            f"<td>{_e(d.related_observation_ids)}</td>",
+            f"<td>{_e(d.explanation)}</td>",
+        ]
+        for d in tables["discrepancies"].itertuples()
+    ]
+    body = (
+        "<h1>Recorded discrepancies</h1>\n<p>Figures that do not add up, fall over time, conflict with each "
+        "other, or carry a defect of the source text. Every figure is kept as stated.</p>\n"
+        + _table(["Id", "Kind", "Figure", "Related figures", "Explanation"], rows, "Discrepancies between figures")
+    )
     return _page("Recorded discrepancies", body)

@@ -114,8 +114,7 @@ def observations(path: str | Path | None = None, tables: Tables | None = None, v
     metrics = tables["metrics"].rename(columns={"label": "metric_label", "unit": "metric_unit", "kind": "metric_kind"})
     metrics = metrics.drop(columns=["definition"])
     bodies = tables["bodies"].rename(columns={"name": "body_name", "short_name": "body_short_name", "kind": "body_kind"})
-    sources = tables["sources"][["source_id", "title", "publisher", "source_date"]].rename(
-        columns={"title": "source_title", "publisher": "source_publisher"})
+    sources = tables["sources"][["source_id", "title", "publisher", "source_date"]].rename(columns={"title": "source_title", "publisher": "source_publisher"})
     tidy = (
         tables["observations"]
         .merge(series, on="series_id", how="left")
@@ -159,12 +158,17 @@ def overview(tables: Tables):
     standing = tidy[~tidy["status"].astype(str).isin(model.NOT_STANDING)]
     latest = standing.sort_values(["series_id", "observation_date", "observation_id"]).groupby("series_id", observed=True).tail(1)
     counts = tidy.groupby("series_id", observed=True).size().rename("figures")
-    frame = tables["series"][["series_id", "label", "metric_id"]].merge(
-        tables["metrics"][["metric_id", "topic", "unit"]], on="metric_id")
+    frame = tables["series"][["series_id", "label", "metric_id"]].merge(tables["metrics"][["metric_id", "topic", "unit"]], on="metric_id")
     frame = frame.merge(counts, left_on="series_id", right_index=True, how="left")
-    latest = latest[["series_id", "observation_date", "value", "qualifier", "body_id", "source_id"]].rename(columns={
-        "observation_date": "latest_date", "value": "latest_value", "qualifier": "latest_qualifier",
-        "body_id": "latest_body", "source_id": "latest_source"})
+    latest = latest[["series_id", "observation_date", "value", "qualifier", "body_id", "source_id"]].rename(
+        columns={
+            "observation_date": "latest_date",
+            "value": "latest_value",
+            "qualifier": "latest_qualifier",
+            "body_id": "latest_body",
+            "source_id": "latest_source",
+        }
+    )
     frame = frame.merge(latest, on="series_id", how="left")
     frame["figures"] = frame["figures"].fillna(0).astype(int)
     return frame.sort_values(["topic", "series_id"], ignore_index=True)
@@ -177,7 +181,9 @@ def summary(tables: Tables) -> dict:
     sources = tables["sources"][["source_id", "source_date", "title"]]
     return {
         "package": tables.origin,
-        "title": descriptor.get("title"), "version": descriptor.get("version"), "created": descriptor.get("created"),
+        "title": descriptor.get("title"),
+        "version": descriptor.get("version"),
+        "created": descriptor.get("created"),
         "rows": {name: len(frame) for name, frame in tables.items()},
         "observation_dates": [str(dates.min().date()), str(dates.max().date())] if len(dates) else [],
         "sources": sources.assign(source_date=sources["source_date"].dt.strftime("%Y-%m-%d")).to_dict("records"),
@@ -200,8 +206,7 @@ def find_series(tables: Tables, topic: str | None = None, body: str | None = Non
         with_body = set(tables["observations"].loc[tables["observations"]["body_id"] == body, "series_id"])
         frame = frame[frame["series_id"].isin(with_body)]
     for word in (search or "").lower().split():
-        frame = frame[frame["series_id"].str.lower().str.contains(word, regex=False)
-                      | frame["label"].str.lower().str.contains(word, regex=False)]
+        frame = frame[frame["series_id"].str.lower().str.contains(word, regex=False) | frame["label"].str.lower().str.contains(word, regex=False)]
     return frame
 
 

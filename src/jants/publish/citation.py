@@ -46,8 +46,12 @@ def cff_text(descriptor: dict, date: str, sha256: str | None = None, doi: str | 
     if doi:
         lines.append(f"doi: {_q(doi)}")
     if sha256:
-        lines += ["identifiers:", "  - type: other", f"    value: {_q('sha256:' + sha256)}",
-                  f"    description: {_q('SHA-256 of the release archive jants-' + descriptor['version'] + '.zip')}"]
+        lines += [
+            "identifiers:",
+            "  - type: other",
+            f"    value: {_q('sha256:' + sha256)}",
+            f"    description: {_q('SHA-256 of the release archive jants-' + descriptor['version'] + '.zip')}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -73,8 +77,7 @@ def cite(descriptor: dict, date: str, sha256: str | None, fmt: str, doi: str | N
         text = f"{' & '.join(names)}. ({year}). {title} (Version {version}) [Data set]."
         return text + (f" https://doi.org/{doi}" if doi else f" {url}" if url else "")
     if fmt == "bibtex":
-        fields = [("author", " and ".join("{" + a + "}" for a in names)), ("title", "{" + title + "}"),
-                  ("year", year), ("version", version), ("date", date)]
+        fields = [("author", " and ".join("{" + a + "}" for a in names)), ("title", "{" + title + "}"), ("year", year), ("version", version), ("date", date)]
         fields += [(k, v) for k, v in (("url", url), ("doi", doi)) if v]
         if digest:
             fields.append(("note", f"Archive {archive}, {digest}"))
@@ -83,9 +86,14 @@ def cite(descriptor: dict, date: str, sha256: str | None, fmt: str, doi: str | N
     if fmt == "cff":
         return cff_text(descriptor, date, sha256, doi).rstrip("\n")
     if fmt == "csl-json":
-        item = {"id": f"jants-{version}", "type": "dataset", "title": title, "version": version,
-                "author": [{"literal": a} for a in names],
-                "issued": {"date-parts": [[int(p) for p in date.split("-")]]}}
+        item = {
+            "id": f"jants-{version}",
+            "type": "dataset",
+            "title": title,
+            "version": version,
+            "author": [{"literal": a} for a in names],
+            "issued": {"date-parts": [[int(p) for p in date.split("-")]]},
+        }
         if url:
             item["URL"] = url
         if doi:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .citation import authors
 from ..explore.codebook import cell
 from ..package import key_fields
+from .citation import authors
 
 QUALIFIER_WORDS = {
     "exact": 'no hedge, or "only", "a total of"',
@@ -41,8 +41,7 @@ def _coverage(root: Path, descriptor: dict) -> list[str]:
     kinds: dict[str, int] = {}
     for source in sources:
         kinds[source.get("source_kind", "")] = kinds.get(source.get("source_kind", ""), 0) + 1
-    lines = [f"{len(observations):,} figures from {len(sources)} sources"
-             + (f", dated {dates[0]} to {dates[-1]}" if dates else "") + "."]
+    lines = [f"{len(observations):,} figures from {len(sources)} sources" + (f", dated {dates[0]} to {dates[-1]}" if dates else "") + "."]
     for kind, count in sorted(kinds.items()):
         lines.append(f"- `{kind}`: {count} sources")
     return lines
@@ -54,26 +53,37 @@ def data_readme(root: Path, descriptor: dict, date: str) -> str:
     licence = (descriptor.get("licenses") or [{}])[0]
     tables = [r for r in descriptor["resources"] if not r.get("copyOf")]
     lines = [
-        f"# {title}", "",
+        f"# {title}",
+        "",
         f"Version {version}, released {date}. This folder is the complete release: open it in a "
-        "spreadsheet, pandas, R or DuckDB; no software from the project is needed.", "",
-        "## What this dataset is, and is not", "",
-        descriptor.get("description", ""), "",
+        "spreadsheet, pandas, R or DuckDB; no software from the project is needed.",
+        "",
+        "## What this dataset is, and is not",
+        "",
+        descriptor.get("description", ""),
+        "",
         "Each row of `observations` is one figure **as a source stated it**: its value, the words that "
         "hedge it (qualifier), the date it refers to, the body that stated it, and the exact place in "
         "the source (a line of a held text, or a verbatim span of a web page). The dataset records "
         "what was reported, not that it is true. Nothing is computed, rounded, merged or corrected; "
         "where figures disagree, the disagreement is recorded in `discrepancies`. Figures that were "
-        "later retracted are kept, marked by `status`.", "",
-        "It is not:", "",
+        "later retracted are kept, marked by `status`.",
+        "",
+        "It is not:",
+        "",
         "- an estimate of what happened: a figure here is a claim by the body that stated it;",
         "- a verification: the curators check that each figure is in its source, not that it is right;",
         "- a set of totals: figures of different dates, bodies and scopes are never added up or merged;",
-        "- the source texts: only facts about them (title, date, SHA-256, line, a few words of evidence).", "",
-        "## Coverage", "",
-        *_coverage(root, descriptor), "",
-        "## Files", "",
-        "| file | what it is |", "|---|---|",
+        "- the source texts: only facts about them (title, date, SHA-256, line, a few words of evidence).",
+        "",
+        "## Coverage",
+        "",
+        *_coverage(root, descriptor),
+        "",
+        "## Files",
+        "",
+        "| file | what it is |",
+        "|---|---|",
         "| `datapackage.json` | the Frictionless Data Package descriptor: every table's schema, types, keys, bytes and SHA-256 |",
         *[f"| `{r['path']}` | {cell(r.get('description', ''))} |" for r in tables],
         "| `data/*.parquet` | the same tables in Parquet, with types |",
@@ -81,59 +91,90 @@ def data_readme(root: Path, descriptor: dict, date: str) -> str:
         "| `CHANGELOG.md` | what changed in each version |",
         "| `CITATION.cff` | how to cite this version (Citation File Format) |",
         f"| `LICENSE.txt` | the data licence, {licence.get('title', licence.get('name', ''))} |",
-        "| `SHA256SUMS` | the SHA-256 of every other file (`sha256sum -c SHA256SUMS`) |", "",
-        "## Tables and columns", "",
-        "Start with `data/observations.csv`: one row per figure. The other tables give the labels "
-        "and definitions its ids point to.", "",
+        "| `SHA256SUMS` | the SHA-256 of every other file (`sha256sum -c SHA256SUMS`) |",
+        "",
+        "## Tables and columns",
+        "",
+        "Start with `data/observations.csv`: one row per figure. The other tables give the labels and definitions its ids point to.",
+        "",
     ]
     for resource in tables:
         schema = resource.get("schema") or {}
         key = key_fields(schema.get("primaryKey"))
         key_text = f" Key: `{', '.join(key)}`." if key else ""
-        lines += [f"### {resource['name']}", "", f"`{resource['path']}`. {resource.get('description', '')}{key_text}", "",
-                  "| column | type | meaning |", "|---|---|---|"]
-        lines += [f"| `{spec['name']}` | {spec.get('type', 'string')} | {cell(spec.get('description', ''))} |"
-                  for spec in schema.get("fields", [])]
+        lines += [
+            f"### {resource['name']}",
+            "",
+            f"`{resource['path']}`. {resource.get('description', '')}{key_text}",
+            "",
+            "| column | type | meaning |",
+            "|---|---|---|",
+        ]
+        lines += [f"| `{spec['name']}` | {spec.get('type', 'string')} | {cell(spec.get('description', ''))} |" for spec in schema.get("fields", [])]
         lines.append("")
     lines += [
-        "## Reading a figure", "",
-        "**qualifier**: how the source hedges the figure, from its own words:", "",
-        "| qualifier | the source says |", "|---|---|",
-        *[f"| `{name}` | {words} |" for name, words in QUALIFIER_WORDS.items()], "",
+        "## Reading a figure",
+        "",
+        "**qualifier**: how the source hedges the figure, from its own words:",
+        "",
+        "| qualifier | the source says |",
+        "|---|---|",
+        *[f"| `{name}` | {words} |" for name, words in QUALIFIER_WORDS.items()],
+        "",
         "**status**: `reported` (stands as stated); `retracted` (withdrawn by the body that stated it, "
         "e.g. the first death toll of 164); `superseded` (replaced by the body with a correction for "
         "the same date and scope); `disputed` (another figure for the same date and scope conflicts "
         "with it); `withdrawn` (taken out by the curators). Filter on `status` before using a figure "
-        "as current.", "",
+        "as current.",
+        "",
         "**attribution**: `explicit` when the source names the speaker or body, `implied` when the "
         "body is inferred from context. `body_id` is the body whose official stated the figure; the "
-        "outlet that published it is the source's `publisher`.", "",
-        "## Opening the data", "",
+        "outlet that published it is the source's `publisher`.",
+        "",
+        "## Opening the data",
+        "",
         "Spreadsheet: open `data/observations.csv` (UTF-8, comma-separated; in Excel use Data > From "
-        "Text/CSV and choose UTF-8). Empty cells are missing values.", "",
-        "pandas:", "", "```python", "import pandas as pd",
-        "observations = pd.read_parquet(\"data/observations.parquet\")   # types from the file",
-        "deaths = observations[observations.series_id == \"persons_killed\"][[\"observation_date\", \"value\", \"qualifier\", \"status\", \"body_id\"]]",
-        "```", "",
-        "R, with the frictionless package (types from the schema) or readr alone:", "", "```r",
-        "library(frictionless)", "package <- read_package(\"datapackage.json\")",
-        "observations <- read_resource(package, \"observations\")",
-        "# or: observations <- readr::read_csv(\"data/observations.csv\")", "```", "",
-        "DuckDB:", "", "```sql",
+        "Text/CSV and choose UTF-8). Empty cells are missing values.",
+        "",
+        "pandas:",
+        "",
+        "```python",
+        "import pandas as pd",
+        'observations = pd.read_parquet("data/observations.parquet")   # types from the file',
+        'deaths = observations[observations.series_id == "persons_killed"][["observation_date", "value", "qualifier", "status", "body_id"]]',
+        "```",
+        "",
+        "R, with the frictionless package (types from the schema) or readr alone:",
+        "",
+        "```r",
+        "library(frictionless)",
+        'package <- read_package("datapackage.json")',
+        'observations <- read_resource(package, "observations")',
+        '# or: observations <- readr::read_csv("data/observations.csv")',
+        "```",
+        "",
+        "DuckDB:",
+        "",
+        "```sql",
         "SELECT observation_date, value, qualifier, status, body_id",
         "FROM 'data/observations.parquet' WHERE series_id = 'persons_killed' ORDER BY observation_date;",
-        "```", "",
-        "Python users can also `pip install jants` and call `jants.load()`.", "",
-        "## How to cite", "",
+        "```",
+        "",
+        "Python users can also `pip install jants` and call `jants.load()`.",
+        "",
+        "## How to cite",
+        "",
         f"Cite this exact version: {', '.join(authors(descriptor))} ({date[:4]}). {title}. "
         f"Version {version}, released {date}. `CITATION.cff` has the same in machine-readable form; "
         f"the SHA-256 of the archive `jants-{version}.zip` is recorded in the project's release "
-        f"index (`jants cite {version}` prints the citation with it).", "",
-        "## Licence", "",
+        f"index (`jants cite {version}` prints the citation with it).",
+        "",
+        "## Licence",
+        "",
         f"The data is licensed under {licence.get('title', licence.get('name', ''))} ({licence.get('name', '')}); "
         "the full text is in `LICENSE.txt`. The source texts are third-party documents and are not part of "
         "this release: it keeps only facts about them (metadata, hashes, line numbers and evidence "
-        "strings of a few words).", "",
+        "strings of a few words).",
+        "",
     ]
     return "\n".join(lines)
-

@@ -21,8 +21,7 @@ BUMPS = ["none", "patch", "minor", "major"]
 # Fields whose change gives an id another meaning: what a series or metric counts.
 DEFINING_FIELDS = {
     "metrics": {"unit", "kind"},
-    "series": {"metric_id", "parent_series_id", "breakdown", "region", "agency", "crime_type", "weapon_type",
-               "facility", "person_group", "category"},
+    "series": {"metric_id", "parent_series_id", "breakdown", "region", "agency", "crime_type", "weapon_type", "facility", "person_group", "category"},
     "observations": {"series_id"},
 }
 
@@ -67,15 +66,13 @@ class Diff:
         return counts
 
     def to_dict(self) -> dict:
-        return {"old": self.old, "new": self.new, "bump": self.bump, "summary": self.summary(),
-                "changes": [asdict(c) for c in self.changes]}
+        return {"old": self.old, "new": self.new, "bump": self.bump, "summary": self.summary(), "changes": [asdict(c) for c in self.changes]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def to_text(self) -> str:
-        lines = [f"{self.old} -> {self.new}: requires a {self.bump} version bump" if self.changes
-                 else f"{self.old} -> {self.new}: no changes"]
+        lines = [f"{self.old} -> {self.new}: requires a {self.bump} version bump" if self.changes else f"{self.old} -> {self.new}: no changes"]
         for table, counts in self.summary().items():
             lines.append(f"  {table}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
         lines += [str(c) for c in self.changes]
@@ -103,8 +100,7 @@ def diff_packages(old: str | Path | None = None, new: str | Path | None = None) 
         old_tables = {r.name: r for r in old_package.tables()}
         new_tables = {r.name: r for r in new_package.tables()}
         for name in sorted(old_tables.keys() & new_tables.keys()):
-            result.changes += row_changes(name, read_table(old_root, old_tables[name]), read_table(new_root, new_tables[name]),
-                                          old_tables[name].primary_key)
+            result.changes += row_changes(name, read_table(old_root, old_tables[name]), read_table(new_root, new_tables[name]), old_tables[name].primary_key)
         return result
 
 
@@ -129,8 +125,7 @@ def row_changes(table: str, old_rows: list[dict], new_rows: list[dict], primary_
             if name == "status" and new_row[name] == "withdrawn":
                 changes.append(Change("withdrawn", table, k, name, old_row[name], new_row[name], bump="patch"))
             elif name in DEFINING_FIELDS.get(table, ()):
-                changes.append(Change("changed", table, k, name, old_row[name], new_row[name], bump="major",
-                                      reason=f"{name} defines what the id means"))
+                changes.append(Change("changed", table, k, name, old_row[name], new_row[name], bump="major", reason=f"{name} defines what the id means"))
             else:
                 changes.append(Change("changed", table, k, name, old_row[name], new_row[name], bump="patch"))
     return sorted(changes, key=lambda c: (c.kind, c.key or "", c.field or ""))
@@ -160,8 +155,17 @@ def field_changes(table: str, old: dict, new: dict) -> list[Change]:
     for name in sorted(old_fields.keys() & new_fields.keys()):
         before, after = old_fields[name], new_fields[name]
         if before.get("type", "string") != after.get("type", "string"):
-            changes.append(Change("schema", table, field=name, old=before.get("type"), new=after.get("type"), bump="major",
-                                  reason=f"field {name!r} type {before.get('type')} -> {after.get('type')}"))
+            changes.append(
+                Change(
+                    "schema",
+                    table,
+                    field=name,
+                    old=before.get("type"),
+                    new=after.get("type"),
+                    bump="major",
+                    reason=f"field {name!r} type {before.get('type')} -> {after.get('type')}",
+                )
+            )
         changes += constraint_changes(table, name, before.get("constraints") or {}, after.get("constraints") or {})
     if (key_fields(old.get("primaryKey")) or []) != (key_fields(new.get("primaryKey")) or []):
         changes.append(Change("schema", table, bump="major", reason="primary key changed"))
@@ -185,7 +189,15 @@ def constraint_changes(table: str, name: str, old: dict, new: dict) -> list[Chan
             tighter = b is not None and (a is None or b < a)
         else:  # pattern and anything else: a new rule may refuse old values
             tighter = b is not None
-        changes.append(Change("schema", table, field=name, old=json.dumps(a), new=json.dumps(b),
-                              bump="major" if tighter else "minor",
-                              reason=f"field {name!r} constraint {constraint} {'tightened' if tighter else 'loosened'}"))
+        changes.append(
+            Change(
+                "schema",
+                table,
+                field=name,
+                old=json.dumps(a),
+                new=json.dumps(b),
+                bump="major" if tighter else "minor",
+                reason=f"field {name!r} constraint {constraint} {'tightened' if tighter else 'loosened'}",
+            )
+        )
     return changes

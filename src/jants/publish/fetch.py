@@ -18,8 +18,8 @@ import urllib.request
 from pathlib import Path
 
 from ..files import file_digest
-from .index import INDEX_NAME, Release, ReleaseIndex
 from ..problems import PackageError, Problem
+from .index import INDEX_NAME, Release, ReleaseIndex
 
 BASE_URL_VARIABLE = "JANTS_RELEASE_URL"
 CACHE_VARIABLE = "JANTS_CACHE"
@@ -44,19 +44,22 @@ def base_url(index: ReleaseIndex, given: str | None = None) -> str:
     """Where archives are published: the option, else JANTS_RELEASE_URL, else the index's base_url."""
     url = given or os.environ.get(BASE_URL_VARIABLE) or index.base_url
     if not url:
-        raise PackageError(Problem(
-            "fetch-error",
-            f"no download location for releases: {index.path} has \"base_url\": null. Give --base-url URL or set "
-            f"{BASE_URL_VARIABLE}=URL (the folder where jants-VERSION.zip archives are published); maintainers "
-            f"set \"base_url\" in {INDEX_NAME}",
-            file=INDEX_NAME, field="base_url"))
+        raise PackageError(
+            Problem(
+                "fetch-error",
+                f'no download location for releases: {index.path} has "base_url": null. Give --base-url URL or set '
+                f"{BASE_URL_VARIABLE}=URL (the folder where jants-VERSION.zip archives are published); maintainers "
+                f'set "base_url" in {INDEX_NAME}',
+                file=INDEX_NAME,
+                field="base_url",
+            )
+        )
     if not url.startswith(("http://", "https://")):
         raise PackageError(Problem("fetch-error", f"release URL {url!r} is not http(s)", field="base_url"))
     return url.rstrip("/")
 
 
-def release_archive(index: ReleaseIndex, version: str, dist: Path | None = None, url: str | None = None,
-                    cache: Path | None = None) -> Path:
+def release_archive(index: ReleaseIndex, version: str, dist: Path | None = None, url: str | None = None, cache: Path | None = None) -> Path:
     """The verified archive of VERSION: dist/ of a checkout, the cache, or a download into the cache."""
     release = index.entry(version)
     cache = Path(cache or cache_dir())
@@ -82,7 +85,12 @@ def download(release: Release, address: str, cache: Path) -> Path:
                 digest.update(chunk)
                 sink.write(chunk)
         if size != release.bytes or digest.hexdigest() != release.sha256:
-            raise PackageError(Problem("fetch-error", f"{address}: {size} bytes with SHA-256 {digest.hexdigest()}, but the release index records {release.bytes} bytes with SHA-256 {release.sha256} (download deleted)"))
+            raise PackageError(
+                Problem(
+                    "fetch-error",
+                    f"{address}: {size} bytes with SHA-256 {digest.hexdigest()}, but the release index records {release.bytes} bytes with SHA-256 {release.sha256} (download deleted)",
+                )
+            )
         os.replace(temporary, target)
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
         raise PackageError(Problem("fetch-error", f"{address}: download failed: {error}"))

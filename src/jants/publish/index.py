@@ -105,8 +105,7 @@ def _entry(item, position: int, path: Path) -> Release:
     doi = item.get("doi")
     if doi is not None and not (isinstance(doi, str) and doi.startswith("10.")):
         raise bad("doi", f"doi {doi!r} is not a DOI (10.xxxx/...)")
-    return Release(version=version, date=item["date"], archive=item["archive"], sha256=item["sha256"],
-                   bytes=item["bytes"], doi=doi)
+    return Release(version=version, date=item["date"], archive=item["archive"], sha256=item["sha256"], bytes=item["bytes"], doi=doi)
 
 
 def write_index(path: Path, releases: list[Release]) -> None:

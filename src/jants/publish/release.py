@@ -14,12 +14,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .diff import BUMPS, diff_packages
 from ..files import file_digest
-from .index import INDEX_NAME, Release, archive_name, parse_version, read_index, write_index
 from ..locate import DIST_DIR
 from ..package import DESCRIPTOR_NAME, load_descriptor
 from ..problems import PackageError, Problem
+from .diff import BUMPS, diff_packages
+from .index import INDEX_NAME, Release, archive_name, parse_version, read_index, write_index
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip member can carry
 DATA_LICENCE = Path("docs") / "LICENSE-CC-BY-4.0.txt"
@@ -80,8 +80,8 @@ def make_release(project: str | Path, version: str, sources_dir: str | Path | No
 
     Provenance is part of the check: the evidence of every held text is compared with the
     source texts in SOURCES_DIR, so a release cannot be cut without them."""
-    from .citation import write_citation_cff
     from ..validate import validate_package
+    from .citation import write_citation_cff
 
     project = Path(project)
     index = read_index(project / INDEX_NAME)
@@ -92,21 +92,37 @@ def make_release(project: str | Path, version: str, sources_dir: str | Path | No
         raise PackageError(Problem("release-error", "a release checks provenance against the source texts: give --sources DIR (or set JANTS_SOURCES)"))
     descriptor = load_descriptor(project).descriptor
     if descriptor.get("version") != version:
-        raise PackageError(Problem("release-error", f"datapackage.json has version {descriptor.get('version')!r}, not {version} (set it in curation/package.json and src/jants/__init__.py, and run jants build)", file=DESCRIPTOR_NAME, field="version"))
+        raise PackageError(
+            Problem(
+                "release-error",
+                f"datapackage.json has version {descriptor.get('version')!r}, not {version} (set it in curation/package.json and src/jants/__init__.py, and run jants build)",
+                file=DESCRIPTOR_NAME,
+                field="version",
+            )
+        )
     report = validate_package(project, sources_dir)
     if not report.valid:
-        raise PackageError(Problem("release-error", f"the package does not validate ({len(report.errors)} errors); run jants validate --sources DIR"), report.errors)
+        raise PackageError(
+            Problem("release-error", f"the package does not validate ({len(report.errors)} errors); run jants validate --sources DIR"), report.errors
+        )
     last = index.latest()
     if last is not None:
         if parse_version(version) <= parse_version(last.version):
             raise PackageError(Problem("release-error", f"version {version} is not higher than the last release {last.version}", file=INDEX_NAME))
         previous = project / DIST_DIR / last.archive
         if not previous.exists():
-            raise PackageError(Problem("release-error", f"the last release archive {previous} is needed to check the version bump; run jants fetch {last.version} --output {DIST_DIR}"))
+            raise PackageError(
+                Problem(
+                    "release-error",
+                    f"the last release archive {previous} is needed to check the version bump; run jants fetch {last.version} --output {DIST_DIR}",
+                )
+            )
         required = diff_packages(previous, project).bump
         offered = bump_between(last.version, version)
         if BUMPS.index(offered) < BUMPS.index(required):
-            raise PackageError(Problem("release-error", f"the changes since {last.version} need a {required} version bump, {version} is a {offered} bump; see jants diff"))
+            raise PackageError(
+                Problem("release-error", f"the changes since {last.version} need a {required} version bump, {version} is a {offered} bump; see jants diff")
+            )
     date = changelog_date(project, version)
     dist = project / DIST_DIR
     target = dist / archive_name(version)

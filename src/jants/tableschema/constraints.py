@@ -14,16 +14,14 @@ import pyarrow.compute as pc
 
 from ..problems import Problem
 from .arrays import mask, matches, valid_mask
+from .descriptor import missing_values as missing_value_list
 from .table import Distinct, TypedTable, cell_mask, report_rows, show
 from .types import INT64_MAX, INT64_MIN, INTEGER_RE, STRING_FORMATS, convert_column, typed_bound, with_missing
-from .descriptor import missing_values as missing_value_list
-
 
 PARALLEL_ROWS = 100_000  # from this size columns are checked on several threads (pyarrow releases the GIL)
 
 
-def check_columns(header: list[str], data: pa.Table, fields: list[dict], table: TypedTable,
-                  missing: list[str] | None = None) -> list[Problem]:
+def check_columns(header: list[str], data: pa.Table, fields: list[dict], table: TypedTable, missing: list[str] | None = None) -> list[Problem]:
     """Convert every column to its type and check field constraints.
 
     `missing` is the schema's missingValues (default: the empty string); a field's own
@@ -57,8 +55,11 @@ def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
     if raw.type != pa.string():
         raw = raw.cast(pa.string())
     table.missing[name] = ~valid_mask(raw)
-    costly = (spec.get("type", "string") not in ("string", "any") or spec.get("format") in STRING_FORMATS
-              or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {}))
+    costly = (
+        spec.get("type", "string") not in ("string", "any")
+        or spec.get("format") in STRING_FORMATS
+        or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {})
+    )
     distinct = Distinct.of(raw) if costly else None
     if distinct:
         values, invalid_values, warning = convert_column(distinct.values, spec)
@@ -72,15 +73,18 @@ def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
     if type_ == "integer" and invalid.any():
         beyond = invalid & cell_mask(raw, distinct, lambda values: matches(values, INTEGER_RE))
         invalid = invalid & ~beyond
-        problems += report_rows(beyond, table, name, "integer-out-of-range", lambda v: f"{show(v)} is beyond the 64-bit integers jants reads ({INT64_MIN} to {INT64_MAX})", raw)
-    problems += report_rows(invalid, table, name, "type-error", lambda v: f"{show(v)} is not a valid {type_}" + (f" ({fmt})" if fmt and fmt != "default" else ""), raw)
+        problems += report_rows(
+            beyond, table, name, "integer-out-of-range", lambda v: f"{show(v)} is beyond the 64-bit integers jants reads ({INT64_MIN} to {INT64_MAX})", raw
+        )
+    problems += report_rows(
+        invalid, table, name, "type-error", lambda v: f"{show(v)} is not a valid {type_}" + (f" ({fmt})" if fmt and fmt != "default" else ""), raw
+    )
     table.columns[name] = typed
     problems += check_constraints(raw, typed, invalid, spec, table, distinct)
     return problems
 
 
-def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec: dict, table: TypedTable,
-                      distinct: Distinct | None = None) -> list[Problem]:
+def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec: dict, table: TypedTable, distinct: Distinct | None = None) -> list[Problem]:
     name = spec["name"]
     constraints = spec.get("constraints") or {}
     present = valid_mask(raw)
@@ -115,7 +119,8 @@ BOUNDED_TYPES = {"integer", "number", "date", "datetime", "time", "year", "yearm
 
 
 BOUNDS = (
-    ("minimum", pc.less, "below the minimum"), ("maximum", pc.greater, "above the maximum"),
+    ("minimum", pc.less, "below the minimum"),
+    ("maximum", pc.greater, "above the maximum"),
     ("exclusiveMinimum", pc.less_equal, "not above the exclusive minimum"),
     ("exclusiveMaximum", pc.greater_equal, "not below the exclusive maximum"),
 )
@@ -139,6 +144,12 @@ def check_bounds(raw: pa.Array, typed: pa.Array, valid: np.ndarray, spec: dict, 
         bad = mask(compare(typed, bound.cast(typed.type)))
         if nan is not None:
             bad |= nan
-        problems += report_rows(valid & bad, table, name, "constraint-error",
-                                 lambda v, k=key, w=word: f"{show(v)} is {w} {constraints[k]}" if v != "NaN" else f"NaN cannot be compared with the {k} {constraints[k]}", raw)
+        problems += report_rows(
+            valid & bad,
+            table,
+            name,
+            "constraint-error",
+            lambda v, k=key, w=word: f"{show(v)} is {w} {constraints[k]}" if v != "NaN" else f"NaN cannot be compared with the {k} {constraints[k]}",
+            raw,
+        )
     return problems

@@ -1,5 +1,4 @@
-"""Reading a CSV resource: structure (cells per row, quotes, blank rows), header, then typed columns.
-"""
+"""Reading a CSV resource: structure (cells per row, quotes, blank rows), header, then typed columns."""
 
 from __future__ import annotations
 
@@ -12,16 +11,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..limits import current as current_limits
 from ..problems import Problem
 from .arrays import mask
 from .constraints import check_columns
+from .descriptor import missing_values as missing_value_list
 from .keys import check_primary_key
 from .table import MAX_PROBLEMS_PER_CHECK, TypedTable, report_rows
 from .text import check_text_bytes
 from .types import with_missing
-from ..limits import current as current_limits
-from .descriptor import missing_values as missing_value_list
-
 
 BLOCK_SIZE = 1 << 24
 
@@ -44,7 +42,19 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
         return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
     limit = current_limits().max_columns
     if width > limit:
-        return None, None, None, [Problem("too-many-columns", f"header has {width} columns, more than {limit}, the most jants reads (raise it with JANTS_MAX_COLUMNS)", file=file, row=1)]
+        return (
+            None,
+            None,
+            None,
+            [
+                Problem(
+                    "too-many-columns",
+                    f"header has {width} columns, more than {limit}, the most jants reads (raise it with JANTS_MAX_COLUMNS)",
+                    file=file,
+                    row=1,
+                )
+            ],
+        )
     bad_rows: list[int | None] = []
 
     def on_invalid(row):
@@ -56,11 +66,17 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
             path,
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=BLOCK_SIZE, use_threads=_large(path)),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char=quote, newlines_in_values=True, ignore_empty_lines=False,
-                double_quote=dialect.get("doubleQuote", True), invalid_row_handler=on_invalid,
+                delimiter=delimiter,
+                quote_char=quote,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                double_quote=dialect.get("doubleQuote", True),
+                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=_string_columns(width), strings_can_be_null=False, quoted_strings_can_be_null=False,
+                column_types=_string_columns(width),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except pa.ArrowInvalid as error:
@@ -69,7 +85,12 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
             return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
         if "straddl" in message:
             message = f"a row is longer than {BLOCK_SIZE >> 20} MiB, the longest row jants reads"
-        return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {clean_message(message)}", file=file, row=_locate_parse_error(path, delimiter, quote))]
+        return (
+            None,
+            None,
+            None,
+            [Problem("csv-parse-error", f"cannot be parsed as CSV: {clean_message(message)}", file=file, row=_locate_parse_error(path, delimiter, quote))],
+        )
     if table.num_rows == 0:
         return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
     header = [value if value is not None else "" for value in table.slice(0, 1).to_pylist()[0].values()]
@@ -154,7 +175,7 @@ def _rows_with_wrong_width(path, delimiter, quote, width) -> list[tuple[int, int
 def _locate_parse_error(path, delimiter, quote) -> int | None:
     number = 0
     try:
-        for number, _ in enumerate(_python_csv_rows(path, delimiter, quote), 1):
+        for number, _ in enumerate(_python_csv_rows(path, delimiter, quote), 1):  # noqa: B007 - the count is read after the loop
             pass
     except (csv.Error, UnicodeDecodeError):
         return number + 1
@@ -229,5 +250,9 @@ def read_untyped_csv(path: Path, resource: dict, file: str) -> list[Problem]:
         problems.append(Problem("blank-label", f"header has a blank column name: {header}", file=file, row=1))
     if len(set(header)) != len(header):
         problems.append(Problem("duplicate-label", f"header repeats a column name: {header}", file=file, row=1))
-    problems.append(Problem("no-schema", f"resource {resource['name']!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning"))
+    problems.append(
+        Problem(
+            "no-schema", f"resource {resource['name']!r} has no schema: only its structure was checked, not types or constraints", file=file, severity="warning"
+        )
+    )
     return problems

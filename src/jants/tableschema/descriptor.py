@@ -23,14 +23,34 @@ from ..problems import Problem
 from .types import typed_bound  # bounds get the same conversion as cells
 
 KNOWN_TYPES = {
-    "string", "number", "integer", "boolean", "date", "datetime", "time", "year",
-    "yearmonth", "duration", "geopoint", "geojson", "object", "array", "list", "any",
+    "string",
+    "number",
+    "integer",
+    "boolean",
+    "date",
+    "datetime",
+    "time",
+    "year",
+    "yearmonth",
+    "duration",
+    "geopoint",
+    "geojson",
+    "object",
+    "array",
+    "list",
+    "any",
 }
 PACKAGE_PROFILES = {"data-package", "tabular-data-package"}
 RESOURCE_PROFILES = {"data-resource", "tabular-data-resource"}
 UNSUPPORTED_DIALECT = {  # properties that change how a CSV is read, with the value that changes nothing
-    "escapeChar": None, "commentChar": None, "skipInitialSpace": False, "nullSequence": None,
-    "headerRowCount": 1, "commentRows": None, "headerRows": [1], "headerJoin": " ",
+    "escapeChar": None,
+    "commentChar": None,
+    "skipInitialSpace": False,
+    "nullSequence": None,
+    "headerRowCount": 1,
+    "commentRows": None,
+    "headerRows": [1],
+    "headerJoin": " ",
 }
 
 
@@ -45,9 +65,14 @@ def _shown(value) -> str:
 
 def is_unsafe_path(text: str) -> bool:
     """The rule frictionless-py applies to profile, schema and dialect paths."""
-    return (text.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", text) is not None
-            or ".." in re.split(r"[\\/]", text) or "$" in text or re.search(r"%.+%", text) is not None
-            or text.lower().startswith("file:"))
+    return (
+        text.startswith(("/", "\\", "~"))
+        or re.match(r"^[A-Za-z]:", text) is not None
+        or ".." in re.split(r"[\\/]", text)
+        or "$" in text
+        or re.search(r"%.+%", text) is not None
+        or text.lower().startswith("file:")
+    )
 
 
 # Schemas ------------------------------------------------------------------------------
@@ -197,7 +222,9 @@ def _foreign_key_problems(schema: dict, known: set[str], name: str, resources: d
         remote = key_fields(reference.get("fields")) if isinstance(reference, dict) else None
         target = reference.get("resource", "") if isinstance(reference, dict) else None
         if not local or not remote or not isinstance(target, str):
-            problems.append(problem(f"foreign key {position} must have fields and a reference with a resource and fields, not {_shown(fk)}", field="foreignKeys"))
+            problems.append(
+                problem(f"foreign key {position} must have fields and a reference with a resource and fields, not {_shown(fk)}", field="foreignKeys")
+            )
             continue
         label = ",".join(local)
         problems += [problem(f"foreign key names unknown field {column!r}", field=column) for column in local if column not in known]
@@ -207,8 +234,7 @@ def _foreign_key_problems(schema: dict, known: set[str], name: str, resources: d
     return problems
 
 
-def _reference_target_problems(target: str, remote: list[str], label: str, name: str, schema: dict,
-                               resources: dict[str, dict], problem) -> list[Problem]:
+def _reference_target_problems(target: str, remote: list[str], label: str, name: str, schema: dict, resources: dict[str, dict], problem) -> list[Problem]:
     """The referenced resource must exist, have a table jants reads, and have the referenced fields."""
     other = resources.get(target)
     if other is None:
@@ -217,8 +243,9 @@ def _reference_target_problems(target: str, remote: list[str], label: str, name:
     if not isinstance(target_schema, dict) or other.get("copyOf") or not isinstance(target_schema.get("fields"), list):
         return [problem(f"foreign key refers to resource {target!r}, which has no table schema to check it against", field=label)]
     fields = {spec.get("name") for spec in target_schema["fields"] if isinstance(spec, dict)}
-    return [problem(f"foreign key refers to field {column!r}, which resource {target!r} does not have", field=label)
-            for column in remote if column not in fields]
+    return [
+        problem(f"foreign key refers to field {column!r}, which resource {target!r} does not have", field=label) for column in remote if column not in fields
+    ]
 
 
 # Dialects -----------------------------------------------------------------------------
@@ -252,7 +279,13 @@ def check_dialect(resource: dict, file: str) -> list[Problem]:
         problems.append(problem("dialect header: false is not supported", code="unsupported-resource"))
     for key, neutral in UNSUPPORTED_DIALECT.items():
         if key in dialect and dialect[key] != neutral:
-            problems.append(problem(f"dialect {key} {_shown(dialect[key])} is not supported; jants reads plain RFC 4180 CSV", field=f"dialect.{key}", code="unsupported-resource"))
+            problems.append(
+                problem(
+                    f"dialect {key} {_shown(dialect[key])} is not supported; jants reads plain RFC 4180 CSV",
+                    field=f"dialect.{key}",
+                    code="unsupported-resource",
+                )
+            )
     return problems
 
 
@@ -282,7 +315,14 @@ def check_profiles(descriptor: dict, file: str) -> list[Problem]:
         profile = resource.get("profile")
         problems += _profile_problem(profile, RESOURCE_PROFILES, name, file)
         if tabular_package and profile != "tabular-data-resource":
-            problems.append(Problem("profile-error", f"resource {name!r}: profile 'tabular-data-package' requires every resource to have profile 'tabular-data-resource'", file=file, field="profile"))
+            problems.append(
+                Problem(
+                    "profile-error",
+                    f"resource {name!r}: profile 'tabular-data-package' requires every resource to have profile 'tabular-data-resource'",
+                    file=file,
+                    field="profile",
+                )
+            )
         if profile == "tabular-data-resource" and "schema" not in resource:
             problems.append(Problem("profile-error", f"resource {name!r}: profile 'tabular-data-resource' requires a schema", file=file, field="schema"))
     return problems
@@ -293,10 +333,24 @@ def _profile_problem(profile, standard: set[str], name: str | None, file: str) -
         return []  # a profile of the wrong type is reported by the profile check
     prefix = f"resource {name!r}: " if name else ""
     if URL_PATTERN.match(profile):
-        return [Problem("unsupported-profile", f"{prefix}profile {_shown(profile)} is a URL; jants never fetches it, so the descriptor cannot be checked against it", file=file, field="profile")]
+        return [
+            Problem(
+                "unsupported-profile",
+                f"{prefix}profile {_shown(profile)} is a URL; jants never fetches it, so the descriptor cannot be checked against it",
+                file=file,
+                field="profile",
+            )
+        ]
     if is_unsafe_path(profile):
         return [Problem("profile-error", f"{prefix}profile path {_shown(profile)} is not safe (absolute, '..', '~' or a variable)", file=file, field="profile")]
-    return [Problem("unsupported-profile", f"{prefix}profile {_shown(profile)} is not one jants can check (standard profiles: {', '.join(sorted(standard))})", file=file, field="profile")]
+    return [
+        Problem(
+            "unsupported-profile",
+            f"{prefix}profile {_shown(profile)} is not one jants can check (standard profiles: {', '.join(sorted(standard))})",
+            file=file,
+            field="profile",
+        )
+    ]
 
 
 def for_reference(descriptor: dict) -> dict:
@@ -323,6 +377,7 @@ class NetworkRefused(OSError):
 def no_network():
     """Make every connection attempt fail, while the reference library runs: whatever a
     descriptor says, validation opens no socket."""
+
     def refuse(*args, **kwargs):
         raise NetworkRefused("jants validate opens no network connection")
 

@@ -1,17 +1,13 @@
-"""Primary and foreign keys, found on whole columns by pyarrow.
-"""
+"""Primary and foreign keys, found on whole columns by pyarrow."""
 
 from __future__ import annotations
 
-
 import pyarrow.compute as pc
 
+from ..package import key_fields
 from ..problems import Problem
 from .arrays import key_strings, mask, valid_mask
 from .table import TypedTable, report_rows, show
-from ..package import key_fields
-
-
 
 
 def check_primary_key(schema: dict, table: TypedTable) -> list[Problem]:
@@ -42,16 +38,25 @@ def check_foreign_keys(schema: dict, table: TypedTable, tables: dict[str, TypedT
         label = ", ".join(local)
         if target is None or any(c not in table.columns for c in local) or any(c not in target.columns for c in remote):
             unread = target_name if target is None else table.name if any(c not in table.columns for c in local) else target_name
-            problems.append(Problem("foreign-key-error", f"foreign key ({label}) cannot be checked: the table of {unread!r} or its key columns were not read", file=table.file, field=label))
+            problems.append(
+                Problem(
+                    "foreign-key-error",
+                    f"foreign key ({label}) cannot be checked: the table of {unread!r} or its key columns were not read",
+                    file=table.file,
+                    field=label,
+                )
+            )
             continue
         child = key_strings([table.columns[c] for c in local])
         parent = key_strings([target.columns[c] for c in remote])
         present = valid_mask(child)
         found = mask(pc.is_in(child, value_set=parent.drop_null()))
         problems += report_rows(
-            present & ~found, table, label, "foreign-key-error",
-            lambda v: f"{show(v)} has no match in {target_name}.{', '.join(remote)}", child,
+            present & ~found,
+            table,
+            label,
+            "foreign-key-error",
+            lambda v, name=target_name, fields=remote: f"{show(v)} has no match in {name}.{', '.join(fields)}",
+            child,
         )
     return problems
-
-

@@ -1,5 +1,4 @@
-"""Reading a Parquet resource and comparing a Parquet copy (`copyOf`) with its CSV.
-"""
+"""Reading a Parquet resource and comparing a Parquet copy (`copyOf`) with its CSV."""
 
 from __future__ import annotations
 
@@ -8,19 +7,22 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..formatting import format_number
+from ..limits import current as current_limits
 from ..problems import Problem
 from .arrays import mask
 from .constraints import check_columns
 from .csvfile import check_blank_rows, check_header, clean_message, schema_missing_values
 from .keys import check_primary_key
 from .table import TypedTable, report_rows, show
-from ..limits import current as current_limits
-from ..formatting import format_number
-
 
 ARROW_TYPES = {
-    "string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
-    "boolean": pa.bool_(), "date": pa.date32(), "year": pa.int64(),
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "year": pa.int64(),
 }
 
 
@@ -54,13 +56,23 @@ def parquet_bounds(parquet, path: Path, file: str) -> Problem | None:
     expanded = max(declared, rows * max(columns, 1) * 8)
     size = path.stat().st_size
     if rows > limits.max_parquet_rows:
-        return Problem("parquet-too-large", f"{rows} rows, more than {limits.max_parquet_rows}, the most jants reads (raise it with JANTS_MAX_PARQUET_ROWS)", file=file)
+        return Problem(
+            "parquet-too-large", f"{rows} rows, more than {limits.max_parquet_rows}, the most jants reads (raise it with JANTS_MAX_PARQUET_ROWS)", file=file
+        )
     if columns > limits.max_columns:
-        return Problem("too-many-columns", f"{columns} columns, more than {limits.max_columns}, the most jants reads (raise it with JANTS_MAX_COLUMNS)", file=file)
+        return Problem(
+            "too-many-columns", f"{columns} columns, more than {limits.max_columns}, the most jants reads (raise it with JANTS_MAX_COLUMNS)", file=file
+        )
     if expanded > limits.max_parquet_bytes:
-        return Problem("parquet-too-large", f"expands to about {expanded} bytes, more than {limits.max_parquet_bytes} (raise it with JANTS_MAX_PARQUET_BYTES)", file=file)
+        return Problem(
+            "parquet-too-large", f"expands to about {expanded} bytes, more than {limits.max_parquet_bytes} (raise it with JANTS_MAX_PARQUET_BYTES)", file=file
+        )
     if expanded > max(limits.max_parquet_ratio * size, limits.parquet_ratio_floor):
-        return Problem("parquet-too-large", f"a {size}-byte file that expands to about {expanded} bytes ({rows} rows), more than {limits.max_parquet_ratio} times its size; refusing a possible decompression bomb (raise it with JANTS_MAX_PARQUET_RATIO)", file=file)
+        return Problem(
+            "parquet-too-large",
+            f"a {size}-byte file that expands to about {expanded} bytes ({rows} rows), more than {limits.max_parquet_ratio} times its size; refusing a possible decompression bomb (raise it with JANTS_MAX_PARQUET_RATIO)",
+            file=file,
+        )
     return None
 
 
@@ -125,7 +137,9 @@ def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: lis
         except UNREADABLE_PARQUET as error:
             return problems + [_parquet_error(error, file, name)]
         if column.type != want:
-            problems.append(Problem("parquet-mismatch", f"type {column.type} differs from the schema's {spec.get('type', 'string')} ({want})", file=file, field=name))
+            problems.append(
+                Problem("parquet-mismatch", f"type {column.type} differs from the schema's {spec.get('type', 'string')} ({want})", file=file, field=name)
+            )
             continue
         theirs = csv_table.columns.get(name)
         if theirs is None:
@@ -135,6 +149,5 @@ def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: lis
         same = pc.or_kleene(pc.equal(column, theirs), pc.and_(pc.is_null(column), pc.is_null(theirs)))
         if pa.types.is_floating(want):  # NaN is the same value in both, though not equal to itself
             same = pc.or_kleene(same, pc.and_kleene(pc.is_nan(column), pc.is_nan(theirs)))
-        problems += report_rows(~mask(same), csv_table, name, "parquet-mismatch",
-                                 lambda v: f"Parquet value {show(v)} differs from the CSV", column, file=file)
+        problems += report_rows(~mask(same), csv_table, name, "parquet-mismatch", lambda v: f"Parquet value {show(v)} differs from the CSV", column, file=file)
     return problems

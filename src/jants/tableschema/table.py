@@ -14,7 +14,6 @@ import pyarrow.compute as pc
 from ..problems import Problem
 from .arrays import duplicated, mask, valid_mask
 
-
 MAX_PROBLEMS_PER_CHECK = 20
 
 
@@ -43,10 +42,9 @@ class TypedTable:
         return index + 2
 
 
-
-
-def report_rows(mask: np.ndarray, table: TypedTable, field_name: str, code: str, describe,
-                 raw: pa.Array | None = None, file: str | None = None, severity: str = "error") -> list[Problem]:
+def report_rows(
+    mask: np.ndarray, table: TypedTable, field_name: str, code: str, describe, raw: pa.Array | None = None, file: str | None = None, severity: str = "error"
+) -> list[Problem]:
     """One problem per offending row (up to a limit), each naming file, row and field."""
     file = file or table.file
     indexes = np.flatnonzero(mask)
@@ -62,10 +60,6 @@ def report_rows(mask: np.ndarray, table: TypedTable, field_name: str, code: str,
 def show(value) -> str:
     text = str(value)
     return repr(text if len(text) <= 60 else text[:57] + "...")
-
-
-
-
 
 
 @dataclass
@@ -86,7 +80,7 @@ class Distinct:
     MAX_SHARE = 0.125  # distinct values per row above which checking every cell is faster
 
     @classmethod
-    def of(cls, raw: pa.Array) -> "Distinct | None":
+    def of(cls, raw: pa.Array) -> Distinct | None:
         if len(raw) < cls.MIN_ROWS or raw.null_count == len(raw):
             return None
         sample = raw.slice(0, cls.MIN_ROWS)

@@ -1,5 +1,4 @@
-"""The bytes of a text file: UTF-8, NUL bytes and line length, checked before parsing.
-"""
+"""The bytes of a text file: UTF-8, NUL bytes and line length, checked before parsing."""
 
 from __future__ import annotations
 
@@ -8,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..problems import Problem
 from ..limits import current as current_limits
+from ..problems import Problem
 
 
 def check_text_bytes(path: Path, file: str, encoding: str = "utf-8", max_line: int | None = None) -> list[Problem]:
@@ -45,7 +44,9 @@ def check_text_bytes(path: Path, file: str, encoding: str = "utf-8", max_line: i
 
 
 def _line_too_long(line: int, limit: int, file: str) -> Problem:
-    return Problem("line-too-long", f"line {line} is longer than {limit} bytes, the longest line jants reads (raise it with JANTS_MAX_LINE_BYTES)", file=file, row=line)
+    return Problem(
+        "line-too-long", f"line {line} is longer than {limit} bytes, the longest line jants reads (raise it with JANTS_MAX_LINE_BYTES)", file=file, row=line
+    )
 
 
 class LineLengths:

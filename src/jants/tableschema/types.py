@@ -1,9 +1,6 @@
-"""Table Schema types: text cells converted to typed columns, whole columns at a time.
-"""
+"""Table Schema types: text cells converted to typed columns, whole columns at a time."""
 
 from __future__ import annotations
-
-from .arrays import mask, matches, valid_mask
 
 import functools
 import json
@@ -12,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-
+from .arrays import mask, matches, valid_mask
 
 UNCHECKED_TYPES = {"duration", "geopoint", "geojson", "list"}
 
