@@ -133,11 +133,16 @@ def _read_plain(data: bytes, columns: list[str]) -> pa.Table | None:
     if not data or data.startswith((b"\n", codecs.BOM_UTF8)) or b"\n\n" in data or b"\r" in data or _stray_quote(data):
         return None
     invalid = []
+
+    def skip(row) -> str:
+        invalid.append(row)
+        return "skip"
+
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: invalid.append(row) or "skip"),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(len(columns))}, strings_can_be_null=False,
             ),

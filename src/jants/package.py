@@ -271,6 +271,6 @@ def _hash_file(path: Path, algorithm: str) -> str:
 def resource_format(resource: dict, path: Path | None = None) -> str:
     fmt = resource.get("format")
     if not fmt:
-        raw = resource.get("path") if isinstance(resource.get("path"), str) else ""
+        raw: str = resource["path"] if isinstance(resource.get("path"), str) else ""
         fmt = raw.rsplit(".", 1)[-1] if "." in raw else ""
     return str(fmt).lower()

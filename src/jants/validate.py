@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Collection
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -239,7 +240,7 @@ def _profile_notes(kind, descriptor: dict) -> list[tuple[str, str]]:
         return [("profile-error", f"cannot be checked against the profile: {type(error).__name__}")]
 
 
-def read_resources(package: Package, report: Report, background: Executor, skip: set[str] = frozenset()) -> tuple[dict[str, TypedTable], list[Future]]:
+def read_resources(package: Package, report: Report, background: Executor, skip: Collection[str] = frozenset()) -> tuple[dict[str, TypedTable], list[Future]]:
     """Check each resource's file and read its table. The Parquet copies are compared with
     their tables on `background`; the futures of those comparisons (each giving a list of
     problems) are returned with the tables.
@@ -251,8 +252,8 @@ def read_resources(package: Package, report: Report, background: Executor, skip:
     comparisons = []
     for resource in package.resources:
         path, problem = resolve_path(package, resource)
-        if problem:
-            report.add([problem])
+        if path is None:
+            report.add([problem] if problem else [])
             continue
         if resource.get("copyOf") and resource["name"] not in skip and not resource.get("compression"):
             copies.append((resource, path, resource["path"]))

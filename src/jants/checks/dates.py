@@ -41,6 +41,7 @@ def _coverage_bounds(coverage, file: str) -> tuple[float, float] | list[Problem]
 def check_dates(view: ModelView) -> list[Problem]:
     tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
     coverage = view.descriptor.get("coverage")
+    shown = f"{coverage.get('start')} to {coverage.get('end')}" if isinstance(coverage, dict) else ""
     obs = frames["observations"]
     dates = links.date
     starts = days_of(tables["observations"].columns["period_start"])
@@ -59,7 +60,7 @@ def check_dates(view: ModelView) -> list[Problem]:
                 file,
                 column,
                 "date-out-of-coverage",
-                lambda r, c=column: f"{r[c]} is outside the package's coverage {coverage['start']} to {coverage['end']}",
+                lambda r, c=column: f"{r[c]} is outside the package's coverage {shown}",
             )
     with np.errstate(invalid="ignore"):
         problems += located(

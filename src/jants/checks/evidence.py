@@ -27,7 +27,7 @@ def check_evidence_length(view: ModelView) -> list[Problem]:
 
 def _per_observation(frames: dict[str, pd.DataFrame], links: Links, column: str) -> np.ndarray:
     """A sources column, spread over the observations by their source (None where unknown)."""
-    values = np.append(frames["sources"][column].to_numpy(dtype=object), None)
+    values = np.append(frames["sources"][column].to_numpy(dtype=object), [None])
     return values[np.where(links.source >= 0, links.source, len(values) - 1)]
 
 

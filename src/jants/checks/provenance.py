@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,10 +28,10 @@ def check_provenance(view: ModelView) -> list[Problem]:
     for position, source in sources.iterrows():
         if source["source_kind"] != "document_text" or pd.isna(source["file_name"]):
             continue
-        where = dict(file=files["sources"], row=int(source["_row"]))
+        where: dict[str, Any] = {"file": files["sources"], "row": int(source["_row"])}
         path, problem = source_text_path(Path(sources_dir), source["file_name"], where)
-        if problem:
-            problems.append(problem)
+        if path is None:
+            problems += [problem] if problem else []
             continue
         data = path.read_bytes()
         actual = hashlib.sha256(data).hexdigest()

@@ -11,10 +11,11 @@ same file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .. import model
 
-MARKERS = {
+MARKERS: dict[str, dict[str, Any]] = {
     "exact": dict(marker="o"),
     "more_than": dict(marker="^"),
     "at_least": dict(marker="^"),

@@ -206,7 +206,7 @@ def read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | 
     if problems:
         return None, problems
     header, data, row_numbers, problems = read_csv_strings(path, resource, file)
-    if header is None:
+    if header is None or data is None:
         return None, problems
     fields = resource["schema"]["fields"]
     problems += check_header(header, fields, file)

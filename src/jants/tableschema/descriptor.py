@@ -80,7 +80,7 @@ def is_unsafe_path(text: str) -> bool:
 
 def check_schema(resource: dict, file: str, resources: dict[str, dict]) -> list[Problem]:
     """Everything about a resource's schema that would stop its table being checked."""
-    name = resource.get("name")
+    name = str(resource.get("name"))
     schema = resource.get("schema")
 
     def problem(message, field="schema", code="schema-error"):
@@ -120,7 +120,8 @@ def missing_values(entries) -> list[str] | None:
     if not isinstance(entries, list):
         return None
     values = [entry.get("value") if isinstance(entry, dict) else entry for entry in entries]
-    return values if all(isinstance(value, str) for value in values) else None
+    strings = [value for value in values if isinstance(value, str)]
+    return strings if len(strings) == len(values) else None
 
 
 @functools.lru_cache(maxsize=4096)

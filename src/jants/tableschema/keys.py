@@ -30,10 +30,10 @@ def check_primary_key(schema: dict, table: TypedTable) -> list[Problem]:
 def check_foreign_keys(schema: dict, table: TypedTable, tables: dict[str, TypedTable]) -> list[Problem]:
     problems = []
     for fk in schema.get("foreignKeys", []) or []:
-        local = key_fields(fk.get("fields"))
+        local = key_fields(fk.get("fields")) or []  # malformed keys were reported by tableschema.descriptor
         reference = fk.get("reference", {})
         target_name = reference.get("resource", "") or table.name
-        remote = key_fields(reference.get("fields"))
+        remote = key_fields(reference.get("fields")) or []
         target = tables.get(target_name)
         label = ", ".join(local)
         if target is None or any(c not in table.columns for c in local) or any(c not in target.columns for c in remote):

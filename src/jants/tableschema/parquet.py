@@ -127,7 +127,7 @@ def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: lis
         return [Problem("parquet-mismatch", f"columns {names} differ from the CSV's {expected}", file=file)]
     if num_rows != csv_table.num_rows:
         return [Problem("parquet-mismatch", f"{num_rows} rows, the CSV has {csv_table.num_rows}", file=file)]
-    problems = []
+    problems: list[Problem] = []
     for spec in fields:
         name = spec["name"]
         want = ARROW_TYPES.get(spec.get("type", "string"), pa.string())
