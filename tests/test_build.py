@@ -169,6 +169,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
     return {f.name: f.read_bytes() for f in files if f.is_file()}
 
 
+@pytest.mark.slow
 def test_build_killed_at_random_points_leaves_a_whole_package(project, tmp_path):
     """SIGKILL a real `jants build` subprocess; the package is the old one or the new one, never a mix."""
     import random

@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 
+@pytest.mark.slow
 def test_ci_example_commands_pass_on_the_shipped_package(project, tmp_path):
     workflow = yaml.safe_load((project / "docs" / "ci-example.yml").read_text(encoding="utf-8"))
     steps = [s for s in workflow["jobs"]["validate"]["steps"] if "run" in s]
@@ -26,6 +28,7 @@ def test_ci_example_commands_pass_on_the_shipped_package(project, tmp_path):
         assert result.returncode == 0, f"{step['name']}: {result.stdout}{result.stderr}"
 
 
+@pytest.mark.slow
 def test_ci_example_fails_on_a_broken_package(project, tmp_path):
     workflow = yaml.safe_load((project / "docs" / "ci-example.yml").read_text(encoding="utf-8"))
     validate = next(s for s in workflow["jobs"]["validate"]["steps"] if s.get("name") == "Validate the package")

@@ -119,6 +119,7 @@ def reference_verdict(target: Path) -> bool | None:
 DIFFERENTIAL = [c for c in HOSTILE if not c.reference_skip and not c.sources]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", DIFFERENTIAL, ids=[c.name for c in DIFFERENTIAL])
 def test_reference_agrees_on_hostile_package(package, scratch, case, no_network):
     target = case.mutate(package, scratch) or package
@@ -160,7 +161,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
 def server():
     httpd = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
     Recorder.requests = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()

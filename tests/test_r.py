@@ -25,6 +25,7 @@ def run_r(project, script: str, library: str):
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script, library", [
     ("scripts/load_jants.R", "frictionless"),
     ("scripts/load_jants_readr.R", "readr"),

@@ -298,7 +298,7 @@ def server(tmp_path):
     served.mkdir()
     handler = functools.partial(Handler, directory=str(served))
     with socketserver.TCPServer(("127.0.0.1", 0), handler) as httpd:
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         yield served, f"http://127.0.0.1:{httpd.server_address[1]}"
         httpd.shutdown()

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from jants.cli import cli
 
 OUTPUT = Path(__file__).parent / "output" / "report"
+pytestmark = pytest.mark.slow  # writes 80 pages with charts and opens them in Chromium
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +147,6 @@ def test_screenshots_of_the_report(browser, report, page, width):
     assert shot.stat().st_size > 1000 and visit.errors == [] and visit.external == []
 
 
-@pytest.mark.slow
 def test_every_page_shows_its_chart_and_figures_in_chromium(browser, report, project):
     """Every page, in one browser: no console error, no failed or outside request; each
     metric page draws its chart at a visible size and shows each of its figures."""

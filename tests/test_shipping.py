@@ -46,6 +46,7 @@ def test_release_unzipped_reads_in_pandas_and_frictionless(version, tmp_path):
     assert result.returncode == 0, result.stdout[-2000:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", [r.version for r in RELEASES])
 @pytest.mark.parametrize("script, library", [("load_jants.R", "frictionless"), ("load_jants_readr.R", "readr")])
 def test_release_unzipped_reads_in_r(version, script, library, tmp_path):

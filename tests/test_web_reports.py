@@ -126,6 +126,7 @@ writeLines(jsonlite::toJSON(out, dataframe = "rows"), con = file("r-evidence.jso
 """
 
 
+@pytest.mark.slow
 def test_evidence_in_any_script_survives_r(project, tmp_path):
     if shutil.which("Rscript") is None:
         pytest.skip("Rscript not installed (.ci/run installs r-base-core from Debian)")
