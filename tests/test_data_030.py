@@ -75,7 +75,7 @@ def test_verdicts_are_stated_by_courts(tables):
     obs = tables["observations"]
     bodies = tables["bodies"].set_index("body_id")
     courts = obs[obs["body_id"].map(bodies["kind"]) == "court"]
-    assert courts["source_id"].nunique() >= 4
+    assert courts["source_id"].nunique() >= 4 and courts["body_id"].nunique() >= 3
 
 
 def test_conflicts_named_in_the_issue_are_recorded(tables):
