@@ -109,7 +109,7 @@ def _(package, scratch):
     edit_descriptor(package, lambda d: resource(d, "bodies")["schema"]["fields"].append({"name": "extra", "type": "string"}))
 
 
-@case("file-has-a-column-the-schema-lacks", "extra-label", file=BODIES, row=1, field="kind")
+@case("file-has-a-column-the-schema-lacks", "extra-label", file=BODIES, row=1, field="body_type")
 def _(package, scratch):
     edit_descriptor(package, lambda d: resource(d, "bodies")["schema"]["fields"].pop())
 

@@ -144,14 +144,15 @@ def test_evidence_in_any_script_survives_r(project, tmp_path):
         assert [r["evidence"] for r in rows if r["source_id"] == source_id] == _curated_evidence(project, source_id)
 
 
-def test_every_lead_is_curated_or_left_out_with_a_reason(project):
-    leads_file = project.parent / "shared" / "leads" / "official_statements.csv"
+@pytest.mark.parametrize("leads_name", ["official_statements.csv", "after_2023_and_independent.csv"])
+def test_every_lead_is_curated_or_left_out_with_a_reason(project, leads_name):
+    leads_file = project.parent / "shared" / "leads" / leads_name
     if not leads_file.exists():
         pytest.skip(f"{leads_file} not found (clone with ../shared beside the project)")
     with open(leads_file, encoding="utf-8", newline="") as stream:
         leads = [row["lead_id"] for row in csv.DictReader(stream)]
     notes = jants.load(project)["observations"]["note"].dropna()
-    curated = set(notes.str.extract(r"^Lead (L\d{3})\.", expand=False).dropna())
+    curated = set(notes.str.extract(r"^Lead ([LN]\d{3})\.", expand=False).dropna())
     listing = (project / "docs" / "leads.md").read_text(encoding="utf-8")
     left_out = listing.split("## Left out", 1)[1]
     for lead in leads:

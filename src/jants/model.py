@@ -47,7 +47,17 @@ BODY_KINDS = [
     "government",
     "business_association",
     "unspecified",
+    "court",
+    "state_fund",
+    "ngo",
+    "international_ngo",
+    "media",
+    "international_organisation",
+    "foreign_government",
+    "volunteer_group",
+    "individual",
 ]
+BODY_TYPES = ["authority", "independent"]
 SOURCE_KINDS = ["document_text", "web_report"]
 SOURCE_TYPES = [
     "briefing_summary",
@@ -56,8 +66,10 @@ SOURCE_TYPES = [
     "diplomatic_letter",
     "official_website",
     "ngo_publication",
+    "international_organisation_publication",
+    "blog_post",
 ]
-DATE_PRECISIONS = ["day", "month", "year"]
+DATE_PRECISIONS = ["day", "month", "year", "day_of_statement"]
 DIMENSIONS = [
     "region",
     "agency",
@@ -112,6 +124,11 @@ BODIES = {
         _text("name", "Full official name in English.", required=True),
         _text("short_name", "Short name or abbreviation used in labels.", required=True),
         _enum("kind", BODY_KINDS, "What kind of institution the body is."),
+        _enum("body_type", BODY_TYPES, "authority: an authority of Kazakhstan (ministry, prosecution service, court, parliament, "
+              "ombudsperson, head of state, government, security service, state-created fund, officials of Kazakhstan not named); "
+              "independent: a counter outside the state of Kazakhstan (NGO, media outlet, international organisation, "
+              "volunteer group, foreign government, individual). Figures of both kinds are recorded side by side and neither is "
+              "taken as true."),
     ],
     "primaryKey": ["body_id"],
 }
@@ -130,7 +147,9 @@ SOURCES = {
             "page date and language; its observations carry a verbatim span of the page and an English rendering.",
         ),
         _field("source_date", "date", "Date of the document (for a web report, the page date), or of the event it reports when undated.", required=True),
-        _enum("date_precision", DATE_PRECISIONS, "How precisely source_date is known."),
+        _enum("date_precision", DATE_PRECISIONS, "How precisely source_date is known: day, month or year of the document; "
+              "day_of_statement: the page shows no date of its own, and source_date is the day of the statement it reports "
+              "(known to the day from the text; the page itself is that day or later)."),
         _text("dating_note", "How source_date was established.", required=True),
         _field("language", "string", "Language of the text (BCP 47).", required=True, pattern="^[a-z]{2,3}(-[A-Za-z0-9]+)*$"),
         _text("url", "Where the text is published, where known."),
