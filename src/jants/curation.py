@@ -144,7 +144,8 @@ def _read_plain(data: bytes, columns: list[str]) -> pa.Table | None:
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(len(columns))}, strings_can_be_null=False,
+                column_types={f"f{i}": pa.string() for i in range(len(columns))},
+                strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

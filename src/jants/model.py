@@ -124,11 +124,15 @@ BODIES = {
         _text("name", "Full official name in English.", required=True),
         _text("short_name", "Short name or abbreviation used in labels.", required=True),
         _enum("kind", BODY_KINDS, "What kind of institution the body is."),
-        _enum("body_type", BODY_TYPES, "authority: an authority of Kazakhstan (ministry, prosecution service, court, parliament, "
-              "ombudsperson, head of state, government, security service, state-created fund, officials of Kazakhstan not named); "
-              "independent: a counter outside the state of Kazakhstan (NGO, media outlet, international organisation, "
-              "volunteer group, foreign government, individual). Figures of both kinds are recorded side by side and neither is "
-              "taken as true."),
+        _enum(
+            "body_type",
+            BODY_TYPES,
+            "authority: an authority of Kazakhstan (ministry, prosecution service, court, parliament, "
+            "ombudsperson, head of state, government, security service, state-created fund, officials of Kazakhstan not named); "
+            "independent: a counter outside the state of Kazakhstan (NGO, media outlet, international organisation, "
+            "volunteer group, foreign government, individual). Figures of both kinds are recorded side by side and neither is "
+            "taken as true.",
+        ),
     ],
     "primaryKey": ["body_id"],
 }
@@ -147,9 +151,13 @@ SOURCES = {
             "page date and language; its observations carry a verbatim span of the page and an English rendering.",
         ),
         _field("source_date", "date", "Date of the document (for a web report, the page date), or of the event it reports when undated.", required=True),
-        _enum("date_precision", DATE_PRECISIONS, "How precisely source_date is known: day, month or year of the document; "
-              "day_of_statement: the page shows no date of its own, and source_date is the day of the statement it reports "
-              "(known to the day from the text; the page itself is that day or later)."),
+        _enum(
+            "date_precision",
+            DATE_PRECISIONS,
+            "How precisely source_date is known: day, month or year of the document; "
+            "day_of_statement: the page shows no date of its own, and source_date is the day of the statement it reports "
+            "(known to the day from the text; the page itself is that day or later).",
+        ),
         _text("dating_note", "How source_date was established.", required=True),
         _field("language", "string", "Language of the text (BCP 47).", required=True, pattern="^[a-z]{2,3}(-[A-Za-z0-9]+)*$"),
         _text("url", "Where the text is published, where known."),
@@ -166,8 +174,11 @@ METRICS = {
         _text("label", "Short neutral label.", required=True),
         _text("definition", "What is counted, with its scope, and how it differs from similar metrics.", required=True),
         _field("unit", "string", "Unit of every observation of the metric.", required=True, pattern=ID_PATTERN + "|^[A-Z]{3}$"),
-        _enum("kind", METRIC_KINDS, "cumulative_count cannot fall over time; stock_count is a count as of a date; "
-              "period_count covers a stated period; money_amount is a sum of money."),
+        _enum(
+            "kind",
+            METRIC_KINDS,
+            "cumulative_count cannot fall over time; stock_count is a count as of a date; period_count covers a stated period; money_amount is a sum of money.",
+        ),
         _enum("topic", TOPICS, "Topic for browsing."),
     ],
     "primaryKey": ["metric_id"],
@@ -205,14 +216,24 @@ OBSERVATIONS = {
         _id("source_id", "Source the figure is read from."),
         _field("source_line", "integer", "Line number in the source text (1-based); held texts only, empty for a web report.", minimum=1),
         _text("source_section", "Section heading the line falls under; held texts only, empty for a web report."),
-        _text("evidence", "The figure as printed, verbatim, at most 12 words, in the source's language and script "
-              "(for a web report, a span of its recorded excerpt).", required=True),
+        _text(
+            "evidence",
+            "The figure as printed, verbatim, at most 12 words, in the source's language and script (for a web report, a span of its recorded excerpt).",
+            required=True,
+        ),
         _text("evidence_en", "English rendering of evidence that is not in English."),
-        _enum("status", STATUSES, "reported; retracted (withdrawn by the body); superseded (replaced by the body with a corrected figure "
-              "for the same date and scope); disputed (another official figure for the same date and scope conflicts with it); "
-              "withdrawn (taken out of the dataset by its curators)."),
-        _field("status_date", "date", "For a retracted or superseded figure: date of the retraction or correction, "
-               "or if that is not known, of the earliest source reporting it."),
+        _enum(
+            "status",
+            STATUSES,
+            "reported; retracted (withdrawn by the body); superseded (replaced by the body with a corrected figure "
+            "for the same date and scope); disputed (another official figure for the same date and scope conflicts with it); "
+            "withdrawn (taken out of the dataset by its curators).",
+        ),
+        _field(
+            "status_date",
+            "date",
+            "For a retracted or superseded figure: date of the retraction or correction, or if that is not known, of the earliest source reporting it.",
+        ),
         _field("status_source_id", "string", "Source that reports the retraction, correction or dispute.", pattern=ID_PATTERN),
         _text("note", "Judgement calls, source defects, restatements."),
     ],

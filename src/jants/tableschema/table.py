@@ -43,7 +43,14 @@ class TypedTable:
 
 
 def report_rows(
-    mask: np.ndarray, table: TypedTable, field_name: str | None, code: str, describe, raw: pa.Array | None = None, file: str | None = None, severity: str = "error"
+    mask: np.ndarray,
+    table: TypedTable,
+    field_name: str | None,
+    code: str,
+    describe,
+    raw: pa.Array | None = None,
+    file: str | None = None,
+    severity: str = "error",
 ) -> list[Problem]:
     """One problem per offending row (up to a limit), each naming file, row and field."""
     file = file or table.file
