@@ -5,7 +5,7 @@ Each example copies the package, changes one cell, a few bytes of one file, or o
 of the descriptor, and (for cell and byte changes) brings `bytes` and `hash` up to date
 so that the deeper checks are reached. Every verdict is compared with frictionless-py's:
 jants may reject more only through the rules of the jants model, which frictionless-py
-does not know. JANTS_FUZZ_EXAMPLES sets the number of examples (default 100; more for a deeper search).
+does not know. JANTS_FUZZ_EXAMPLES sets the number of examples (default 60; more for a deeper search).
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ from jants.validate import validate_package
 
 from conftest import PROJECT, read_rows, rehash, write_rows
 
-EXAMPLES = int(os.environ.get("JANTS_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("JANTS_FUZZ_EXAMPLES", "60"))
 # Codes that only the jants model gives (frictionless-py checks Table Schema, not these).
 JANTS_ONLY = {"range-error", "unit-error", "breakdown-error", "date-error", "date-out-of-coverage", "evidence-error",
               "locator-error", "status-error", "evidence-not-found", "discrepancy-not-found", "foreign-key-error",
               "parquet-mismatch",
-              "parquet-error", "parquet-too-large"}  # frictionless-py does not read the Parquet copies of this package
+              "parquet-error", "parquet-too-large",  # frictionless-py does not read the Parquet copies of this package
+              "encoding-error"}  # a NUL byte in a CSV: jants refuses it (docs/security.md), frictionless-py reads it
 TABLES = ["bodies", "sources", "metrics", "series", "observations", "discrepancies"]
 FILES = [f"data/{t}.csv" for t in TABLES] + [f"data/{t}.parquet" for t in TABLES]
 
