@@ -17,6 +17,17 @@ QUALIFIERS = [
     "at_most",
     "range",
 ]
+# The words that stand before a figure of each qualifier in charts, tables and the report.
+QUALIFIER_WORDS = {
+    "exact": "",
+    "more_than": "more than",
+    "at_least": "at least",
+    "almost": "almost",
+    "approximately": "approximately",
+    "less_than": "less than",
+    "at_most": "up to",
+    "range": "from",
+}
 ATTRIBUTIONS = ["explicit", "implied"]
 STATUSES = ["reported", "retracted", "superseded", "disputed", "withdrawn"]
 NOT_STANDING = ["retracted", "withdrawn"]  # figures kept as data but no longer standing: out of lines, latest values and checks

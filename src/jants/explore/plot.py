@@ -25,16 +25,16 @@ MARKERS: dict[str, dict[str, Any]] = {
     "almost": dict(marker="o", fillstyle="none"),
     "range": dict(marker="_"),
 }
-QUALIFIER_WORDS = {
-    "exact": "exact",
-    "more_than": "more than / at least",
-    "at_least": "more than / at least",
-    "less_than": "less than / up to",
-    "at_most": "less than / up to",
-    "approximately": "approximately / almost",
-    "almost": "approximately / almost",
-    "range": "range (from–to)",
-}
+
+
+def legend_label(qualifier: str) -> str:
+    """The words of every qualifier drawn with the same marker (model.QUALIFIER_WORDS)."""
+    alike = [q for q in model.QUALIFIERS if MARKERS[q] == MARKERS[qualifier]]
+    if qualifier == "range":
+        return "range (from–to)"
+    return " / ".join(model.QUALIFIER_WORDS[q] or "exact" for q in alike)
+
+
 COLOURS = ["#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8d6a9f", "#555555"]
 
 
@@ -112,8 +112,8 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
     axis.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     figure.autofmt_xdate()
     handles = [Line2D([], [], color=colour[b], marker="o", linestyle="-", label=short.get(b, b)) for b in sorted(seen_bodies)]
-    words = sorted({QUALIFIER_WORDS[q] for q in seen_qualifiers})
-    first_qualifier = {QUALIFIER_WORDS[q]: q for q in sorted(seen_qualifiers, reverse=True)}
+    words = sorted({legend_label(q) for q in seen_qualifiers})
+    first_qualifier = {legend_label(q): q for q in sorted(seen_qualifiers, reverse=True)}
     handles += [Line2D([], [], color="black", linestyle="none", markersize=7, label=w, **MARKERS[first_qualifier[w]]) for w in words]
     if seen_statuses:
         handles.append(

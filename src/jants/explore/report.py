@@ -14,6 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .. import model
+
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 70rem;
        padding: 1rem; line-height: 1.45; color: #1d1d1d; }
@@ -29,17 +31,6 @@ td.num { text-align: right; white-space: nowrap; }
 nav { font-size: .9rem; margin-bottom: 1rem; }
 @media (max-width: 40rem) { body { padding: .5rem; } table { font-size: .8rem; } }
 """
-
-QUALIFIER_TEXT = {
-    "exact": "",
-    "more_than": "more than",
-    "at_least": "at least",
-    "almost": "almost",
-    "approximately": "approximately",
-    "less_than": "less than",
-    "at_most": "up to",
-    "range": "from",
-}
 
 
 def _e(value) -> str:
@@ -62,7 +53,7 @@ def _page(title: str, body: str, depth: int = 0) -> str:
 def _figure(row) -> str:
     from ..formatting import format_number
 
-    words = QUALIFIER_TEXT.get(str(row["qualifier"]), "")
+    words = model.QUALIFIER_WORDS.get(str(row["qualifier"]), "")
     text = format_number(row["value"])
     if str(row["qualifier"]) == "range" and row["value_upper"] == row["value_upper"]:
         text += f" to {format_number(row['value_upper'])}"
