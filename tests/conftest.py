@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jants.package import file_digest
+from jants.files import file_digest
 
 PROJECT = Path(__file__).resolve().parents[1]
 SOURCES = PROJECT.parent / "shared" / "sources"
@@ -36,6 +36,14 @@ def package(tmp_path) -> Path:
     shutil.copy(PROJECT / "datapackage.json", target / "datapackage.json")
     shutil.copytree(PROJECT / "data", target / "data")
     return target
+
+
+@pytest.fixture
+def scratch(tmp_path) -> Path:
+    """An empty folder beside the package, for files a mutation puts outside it."""
+    path = tmp_path / "scratch"
+    path.mkdir()
+    return path
 
 
 @pytest.fixture

@@ -31,13 +31,6 @@ def tree(*roots: Path) -> dict[str, str]:
     return found
 
 
-@pytest.fixture
-def scratch(tmp_path) -> Path:
-    path = tmp_path / "scratch"
-    path.mkdir()
-    return path
-
-
 def mutated(package: Path, scratch: Path, mutate) -> Path:
     return mutate(package, scratch) or package
 

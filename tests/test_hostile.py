@@ -53,13 +53,6 @@ def no_network(monkeypatch) -> Connections:
     return connections
 
 
-@pytest.fixture
-def scratch(tmp_path) -> Path:
-    path = tmp_path / "scratch"
-    path.mkdir()
-    return path
-
-
 def prepare(case, package, scratch, monkeypatch):
     if case.sources is not None and not SOURCES.is_dir():
         pytest.skip(f"source texts not found at {SOURCES}")

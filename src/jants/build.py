@@ -25,8 +25,8 @@ import pyarrow.compute as pc
 
 from . import model
 from .curation import Curation, read_curation
+from .files import file_digest
 from .formatting import format_number
-from .package import file_digest
 from .problems import PackageError, Problem, Report
 from .tableschema.parquet import ARROW_TYPES
 from .tableschema.types import convert_column

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import file_digest
 from .problems import PackageError, Problem
 
 DESCRIPTOR_NAME = "datapackage.json"
@@ -216,17 +217,6 @@ def resolve_path(package: Package, resource: dict) -> tuple[Path | None, Problem
     if not regular:
         return None, Problem("file-missing", f"resource {name!r}: {raw!r} is not a regular file", file=raw)
     return real, None
-
-
-def file_digest(path: Path) -> tuple[int, str]:
-    """Size and SHA-256 of a file, read in chunks so memory stays bounded."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
 
 
 def check_integrity(path: Path, resource: dict, file: str) -> list[Problem]:
