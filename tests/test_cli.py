@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import jants
@@ -151,3 +152,14 @@ def test_show_gives_every_figure_with_provenance(project):
     assert [r["value"] for r in json.loads(as_of.output)] == ["232"]
     unknown = CliRunner().invoke(cli, ["show", "no_such_series", "--path", str(project)])
     assert unknown.exit_code == 2 and "no series" in unknown.output
+
+
+@pytest.mark.parametrize("args, code, exit_code", [
+    (["/no/such/package"], "usage-error", 2),
+    (["--sources", "/no/such/folder"], "usage-error", 2),
+    (["9.9.9"], "release-unknown", 1),
+])
+def test_validate_json_is_json_also_when_it_cannot_start(args, code, exit_code):
+    result = CliRunner().invoke(cli, ["validate", *args, "--json"])
+    report = json.loads(result.output)
+    assert result.exit_code == exit_code and report["valid"] is False and report["errors"][0]["code"] == code

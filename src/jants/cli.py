@@ -64,8 +64,8 @@ def cli():
 
 @cli.command()
 @click.argument("package", required=False)
-@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), envvar="JANTS_SOURCES", help=SOURCES_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--sources", "sources_dir", type=click.Path(path_type=Path), envvar="JANTS_SOURCES", help=SOURCES_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (also for usage errors).")
 @no_traceback
 def validate(package, sources_dir, as_json):
     """Validate a data package: a folder, a datapackage.json, a release archive (.zip) or
@@ -78,19 +78,21 @@ def validate(package, sources_dir, as_json):
     \b
     Example:
         jants validate path/to/package --sources ../shared/sources --json
-        jants validate jants-0.2.0.zip
+        jants validate jants-0.2.1.zip
     """
-    from .locate import default_dir, looks_like_version, version_archive
-    from .validate import validate_package
+    from .locate import package_path
+    from .problems import PackageError, Problem
+    from .validate import usage_error, validate_package
 
-    if package is None:
-        path = default_dir()
-    elif not Path(package).exists() and looks_like_version(package):
-        path = version_archive(package)
-    else:
-        path = Path(package)
-        if not path.exists():
-            raise click.UsageError(f"no such package, archive or released version: {package}")
+    try:
+        if sources_dir is not None and not sources_dir.is_dir():
+            raise PackageError(Problem("usage-error", f"--sources {sources_dir}: no such folder"))
+        path = package_path(package)
+    except PackageError as error:
+        if not as_json:
+            raise
+        click.echo(usage_error(package, error.problem.message, error.problem.code).to_json())
+        sys.exit(2 if error.problem.code == "usage-error" else 1)
     report = validate_package(path, sources_dir)
     click.echo(report.to_json() if as_json else report.to_text())
     sys.exit(0 if report.valid else 1)

@@ -96,6 +96,18 @@ def looks_like_version(text: str) -> bool:
     return bool(VERSION_PATTERN.match(text))
 
 
+def package_path(given: str | None) -> Path:
+    """The folder, descriptor or archive to validate: as given, a released version's
+    verified archive, or the default package."""
+    if given is None:
+        return default_dir()
+    if not Path(given).exists() and looks_like_version(given):
+        return version_archive(given)
+    if not Path(given).exists():
+        raise PackageError(Problem("usage-error", f"no such package, archive or released version: {given}"))
+    return Path(given)
+
+
 @contextlib.contextmanager
 def opened(path: str | Path | None = None, version: str | None = None) -> Iterator[Located]:
     """The package to read, as a folder; an archive is unpacked into a temporary folder

@@ -43,10 +43,11 @@ def validate_package(path: str | Path, sources_dir: str | Path | None = None) ->
         return report
 
 
-def usage_error(path: str | Path | None, message: str) -> Report:
-    """A Report for a usage error (no such package, unreadable --sources), for --json."""
+def usage_error(path: str | Path | None, message: str, code: str = "usage-error") -> Report:
+    """A Report for what stops validation before it starts (no such package, no --sources
+    folder, a version that cannot be fetched), so that --json always prints JSON."""
     report = Report(package=str(path) if path is not None else "")
-    report.add([Problem("usage-error", message)])
+    report.add([Problem(code, message)])
     return report
 
 
