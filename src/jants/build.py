@@ -106,7 +106,7 @@ def write_csv(path: Path, table: pa.Table) -> None:
         for batch in table.to_batches(max_chunksize=CSV_BATCH_ROWS):
             if batch.num_rows == 0:
                 continue
-            cells = [_csv_cells(column) for column in batch.columns]
+            cells = [_csv_cells(column.fill_null("")) for column in batch.columns]  # a null is an empty cell, as csv writes None
             lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\n")
             stream.write(_joined_bytes(lines))
 
