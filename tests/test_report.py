@@ -59,7 +59,9 @@ def test_every_metric_has_a_page_with_a_chart_and_its_figures(project, report):
         assert page.exists(), metric
         assert (report / "charts" / f"{metric}.svg").exists(), metric
         text = page.read_text(encoding="utf-8")
-        assert "line " in text and "<table>" in text
+        assert ("line " in text or "web page: " in text) and "<table>" in text
+        for missing in ("line , :", "<NA>", ">nan<", "None</td>", "line nan"):
+            assert missing not in text, (metric, missing)
     index = (report / "index.html").read_text(encoding="utf-8")
     assert all(f'href="metrics/{m}.html"' in index for m in metrics)
     assert "not that it is true" in index

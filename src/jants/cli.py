@@ -323,7 +323,20 @@ def show(series_id, as_of, path, version, as_json, as_csv):
     tables = load(path, version)
     as_of = as_of.date().isoformat() if as_of else None
     frame = figures_of(tables, series_id, as_of)
-    columns = ["observation_id", "observation_date", "body_id", "qualifier", "value", "value_upper", "unit", "source_id", "source_line", "evidence", "status"]
+    columns = [
+        "observation_id",
+        "observation_date",
+        "body_id",
+        "body_type",
+        "qualifier",
+        "value",
+        "value_upper",
+        "unit",
+        "source_id",
+        "source_line",
+        "evidence",
+        "status",
+    ]
     frame = frame[columns].pipe(_dates_as_text, "observation_date").pipe(_numbers_as_text, "value", "value_upper")
     label = tables["series"].set_index("series_id").loc[series_id, "label"]
     title = f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else "")
@@ -336,7 +349,7 @@ def show(series_id, as_of, path, version, as_json, as_csv):
             + " "
             + frame["unit"].astype(str),
             source=frame["source_id"] + ":" + frame["source_line"].astype(str),
-        )[["observation_date", "body_id", "value", "source", "evidence", "status"]]
+        )[["observation_date", "body_id", "body_type", "value", "source", "evidence", "status"]]
         frame["value"] = frame["value"].str.strip()
     emit(frame, as_json, as_csv, title)
 

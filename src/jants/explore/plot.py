@@ -35,7 +35,26 @@ def legend_label(qualifier: str) -> str:
     return " / ".join(model.QUALIFIER_WORDS[q] or "exact" for q in alike)
 
 
-COLOURS = ["#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8d6a9f", "#555555"]
+# Colour-blind-safe: Paul Tol's "muted" scheme, then Okabe-Ito (without its yellow); given
+# to the bodies of one chart in turn, so no two bodies of a chart share a colour up to 16.
+COLOURS = [
+    "#332288",
+    "#CC6677",
+    "#117733",
+    "#88CCEE",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#DDCC77",
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#E69F00",
+    "#56B4E9",
+    "#CC79A7",
+    "#000000",
+]
 
 
 def _pyplot():
@@ -60,9 +79,11 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
     if unknown:
         raise KeyError(f"no series {', '.join(unknown)}")
     rows = tidy[tidy["series_id"].isin(series_ids)]
-    bodies = sorted(tables["bodies"]["body_id"])
-    colour = {body: COLOURS[i % len(COLOURS)] for i, body in enumerate(bodies)}
-    short = tables["bodies"].set_index("body_id")["short_name"].to_dict()
+    drawn = tidy[tidy["series_id"].isin(series_ids) | tidy["parent_series_id"].isin(series_ids)]
+    colour = {body: COLOURS[i % len(COLOURS)] for i, body in enumerate(sorted(set(drawn["body_id"].astype(str))))}
+    bodies = tables["bodies"].set_index("body_id")
+    independent = bodies["body_type"].astype(str) == "independent" if "body_type" in bodies else bodies["short_name"].isna()
+    short = (bodies["short_name"] + independent.map({True: " (independent count)", False: ""})).to_dict()
     units = sorted(set(rows["metric_unit"].astype(str))) or sorted(
         set(tables["metrics"].set_index("metric_id").loc[tables["series"].set_index("series_id").loc[series_ids, "metric_id"], "unit"])
     )

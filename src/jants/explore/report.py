@@ -33,6 +33,23 @@ nav { font-size: .9rem; margin-bottom: 1rem; }
 """
 
 
+def _independent(row) -> str:
+    """Marks a count made by others than the authorities, so the two are never confused."""
+    return ", independent count" if getattr(row, "body_type", None) == "independent" else ""
+
+
+def _locator(row) -> str:
+    """Where the figure is: a line and section of a held text, or the verbatim span of a
+    web page with its English rendering."""
+    evidence = f"“{_e(row.evidence)}”"
+    import pandas as pd
+
+    if not pd.isna(row.source_line):  # a held text; a web report has no line
+        return f"line {int(row.source_line)}, {_e(row.source_section)}: {evidence}"
+    english = "" if pd.isna(row.evidence_en) or not row.evidence_en else f" (English: “{_e(row.evidence_en)}”)"
+    return f"web page: {evidence}{english}"
+
+
 def _e(value) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
@@ -119,11 +136,11 @@ def write_report(root: Path, target: Path) -> Path:
                     [
                         f"<td>{row.observation_date:%Y-%m-%d}</td>",
                         f"<td>{_e(row.series_label)}</td>",
-                        f"<td>{_e(row.body_short_name)} ({_e(row.attribution)})</td>",
+                        f"<td>{_e(row.body_short_name)}{_independent(row)} ({_e(row.attribution)})</td>",
                         f'<td class="num">{_e(_figure(row._asdict()))}</td>',
                         f"<td>{_e(row.unit)}</td>",
                         f"<td>{_e(source['title'])} ({source['source_date']:%Y-%m-%d})</td>",
-                        f"<td>line {row.source_line}, {_e(row.source_section)}: “{_e(row.evidence)}”</td>",
+                        f"<td>{_locator(row)}</td>",
                         f"<td>{_e(row.status)}{'; ' + _e(row.note) if row.note == row.note and row.note else ''}</td>",
                     ]
                 )

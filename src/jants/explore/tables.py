@@ -217,4 +217,7 @@ def figures_of(tables: Tables, series_id: str, as_of: str | None = None):
     if series_id not in set(tables["series"]["series_id"]):
         raise PackageError(Problem("usage-error", f"no series {series_id!r}; jants list shows them"))
     frame = as_known_on(tables, as_of) if as_of else tables["observations"]
-    return frame[frame["series_id"] == series_id].sort_values(["observation_date", "observation_id"])
+    frame = frame[frame["series_id"] == series_id].sort_values(["observation_date", "observation_id"], ignore_index=True)
+    if "body_type" in tables["bodies"]:  # official or independent, in every output
+        frame = frame.merge(tables["bodies"][["body_id", "body_type"]], on="body_id", how="left")
+    return frame
