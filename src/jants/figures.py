@@ -15,6 +15,10 @@ True
 True
 >>> figure_in_text(41, "Оның ішінде 41 адам бұрын сотталған.")
 True
+>>> figure_in_text(1000, "Оның 1 мыңнан астам табылды")
+True
+>>> figure_in_text(5, "суд №2 города Тараз признал пятерых погибших")
+True
 >>> figure_in_text(3811, "4,404 were detained")
 False
 """
@@ -26,7 +30,7 @@ import unicodedata
 
 SCALES = {
     10**3: ["thousand", "thousands", "тыс", "тысяч", "тысячи", "тысяча", "мың"],
-    10**6: ["million", "millions", "mln", "m", "млн", "миллион", "миллиона", "миллионов", "миллиондаған"],
+    10**6: ["million", "millions", "mln", "mn", "m", "млн", "миллион", "миллиона", "миллионов", "миллиондаған"],
     10**9: ["billion", "billions", "bn", "млрд", "миллиард", "миллиарда", "миллиардов"],
 }
 WORDS = {
@@ -87,6 +91,25 @@ WORDS = {
     "двадцать": 20,
     "тридцать": 30,
     "сто": 100,
+    "одной": 1,  # "одной тысячи"
+    # Russian collective numerals and the declined forms of сотня (a hundred)
+    "двое": 2,
+    "двоих": 2,
+    "трое": 3,
+    "троих": 3,
+    "четверо": 4,
+    "четверых": 4,
+    "пятеро": 5,
+    "пятерых": 5,
+    "шестеро": 6,
+    "шестерых": 6,
+    "семеро": 7,
+    "семерых": 7,
+    "восьмеро": 8,
+    "восьмерых": 8,
+    "сотня": 100,
+    "сотню": 100,
+    "сотни": 100,
     # Kazakh
     "бір": 1,
     "екі": 2,
@@ -101,7 +124,32 @@ WORDS = {
     "жиырма": 20,
     "отыз": 30,
     "жүз": 100,
+    # Kazakh collective numerals ("бесеуі": the five of them)
+    "екеуі": 2,
+    "үшеуі": 3,
+    "төртеуі": 4,
+    "бесеуі": 5,
+    "алтауы": 6,
+    "жетеуі": 7,
+    # Kazakh in Latin transliteration
+    "bir": 1,
+    "eki": 2,
+    "bes": 5,
+    "jeti": 7,
+    "segiz": 8,
+    "toghyz": 9,
+    # Uzbek, bare and with the counting suffix -та
+    "уч": 3,
+    "учта": 3,
+    "тўрт": 4,
+    "тўртта": 4,
+    "беш": 5,
+    "бешта": 5,
+    "ўн": 10,
+    "ўнта": 10,
 }
+# Stems of scale words that take case endings (Kazakh "мыңнан", "мыңға"; Russian "тысячами").
+SCALE_STEMS = {"мың": 10**3, "тысяч": 10**3, "миллион": 10**6, "миллиард": 10**9}
 SCALE_OF = {word: factor for factor, words in SCALES.items() for word in words}
 GROUP_SEPARATORS = " \u00a0\u202f\u2009,."  # between digit groups: spaces (plain, no-break, thin), comma, point
 NUMBER = re.compile(rf"\d+(?:[{GROUP_SEPARATORS}]\d+)*")
@@ -131,15 +179,26 @@ def numbers_in_text(text: str) -> set[float]:
     for match in NUMBER.finditer(text):
         readings = _readings(match.group())
         found |= readings
-        following = WORD.match(text, _skip_space(text, match.end()))
-        factor = SCALE_OF.get(following.group().lower()) if following else None
+        factor = _scale_after(text, match.end())
         if factor:
             found |= {value * factor for value in readings}
     for match in WORD.finditer(text):
         word = match.group().lower()
         if word in WORDS:
             found.add(float(WORDS[word]))
+            factor = _scale_after(text, match.end())  # "одной тысячи", "one million"
+            if factor:
+                found.add(float(WORDS[word] * factor))
     return found
+
+
+def _scale_after(text: str, position: int) -> int | None:
+    """The factor of a scale word right after POSITION, in any case form of its stem."""
+    following = WORD.match(text, _skip_space(text, position))
+    if not following:
+        return None
+    word = following.group().lower()
+    return SCALE_OF.get(word) or next((factor for stem, factor in SCALE_STEMS.items() if word.startswith(stem)), None)
 
 
 def _skip_space(text: str, position: int) -> int:
