@@ -337,7 +337,8 @@ def show(series_id, as_of, path, version, as_json, as_csv):
         "evidence",
         "status",
     ]
-    frame = frame[columns].pipe(_dates_as_text, "observation_date").pipe(_numbers_as_text, "value", "value_upper")
+    frame = frame[[c for c in columns if c in frame]]  # releases before 0.3.0 have no body_type
+    frame = frame.pipe(_dates_as_text, "observation_date").pipe(_numbers_as_text, "value", "value_upper")
     label = tables["series"].set_index("series_id").loc[series_id, "label"]
     title = f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else "")
     if not (as_json or as_csv) and len(frame):  # fewer, wider columns for people
@@ -349,7 +350,8 @@ def show(series_id, as_of, path, version, as_json, as_csv):
             + " "
             + frame["unit"].astype(str),
             source=frame["source_id"] + ":" + frame["source_line"].astype(str),
-        )[["observation_date", "body_id", "body_type", "value", "source", "evidence", "status"]]
+        )
+        frame = frame[[c for c in ["observation_date", "body_id", "body_type", "value", "source", "evidence", "status"] if c in frame]]
         frame["value"] = frame["value"].str.strip()
     emit(frame, as_json, as_csv, title)
 

@@ -46,7 +46,8 @@ def _locator(row) -> str:
 
     if not pd.isna(row.source_line):  # a held text; a web report has no line
         return f"line {int(row.source_line)}, {_e(row.source_section)}: {evidence}"
-    english = "" if pd.isna(row.evidence_en) or not row.evidence_en else f" (English: “{_e(row.evidence_en)}”)"
+    rendering = getattr(row, "evidence_en", None)  # releases before 0.2.0 have no evidence_en
+    english = "" if rendering is None or pd.isna(rendering) or not rendering else f" (English: “{_e(rendering)}”)"
     return f"web page: {evidence}{english}"
 
 
