@@ -167,3 +167,20 @@ def test_every_page_shows_its_chart_and_figures_in_chromium(browser, report, pro
                 assert format_number(value) in shown, (path.name, value)
     visit.close()
     assert visit.errors == [] and visit.failed == [] and visit.external == []
+
+
+def test_index_opens_with_headline_figures_that_match_the_data(report, project):
+    """The latest standing figure of an authority, and the independent counts beside it."""
+    import jants
+    from jants.formatting import format_number
+
+    deaths = jants.series("persons_killed", project)
+    standing = deaths[~deaths["status"].astype(str).isin(["retracted", "withdrawn", "superseded"])]
+    official = standing[standing["body_type"].astype(str) == "authority"].iloc[-1]
+    index = (report / "index.html").read_text(encoding="utf-8")
+    row = index.split("Persons killed", 1)[1].split("</tr>", 1)[0]
+    assert f'<td class="num">{format_number(official["value"])}</td>' in row
+    assert f"<td>{official['observation_date']:%Y-%m-%d}</td>" in row
+    for counter in standing[standing["body_type"].astype(str) == "independent"]["body_short_name"].unique():
+        assert counter.replace("'", "&#x27;") in row, counter
+    assert "named list" in row

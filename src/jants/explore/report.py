@@ -174,13 +174,74 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
+# The series a reader asks about first, and the named-victim list shown beside the death toll.
+HEADLINE_SERIES = [
+    "persons_killed",
+    "persons_injured",
+    "persons_detained",
+    "criminal_cases",
+    "persons_convicted",
+    "weapons_stolen",
+    "weapons_recovered",
+    "total_damage_kzt",
+]
+BESIDE = {"persons_killed": ["persons_killed.named_list"]}
+
+
+def headline_figures(tidy) -> list[dict]:
+    """For each headline series: its latest standing figure stated by an authority, and the
+    latest figure of each independent counter (and of lists shown beside it)."""
+    standing = tidy[~tidy["status"].astype(str).isin([*model.NOT_STANDING, "superseded"])]
+    standing = standing.sort_values(["observation_date", "observation_id"])
+    independent = standing["body_type"].astype(str) == "independent" if "body_type" in standing else standing["body_id"].isna()
+    rows = []
+    for series_id in HEADLINE_SERIES:
+        own = standing[standing["series_id"] == series_id]
+        official = own[~independent.loc[own.index]].tail(1)
+        if official.empty:
+            continue
+        others = standing[standing["series_id"].isin([series_id, *BESIDE.get(series_id, [])]) & independent]
+        counts = [row for _, row in others.groupby("body_id", observed=True).tail(1).sort_values("observation_date").iterrows()]
+        rows.append({"official": official.iloc[0], "independent": counts})
+    return rows
+
+
+def _headline_table(tidy) -> str:
+    rows = []
+    for item in headline_figures(tidy):
+        row = item["official"]
+        counts = "; ".join(
+            f"{_e(_figure(other))} ({_e(other['body_short_name'])}, {other['observation_date']:%Y-%m-%d}"
+            + (", named list" if other["series_id"] != row["series_id"] else "")
+            + ")"
+            for other in item["independent"]
+        )
+        rows.append(
+            [
+                f'<td><a href="metrics/{_e(row["metric_id"])}.html">{_e(row["series_label"])}</a></td>',
+                f'<td class="num">{_e(_figure(row))}</td>',
+                f"<td>{row['observation_date']:%Y-%m-%d}</td>",
+                f"<td>{_e(row['body_short_name'])}</td>",
+                f"<td>{counts or 'none recorded'}</td>",
+            ]
+        )
+    return _table(
+        ["Figure", "Latest official figure", "Date", "Stated by", "Independent counts (latest of each counter)"],
+        rows,
+        "The latest figure each authority's statements give, and what others counted",
+    )
+
+
 def _index(tables, metrics, tidy) -> str:
     counts = tidy.groupby("metric_id", observed=True).size()
     parts = [
-        "<h1>Official figures on the January 2022 events in Kazakhstan</h1>",
-        '<p class="note">Every figure is recorded as an authority stated it, with its qualifier, date, reporting '
-        "body and the place in its source. The dataset records what an authority reported, not that it is true.</p>",
+        "<h1>Figures on the January 2022 events in Kazakhstan</h1>",
+        '<p class="note">Every figure is recorded as it was stated, with its qualifier, date, the body that stated '
+        "or counted it and the place in its source: what authorities reported and what others counted, side by side. "
+        "The dataset records what was reported, not that it is true.</p>",
         f"<p>{len(tidy)} figures in {len(tables['series'])} series of {len(metrics)} metrics, from {len(tables['sources'])} sources.</p>",
+        "<h2>Headline figures</h2>",
+        _headline_table(tidy),
     ]
     for topic, group in metrics.groupby("topic", observed=True, sort=True):
         parts.append(f"<h2>{_e(str(topic).replace('_', ' ').capitalize())}</h2>\n<ul>")
