@@ -106,6 +106,7 @@ def installed(tmp_path_factory) -> Path:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     assert {"jants/bundled/datapackage.json", "jants/bundled/releases.json", "jants/bundled/data/observations.parquet"} <= names
+    assert {f"jants/bundled/dist/{r.archive}" for r in RELEASES} <= names, "list each release archive in pyproject.toml (force-include)"
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -162,9 +163,15 @@ def test_wheel_reads_an_archive_and_an_older_version(installed, tmp_path):
     assert validated.returncode == 0, validated.stdout + validated.stderr
     shown = run_installed(installed, folder, "jants", "show", "criminal_cases", "--path", "jants-0.1.0.zip", "--csv")
     assert shown.returncode == 0 and "briefing-2022-02-16" in shown.stdout, shown.stderr
-    # no dist/ and no cache here: 0.1.0 must be downloaded, and the index names no place yet
-    fetched = run_installed(installed, folder, "jants", "fetch", "0.1.0")
-    assert fetched.returncode == 1 and "base_url" in fetched.stderr and "Traceback" not in fetched.stderr
+    # every released version works offline: the wheel carries the archives, verified by the index
+    diffed = run_installed(installed, folder, "jants", "diff", "0.1.0", "0.2.0")
+    assert diffed.returncode == 0 and "requires a minor version bump" in diffed.stdout, diffed.stderr
+    latest = max(RELEASES, key=lambda r: tuple(map(int, r.version.split("."))))
+    for command in (["jants", "validate", "0.1.0"], ["jants", "show", "persons_killed", "--version", latest.version, "--csv"],
+                    ["jants", "fetch", "0.2.0", "--output", "got"], ["jants", "diff"]):
+        result = run_installed(installed, folder, *command)
+        assert result.returncode == 0, (command, result.stdout[-500:], result.stderr[-500:])
+    assert (folder / "got" / "jants-0.2.0.zip").is_file()
 
 
 @pytest.mark.slow

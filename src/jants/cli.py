@@ -349,7 +349,9 @@ def show(series_id, as_of, path, version, as_json, as_csv):
             + frame["value_upper"].map(lambda v: f" to {v}" if v else "")
             + " "
             + frame["unit"].astype(str),
-            source=frame["source_id"] + ":" + frame["source_line"].astype(str),
+            source=[
+                f"{s}:{int(line)}" if line == line and line is not None else s for s, line in zip(frame["source_id"], frame["source_line"].astype("float64"))
+            ],
         )
         frame = frame[[c for c in ["observation_date", "body_id", "body_type", "value", "source", "evidence", "status"] if c in frame]]
         frame["value"] = frame["value"].str.strip()
