@@ -126,7 +126,7 @@ def test_list_filters_and_gives_the_latest_figure(project):
     result = CliRunner().invoke(cli, ["list", "--path", str(project), "--search", "criminal cases opened", "--json"])
     assert result.exit_code == 0, result.output
     rows = {r["series_id"]: r for r in json.loads(result.output)}
-    assert rows["criminal_cases"]["latest_value"] == "5300" and rows["criminal_cases"]["latest_date"] == "2023-01-05"
+    assert rows["criminal_cases"]["latest_value"] == 5300 and rows["criminal_cases"]["latest_date"] == "2023-01-05"
     weapons = CliRunner().invoke(cli, ["list", "--path", str(project), "--search", "weapons", "--csv"])
     found = {line.split(",")[0] for line in weapons.output.splitlines()[1:]}
     assert {"weapons_stolen", "weapons_recovered", "weapons_handed_in"} <= found
@@ -149,7 +149,7 @@ def test_show_gives_every_figure_with_provenance(project):
     assert any("mfa-reply-ohchr-2022-03-18,291," in line and ",230,," in line for line in lines)
     assert any("news18-2022-01-15,," in line and ",164,," in line and line.endswith(",retracted") for line in lines)
     as_of = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project), "--as-of", "2022-06-01", "--json"])
-    assert [r["value"] for r in json.loads(as_of.output)] == ["232"]
+    assert [r["value"] for r in json.loads(as_of.output)] == [232]
     unknown = CliRunner().invoke(cli, ["show", "no_such_series", "--path", str(project)])
     assert unknown.exit_code == 2 and "no series" in unknown.output
 
@@ -163,3 +163,34 @@ def test_validate_json_is_json_also_when_it_cannot_start(args, code, exit_code):
     result = CliRunner().invoke(cli, ["validate", *args, "--json"])
     report = json.loads(result.output)
     assert result.exit_code == exit_code and report["valid"] is False and report["errors"][0]["code"] == code
+
+
+def test_json_output_is_typed(project):
+    result = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project), "--json"])
+    rows = json.loads(result.output)
+    assert all(isinstance(r["value"], (int, float)) for r in rows)
+    assert all(r["value_upper"] is None for r in rows) and any(r["source_line"] is None for r in rows)
+    assert all(len(r["observation_date"]) == 10 and r["observation_date"][4] == "-" for r in rows)
+
+
+def test_piped_tables_are_whole_tab_separated_rows(project):
+    result = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project)])
+    lines = result.output.splitlines()
+    header = lines[0].split("\t")
+    assert header[:3] == ["observation_date", "body_id", "body_type"]
+    assert all(len(line.split("\t")) == len(header) for line in lines[1:]) and len(lines) > 10
+
+
+def test_discrepancies_lists_explanations_and_figures(project):
+    result = CliRunner().invoke(cli, ["discrepancies", "persons_killed", "--path", str(project), "--json"])
+    rows = json.loads(result.output)
+    assert rows and all("persons_killed" in r["series"].split() for r in rows)
+    assert any("230" in r["figures"] and "238" in r["figures"] for r in rows)
+    unknown = CliRunner().invoke(cli, ["discrepancies", "nonsense", "--path", str(project)])
+    assert unknown.exit_code == 2 and "no series" in unknown.output
+
+
+def test_info_lists_topics_and_bodies_with_their_type(project):
+    facts = json.loads(CliRunner().invoke(cli, ["info", "--path", str(project), "--json"]).output)
+    assert "casualties" in facts["topics"]
+    assert {b["body_type"] for b in facts["bodies"]} == {"authority", "independent"}

@@ -28,6 +28,9 @@ def no_traceback(command):
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader stopped early (| head): not an error of jants
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except PackageError as error:
             if error.problem.code == "usage-error":
                 raise click.UsageError(error.problem.message) from None
@@ -225,12 +228,19 @@ def fetch(version, base_url, cache, output):
 
 
 def emit(frame, as_json: bool, as_csv: bool, title: str = "") -> None:
-    """A table for people (rich, fitted to the terminal), or JSON or CSV for scripts."""
+    """A table for people (rich, fitted to the terminal); for scripts, JSON records with
+    typed values (numbers, null, ISO dates) or CSV; piped without either, the whole table
+    as tab-separated text, never wrapped."""
     if as_json:
-        click.echo(frame.to_json(orient="records", force_ascii=False, indent=2))
+        import json
+
+        click.echo(json.dumps(_records(frame), indent=2, ensure_ascii=False))
         return
     if as_csv:
         click.echo(frame.to_csv(index=False), nl=False)
+        return
+    if not sys.stdout.isatty():
+        click.echo(frame.to_csv(index=False, sep="\t"), nl=False)
         return
     from rich.console import Console
     from rich.table import Table
@@ -241,6 +251,24 @@ def emit(frame, as_json: bool, as_csv: bool, title: str = "") -> None:
     for row in frame.itertuples(index=False):
         table.add_row(*["" if value is None or value != value else str(value) for value in row])
     Console(soft_wrap=False).print(table)
+
+
+def _records(frame) -> list[dict]:
+    """Rows as JSON values: missing is null, whole numbers are integers, dates ISO text."""
+    import pandas as pd
+
+    def value(cell):
+        if cell is None or (not isinstance(cell, (list, dict, str)) and pd.isna(cell)):
+            return None
+        if isinstance(cell, pd.Timestamp):
+            return cell.date().isoformat()
+        if hasattr(cell, "item"):  # numpy scalars
+            cell = cell.item()
+        if isinstance(cell, float) and cell.is_integer() and abs(cell) < 2**53:
+            return int(cell)
+        return cell
+
+    return [{str(k): value(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _dates_as_text(frame, *columns):
@@ -286,6 +314,8 @@ def info(path, version, as_json):
         click.echo(f"figures dated {facts['observation_dates'][0]} to {facts['observation_dates'][1]}")
     import pandas as pd
 
+    click.echo("topics: " + ", ".join(facts["topics"]))
+    emit(pd.DataFrame(facts["bodies"]), False, False, "bodies (authority: an authority of Kazakhstan; independent: counted by others)")
     emit(pd.DataFrame(facts["sources"]), False, False, "sources")
 
 
@@ -303,7 +333,9 @@ def list_series(topic, body, search, path, version, as_json, as_csv):
 
     frame = find_series(load(path, version), topic, body, search)
     columns = ["series_id", "label", "topic", "figures", "latest_date", "latest_qualifier", "latest_value", "unit", "latest_body"]
-    frame = frame[columns].pipe(_dates_as_text, "latest_date").pipe(_numbers_as_text, "latest_value")
+    frame = frame[columns].pipe(_dates_as_text, "latest_date")
+    if not as_json:
+        frame = frame.pipe(_numbers_as_text, "latest_value")
     emit(frame, as_json, as_csv, f"{len(frame)} series")
 
 
@@ -338,7 +370,11 @@ def show(series_id, as_of, path, version, as_json, as_csv):
         "status",
     ]
     frame = frame[[c for c in columns if c in frame]]  # releases before 0.3.0 have no body_type
-    frame = frame.pipe(_dates_as_text, "observation_date").pipe(_numbers_as_text, "value", "value_upper")
+    frame = frame.pipe(_dates_as_text, "observation_date")
+    if as_json:
+        emit(frame, True, False)
+        return
+    frame = frame.pipe(_numbers_as_text, "value", "value_upper")
     label = tables["series"].set_index("series_id").loc[series_id, "label"]
     title = f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else "")
     if not (as_json or as_csv) and len(frame):  # fewer, wider columns for people
@@ -356,6 +392,21 @@ def show(series_id, as_of, path, version, as_json, as_csv):
         frame = frame[[c for c in ["observation_date", "body_id", "body_type", "value", "source", "evidence", "status"] if c in frame]]
         frame["value"] = frame["value"].str.strip()
     emit(frame, as_json, as_csv, title)
+
+
+@cli.command()
+@click.argument("series_id", required=False)
+@package_options
+@JSON_OPTION
+@CSV_OPTION
+@no_traceback
+def discrepancies(series_id, path, version, as_json, as_csv):
+    """The recorded discrepancies (conflicting, falling or inconsistent figures) with their
+    explanations and the figures they concern; only those of SERIES_ID if given."""
+    from .explore.tables import discrepancies_of, load
+
+    frame = discrepancies_of(load(path, version), series_id)
+    emit(frame, as_json, as_csv, f"{len(frame)} discrepancies" + (f" concerning {series_id}" if series_id else ""))
 
 
 @cli.command()

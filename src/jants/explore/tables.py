@@ -187,6 +187,8 @@ def summary(tables: Tables) -> dict:
         "rows": {name: len(frame) for name, frame in tables.items()},
         "observation_dates": [str(dates.min().date()), str(dates.max().date())] if len(dates) else [],
         "sources": sources.assign(source_date=sources["source_date"].dt.strftime("%Y-%m-%d")).to_dict("records"),
+        "topics": sorted(set(tables["metrics"]["topic"].astype(str))),
+        "bodies": tables["bodies"][[c for c in ("body_id", "short_name", "body_type", "kind") if c in tables["bodies"]]].astype(str).to_dict("records"),
     }
 
 
@@ -221,3 +223,26 @@ def figures_of(tables: Tables, series_id: str, as_of: str | None = None):
     if "body_type" in tables["bodies"]:  # official or independent, in every output
         frame = frame.merge(tables["bodies"][["body_id", "body_type"]], on="body_id", how="left")
     return frame
+
+
+def discrepancies_of(tables: Tables, series_id: str | None = None):
+    """The recorded discrepancies with the series and values of the figures they concern;
+    with SERIES_ID, only those that concern a figure of that series."""
+    if series_id is not None and series_id not in set(tables["series"]["series_id"]):
+        raise PackageError(Problem("usage-error", f"no series {series_id!r}; jants list shows them"))
+    observations = tables["observations"].set_index("observation_id")
+    rows = []
+    for item in tables["discrepancies"].itertuples(index=False):
+        related = str(item.related_observation_ids).split() if isinstance(item.related_observation_ids, str) else []
+        ids = [item.observation_id, *related]
+        known = [i for i in ids if i in observations.index]
+        series = sorted({str(observations.at[i, "series_id"]) for i in known})
+        if series_id is not None and series_id not in series:
+            continue
+        figures = "; ".join(f"{i}: {observations.at[i, 'value']:g} ({observations.at[i, 'status']})" for i in known)
+        rows.append(
+            {"discrepancy_id": item.discrepancy_id, "kind": str(item.kind), "series": " ".join(series), "figures": figures, "explanation": item.explanation}
+        )
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=["discrepancy_id", "kind", "series", "figures", "explanation"])
