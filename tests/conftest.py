@@ -106,3 +106,13 @@ def row_of(package: Path, table: str, field: str, value: str) -> int:
         if row[column] == value:
             return number
     raise LookupError(f"{value!r} not in {table}.{field}")
+
+
+def reference_verdict(target: Path) -> bool | None:
+    """frictionless-py's valid/invalid for the package in TARGET, or None when it cannot
+    read the package at all (no verdict to compare)."""
+    frictionless = pytest.importorskip("frictionless")
+    try:
+        return frictionless.validate(str(target / "datapackage.json")).valid
+    except Exception:  # noqa: BLE001 - a package the reference cannot load
+        return None

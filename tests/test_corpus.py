@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from jants.cli import cli
 
+from conftest import reference_verdict
 from corpus import CASES, VALID
 
 SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
@@ -96,15 +97,6 @@ def test_tricky_but_valid_package_is_accepted(package, scratch, name):
 
 
 # Differential test against the reference ----------------------------------------------------
-
-
-def reference_verdict(target: Path) -> bool | None:
-    """frictionless-py's valid/invalid, or None when it cannot read the package at all."""
-    frictionless = pytest.importorskip("frictionless")
-    try:
-        return frictionless.validate(str(target / "datapackage.json")).valid
-    except Exception:  # noqa: BLE001 - a descriptor the reference cannot load
-        return None
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.reference_skip], ids=[c.name for c in CASES if not c.reference_skip])

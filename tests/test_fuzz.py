@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from jants.cli import cli
 from jants.validate import validate_package
 
-from conftest import PROJECT, read_rows, rehash, write_rows
+from conftest import PROJECT, read_rows, reference_verdict, rehash, write_rows
 
 EXAMPLES = int(os.environ.get("JANTS_FUZZ_EXAMPLES", "60"))
 # Codes that only the jants model gives (frictionless-py checks Table Schema, not these).
@@ -120,15 +120,6 @@ def apply(package: Path, mutation) -> None:
         file.write_text(json.dumps(descriptor), encoding="utf-8")
 
 
-def reference_valid(package: Path) -> bool | None:
-    import frictionless
-
-    try:
-        return frictionless.validate(str(package / "datapackage.json")).valid
-    except Exception:  # noqa: BLE001 - the reference cannot load it: no verdict to compare
-        return None
-
-
 @pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -143,7 +134,7 @@ def test_random_mutation_never_crashes_nor_passes_what_the_reference_rejects(mut
         report = validate_package(package)  # must not raise
         report.to_text(), report.to_json()
         assert "internal-error" not in {p.code for p in report.errors}, f"jants failed inside on {mutation!r}: {report.to_text()}"
-        reference = reference_valid(package)
+        reference = reference_verdict(package)
         if report.valid:
             assert reference is not False, f"jants calls valid what frictionless-py rejects: {mutation!r}"
         elif reference:

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from jants.cli import cli
 from jants.validate import validate_package
 
-from conftest import edit_descriptor
+from conftest import edit_descriptor, reference_verdict
 from hostile import HOSTILE, SOURCES
 from test_corpus import tree
 
@@ -99,14 +99,6 @@ def test_hostile_package_gets_the_exact_verdict(package, scratch, case, no_netwo
 
 
 # Differential test against the reference ----------------------------------------------------
-
-
-def reference_verdict(target: Path) -> bool | None:
-    frictionless = pytest.importorskip("frictionless")
-    try:
-        return frictionless.validate(str(target / "datapackage.json")).valid
-    except Exception:  # noqa: BLE001 - a package the reference cannot load
-        return None
 
 
 DIFFERENTIAL = [c for c in HOSTILE if not c.reference_skip and not c.sources]

@@ -377,7 +377,7 @@ def show(series_id, as_of, path, version, as_json, as_csv):
     frame = frame.pipe(_numbers_as_text, "value", "value_upper")
     label = tables["series"].set_index("series_id").loc[series_id, "label"]
     title = f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else "")
-    if not (as_json or as_csv) and len(frame):  # fewer, wider columns for people
+    if not as_csv and len(frame):  # fewer, wider columns for people
         frame = frame.assign(
             value=frame["qualifier"].astype(str).str.replace("exact", "").str.replace("_", " ")
             + " "

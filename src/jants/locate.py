@@ -13,12 +13,11 @@ A version is resolved through the release index to a verified archive (see `fetc
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import extract_archive, is_archive
+from .archive import is_archive, opened_archive
 from .package import DESCRIPTOR_NAME, load_descriptor
 from .problems import PackageError, Problem
 from .publish.index import INDEX_NAME, VERSION_PATTERN, ReleaseIndex, read_index
@@ -92,8 +91,9 @@ def version_archive(version: str, url: str | None = None, cache: Path | None = N
     return release_archive(release_index(), version, dist_dir(), url, cache)
 
 
-def looks_like_version(text: str) -> bool:
-    return bool(VERSION_PATTERN.match(text))
+def names_a_version(given: str | Path) -> bool:
+    """True for `0.1.0` when no file or folder of that name exists here."""
+    return not Path(given).exists() and bool(VERSION_PATTERN.match(str(given)))
 
 
 def package_path(given: str | None) -> Path:
@@ -101,7 +101,7 @@ def package_path(given: str | None) -> Path:
     verified archive, or the default package."""
     if given is None:
         return default_dir()
-    if not Path(given).exists() and looks_like_version(given):
+    if names_a_version(given):
         return version_archive(given)
     if not Path(given).exists():
         raise PackageError(Problem("usage-error", f"no such package, archive or released version: {given}"))
@@ -115,11 +115,11 @@ def opened(path: str | Path | None = None, version: str | None = None) -> Iterat
     (`0.1.0`) is taken as a version."""
     if path is not None and version is not None:
         raise PackageError(Problem("usage-error", "give a package path or a version, not both"))
-    if path is not None and not Path(path).exists() and looks_like_version(str(path)):
+    if path is not None and names_a_version(path):
         path, version = None, str(path)
     if version is not None:
         archive = version_archive(version)
-        with _unpacked(archive) as root:
+        with opened_archive(archive) as root:
             yield Located(root, f"release {version} ({archive})")
         return
     if path is None:
@@ -130,16 +130,10 @@ def opened(path: str | Path | None = None, version: str | None = None) -> Iterat
     if not path.exists():
         raise PackageError(Problem("package-missing", f"no such package, archive or released version: {path}"))
     if is_archive(path):
-        with _unpacked(path) as root:
+        with opened_archive(path) as root:
             yield Located(root, str(path))
         return
     folder = path.parent if path.is_file() else path
     if not (folder / DESCRIPTOR_NAME).is_file():
         raise PackageError(Problem("descriptor-missing", f"no {DESCRIPTOR_NAME} in {folder}", file=str(folder)))
     yield Located(folder, str(path))
-
-
-@contextlib.contextmanager
-def _unpacked(archive: Path) -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="jants-archive-") as temporary:
-        yield extract_archive(archive, Path(temporary))

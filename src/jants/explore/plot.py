@@ -70,7 +70,7 @@ def _pyplot():
 def plot_series(tables, series_ids: list[str], output: Path, components: bool = False) -> Path:
     """Draw the series into `output` (.svg or .png); with `components`, also the
     breakdown components of each series, stacked, beside its total."""
-    from .tables import observations
+    from .tables import independent, observations
 
     plt = _pyplot()
     tidy = observations(tables=tables)
@@ -82,8 +82,7 @@ def plot_series(tables, series_ids: list[str], output: Path, components: bool = 
     drawn = tidy[tidy["series_id"].isin(series_ids) | tidy["parent_series_id"].isin(series_ids)]
     colour = {body: COLOURS[i % len(COLOURS)] for i, body in enumerate(sorted(set(drawn["body_id"].astype(str))))}
     bodies = tables["bodies"].set_index("body_id")
-    independent = bodies["body_type"].astype(str) == "independent" if "body_type" in bodies else bodies["short_name"].isna()
-    short = (bodies["short_name"] + independent.map({True: " (independent count)", False: ""})).to_dict()
+    short = (bodies["short_name"] + independent(bodies).map({True: " (independent count)", False: ""})).to_dict()
     units = sorted(set(rows["metric_unit"].astype(str))) or sorted(
         set(tables["metrics"].set_index("metric_id").loc[tables["series"].set_index("series_id").loc[series_ids, "metric_id"], "unit"])
     )

@@ -193,14 +193,16 @@ def headline_figures(tidy) -> list[dict]:
     latest figure of each independent counter (and of lists shown beside it)."""
     standing = tidy[~tidy["status"].astype(str).isin([*model.NOT_STANDING, "superseded"])]
     standing = standing.sort_values(["observation_date", "observation_id"])
-    independent = standing["body_type"].astype(str) == "independent" if "body_type" in standing else standing["body_id"].isna()
+    from .tables import independent
+
+    counted_by_others = independent(standing)
     rows = []
     for series_id in HEADLINE_SERIES:
         own = standing[standing["series_id"] == series_id]
-        official = own[~independent.loc[own.index]].tail(1)
+        official = own[~counted_by_others.loc[own.index]].tail(1)
         if official.empty:
             continue
-        others = standing[standing["series_id"].isin([series_id, *BESIDE.get(series_id, [])]) & independent]
+        others = standing[standing["series_id"].isin([series_id, *BESIDE.get(series_id, [])]) & counted_by_others]
         counts = [row for _, row in others.groupby("body_id", observed=True).tail(1).sort_values("observation_date").iterrows()]
         rows.append({"official": official.iloc[0], "independent": counts})
     return rows

@@ -225,6 +225,16 @@ def figures_of(tables: Tables, series_id: str, as_of: str | None = None):
     return frame
 
 
+def independent(frame):
+    """Which rows were counted by a body independent of the authorities (bodies.body_type;
+    none in releases before 0.3.0, which have no body_type)."""
+    import pandas as pd
+
+    if "body_type" not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame["body_type"].astype(str) == "independent"
+
+
 def discrepancies_of(tables: Tables, series_id: str | None = None):
     """The recorded discrepancies with the series and values of the figures they concern;
     with SERIES_ID, only those that concern a figure of that series."""

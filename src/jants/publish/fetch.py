@@ -11,13 +11,12 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import shutil
 import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ..files import file_digest
+from ..files import file_digest, write_atomically
 from ..problems import PackageError, Problem
 from .index import INDEX_NAME, Release, ReleaseIndex
 
@@ -105,11 +104,5 @@ def copy_archive(archive: Path, folder: Path) -> Path:
     target = folder / archive.name
     if target.resolve() == archive.resolve():
         return target
-    handle, temporary = tempfile.mkstemp(prefix=f".{archive.name}-", dir=folder)
-    os.close(handle)
-    try:
-        shutil.copyfile(archive, temporary)
-        os.replace(temporary, target)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    write_atomically(target, archive.read_bytes())  # archives are well under a megabyte
     return target
