@@ -81,6 +81,8 @@ SOURCE_TYPES = [
     "blog_post",
 ]
 DATE_PRECISIONS = ["day", "month", "year", "day_of_statement"]
+# How precisely an observation date is known, where its source does not say it (empty: see OBSERVATIONS).
+OBSERVATION_DATE_PRECISIONS = ["day", "month", "year", "on_or_before"]
 DIMENSIONS = [
     "region",
     "agency",
@@ -216,6 +218,14 @@ OBSERVATIONS = {
         _id("observation_id", "Stable identifier of the figure; never reused.", unique=True),
         _id("series_id", "Series the figure belongs to."),
         _field("observation_date", "date", "Date as of which the figure is stated to hold.", required=True),
+        _enum(
+            "date_precision",
+            OBSERVATION_DATE_PRECISIONS,
+            "How precisely observation_date is known. Empty: a day the source states, or the source's own date with the "
+            "precision its date_precision gives. month, year: the last day of that month or year; on_or_before: the figure was "
+            "stated on or before observation_date, which is an upper bound (the day is not known).",
+            required=False,
+        ),
         _field("period_start", "date", "For a figure over a stated period: first day of the period."),
         _id("body_id", "Body whose official stated the figure."),
         _enum("attribution", ATTRIBUTIONS, "explicit: the source names the speaker or body; implied: from context."),

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from ..problems import Problem
 from ..tableschema.table import TypedTable
-from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, isin, located, positions
+from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, days, isin, located, positions
 
 COMPONENT_KINDS = {"components_exceed_total", "components_differ_from_total"}
 
@@ -92,8 +92,25 @@ def check_components(view: ModelView) -> list[Problem]:
     return problems
 
 
+NO_UPPER_BOUND = ["more_than", "at_least"]  # "more than 3,000": any figure above 3,000
+NO_LOWER_BOUND = ["less_than", "at_most", "almost"]  # "almost 3,000": a little below 3,000, how little is not said
+
+
+def _bounds(view: ModelView) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest figure each observation allows, by its qualifier (CURATION.md 2):
+    "more than"/"at least" have no upper bound, "less than"/"up to" and "almost" no lower one,
+    a range runs to value_upper; "approximately" is taken at its value on both sides."""
+    obs, value = view.tables["observations"].columns, view.links.value
+    upper = np.asarray(obs["value_upper"].to_numpy(zero_copy_only=False), dtype="float64")
+    highest = np.where(isin(obs["qualifier"], ["range"]) & ~np.isnan(upper), upper, value)
+    highest = np.where(isin(obs["qualifier"], NO_UPPER_BOUND), np.inf, highest)
+    lowest = np.where(isin(obs["qualifier"], NO_LOWER_BOUND), -np.inf, value)
+    return lowest, highest
+
+
 def check_cumulative(view: ModelView) -> list[Problem]:
-    """A running total (or money amount) stated below the highest figure of an earlier date."""
+    """A running total (or money amount) that cannot reach the lowest figure an earlier date allows:
+    hedged figures are compared as the ranges their qualifiers state."""
     tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
     recorded = _recorded(view, {"cumulative_decrease"})
     cumulative_metric = isin(tables["metrics"].columns["kind"], ["cumulative_count", "money_amount"])
@@ -103,12 +120,13 @@ def check_cumulative(view: ModelView) -> list[Problem]:
     else:
         selected[:] = False
     where = np.flatnonzero(selected)
-    obs = pd.DataFrame({"series": links.series[where], "date": links.date[where], "value": links.value[where], "index": where})
-    per_day = obs.groupby(["series", "date"])["value"].max()
+    lowest, highest = _bounds(view)
+    obs = pd.DataFrame({"series": links.series[where], "date": links.date[where], "lowest": lowest[where], "highest": highest[where], "index": where})
+    per_day = obs.groupby(["series", "date"])["lowest"].max()
     earlier = per_day.groupby(level=0).cummax().groupby(level=0).shift(1).rename("earlier_max").reset_index()
     obs = obs.merge(earlier, on=["series", "date"], how="left")
     index = obs["index"].to_numpy()
-    falls = (obs["value"] < obs["earlier_max"]).to_numpy() & ~recorded[index]
+    falls = (obs["highest"] < obs["earlier_max"]).to_numpy() & ~recorded[index]
     mask = np.zeros(len(links.series), dtype=bool)
     mask[index[falls]] = True
     earlier_max = np.full(len(links.series), np.nan)
@@ -128,13 +146,27 @@ def check_cumulative(view: ModelView) -> list[Problem]:
     )
 
 
+def _dated_to_the_day(view: ModelView) -> np.ndarray:
+    """Observations whose date is a known day: the observation's date_precision says day, or it
+    is empty and the date is one the source states, or the source's own date known to the day."""
+    obs, sources, links = view.frames["observations"], view.frames["sources"], view.links
+    own = obs["date_precision"].to_numpy(dtype=object) if "date_precision" in obs else np.full(len(obs), None, dtype=object)
+    source_days = days(view.tables["sources"].columns["source_date"])
+    source_precise = sources["date_precision"].isin(["day", "day_of_statement"]).to_numpy(dtype=bool)
+    known = links.source >= 0
+    at = links.source.clip(0)
+    inherited = known & ((links.date != source_days[at]) | source_precise[at]) if len(source_days) else np.zeros(len(obs), dtype=bool)
+    return np.where(pd.isna(own), inherited, own == "day").astype(bool)
+
+
 def check_same_day_conflicts(view: ModelView) -> list[Problem]:
-    """Different exact figures of one series on one day; hedged figures (more than 400 vs 402) may agree."""
+    """Different exact figures of one series on one day; hedged figures (more than 400 vs 402) may
+    agree, and a figure whose date is only a month, a year or an upper bound has no day to share."""
     frames, links, file = view.frames, view.links, view.files["observations"]
     recorded = _recorded(view, {"conflicting_figures"})
     obs = frames["observations"]
     exact = (obs["qualifier"] == "exact").to_numpy(dtype=bool, na_value=False)
-    where = np.flatnonzero(exact & links.counted)
+    where = np.flatnonzero(exact & links.counted & _dated_to_the_day(view))
     keys = pd.DataFrame({"series": links.series[where], "date": links.date[where], "value": links.value[where]})
     spread = keys.groupby(["series", "date"])["value"].transform("nunique").to_numpy()
     mask = np.zeros(len(links.series), dtype=bool)

@@ -24,8 +24,16 @@ UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximat
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+# Optional fields added to the model after a release: a package without them is still of the
+# jants model (an older release keeps its checks), and the checks read them where present.
+ADDED_FIELDS = {"observations": {"date_precision"}}
+
+
 def uses_jants_model(tables: dict[str, TypedTable]) -> bool:
-    return all(name in tables and all(field in tables[name].columns for field in model.field_names(name)) for name in model.TABLES)
+    return all(
+        name in tables and all(field in tables[name].columns for field in model.field_names(name) if field not in ADDED_FIELDS.get(name, ()))
+        for name in model.TABLES
+    )
 
 
 def frame(table: TypedTable) -> pd.DataFrame:
