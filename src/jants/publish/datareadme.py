@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from .. import model
 from ..explore.codebook import cell
 from ..package import key_fields
 from .citation import authors
@@ -42,9 +43,29 @@ def _coverage(root: Path, descriptor: dict) -> list[str]:
     for source in sources:
         kinds[source.get("source_kind", "")] = kinds.get(source.get("source_kind", ""), 0) + 1
     lines = [f"{len(observations):,} figures from {len(sources)} sources" + (f", dated {dates[0]} to {dates[-1]}" if dates else "") + "."]
+    lines += ["", _status_counts(observations), ""]
     for kind, count in sorted(kinds.items()):
         lines.append(f"- `{kind}`: {count} sources")
     return lines
+
+
+STATUS_WORDS = {
+    "reported": "reported",
+    "disputed": "disputed (another official figure for the same date and scope conflicts)",
+    "superseded": "superseded by a correction of the body",
+    "retracted": "retracted by the body that stated it",
+    "withdrawn": "withdrawn by the curators",
+}
+
+
+def _status_counts(observations: list[dict]) -> str:
+    """How many figures have each status, counted from the table, in the model's order."""
+    counts: dict[str, int] = {}
+    for row in observations:
+        counts[row.get("status", "")] = counts.get(row.get("status", ""), 0) + 1
+    order = model.STATUSES + sorted(s for s in counts if s not in model.STATUSES)
+    parts = [f"{counts[s]:,} {STATUS_WORDS.get(s, s or '(no status)')}" for s in order if counts.get(s)]
+    return "By `status`: " + "; ".join(parts) + "."
 
 
 def data_readme(root: Path, descriptor: dict, date: str) -> str:
