@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import datetime
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from .. import model
@@ -65,7 +65,7 @@ def _read_csv(root: Path, resource: Resource) -> list[Row]:
         header = next(reader, [])
         rows = []
         for number, cells in enumerate(reader, start=2):
-            row = {}
+            row: Row = {}
             for name, cell in zip(header, cells):
                 convert = converters.get(name)
                 if cell == "":
@@ -85,7 +85,7 @@ def _read_csv(root: Path, resource: Resource) -> list[Row]:
     return rows
 
 
-_CONVERTERS = {"number": float, "integer": int, "date": datetime.date.fromisoformat}
+_CONVERTERS: dict[str, Callable[[str], object]] = {"number": float, "integer": int, "date": datetime.date.fromisoformat}
 
 
 def enum_order(descriptor: dict, table: str, field: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..package import load_descriptor
@@ -83,7 +84,7 @@ def _read_tables(root: Path) -> Tables:
     return tables
 
 
-def _as_rows(tables: Tables, columns: dict[str, list[str] | None]) -> rows.Rows:
+def _as_rows(tables: Tables, columns: Mapping[str, list[str] | None]) -> rows.Rows:
     """The named columns of tables (all for None) as the typed rows of `explore.rows`:
     missing values None, dates `datetime.date`, so that both APIs answer the same way."""
     result = rows.Rows()
