@@ -106,21 +106,27 @@ def _date(value) -> datetime.date:
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
-def known_on(tables: TablesOfRows, date) -> list[Row]:
-    """For every series, the figures with the latest observation date among those
-    published (source dated) on or before DATE. A retracted figure is left out from the
-    date of its retraction (status_date; always, if that is unknown), a withdrawn one
-    always. Several rows remain where bodies or sources gave figures for the same latest
-    date. Sorted by series, date and id."""
+def published_by(tables: TablesOfRows, date) -> list[Row]:
+    """The figures published (source dated) on or before DATE that still stood on that
+    date: never a withdrawn one, and a retracted one only before the date of its
+    retraction (status_date; never, if that is unknown)."""
     cutoff = _date(date)
     published = {s["source_id"]: s.get("source_date") for s in tables["sources"]}
-    known = []
+    found = []
     for row in tables["observations"]:
         source_date = published.get(row["source_id"])
         status = str(row.get("status"))
         retracted = status == "retracted" and (row.get("status_date") is None or row["status_date"] <= cutoff)
         if source_date is not None and source_date <= cutoff and status != "withdrawn" and not retracted:
-            known.append(row)
+            found.append(row)
+    return found
+
+
+def known_on(tables: TablesOfRows, date) -> list[Row]:
+    """For every series, the figures with the latest observation date among those
+    published by DATE (see `published_by`). Several rows remain where bodies or sources
+    gave figures for the same latest date. Sorted by series, date and id."""
+    known = published_by(tables, date)
     latest: dict[str, datetime.date] = {}
     for row in known:
         if row["series_id"] not in latest or row["observation_date"] > latest[row["series_id"]]:
@@ -141,16 +147,18 @@ def check_choice(name: str, value: str | None, choices: Iterable[str]) -> None:
         raise PackageError(Problem("usage-error", f"no {name} {value!r}; one of: {', '.join(choices)}"))
 
 
-def overview(tables: TablesOfRows, descriptor: dict, figures: list[Row] | None = None) -> list[Row]:
+def overview(tables: TablesOfRows, descriptor: dict, figures: list[Row] | None = None, standing: Callable[[Row], bool] | None = None) -> list[Row]:
     """One row per series: its metric, topic, number of FIGURES (default: every
-    observation) and the latest one that stands (a retracted or withdrawn figure is
-    counted but never the latest), in the order of topics, then series id."""
+    observation) and the latest one that stands (STANDING; by default a retracted or
+    withdrawn figure is counted but never the latest), in the order of topics, then
+    series id."""
     figures = tables["observations"] if figures is None else figures
+    standing = standing or _standing
     counts: dict[str, int] = {}
     latest: dict[str, Row] = {}
     for row in figures:
         counts[row["series_id"]] = counts.get(row["series_id"], 0) + 1
-        if _standing(row):
+        if standing(row):
             before = latest.get(row["series_id"])
             if before is None or (row["observation_date"], row["observation_id"]) > (before["observation_date"], before["observation_id"]):
                 latest[row["series_id"]] = row
@@ -197,13 +205,13 @@ def select_series(tables: TablesOfRows, topic: str | None = None, search: str | 
 
 
 def select_figures(tables: TablesOfRows, body: str | None = None, body_type: str | None = None, as_of=None) -> list[Row]:
-    """The observations of BODY, of bodies of BODY_TYPE, known on AS_OF (see `known_on`)."""
+    """The observations of BODY, of bodies of BODY_TYPE, published by AS_OF (see `published_by`)."""
     bodies = tables["bodies"]
     check_choice("body", body, (b["body_id"] for b in bodies))
     if body_type is not None:
         check_choice("body type", body_type, model.BODY_TYPES)
     of_type = {b["body_id"] for b in bodies if b.get("body_type") == body_type}
-    figures = known_on(tables, as_of) if as_of is not None else tables["observations"]
+    figures = published_by(tables, as_of) if as_of is not None else tables["observations"]
     return [row for row in figures if (body is None or row["body_id"] == body) and (body_type is None or row["body_id"] in of_type)]
 
 
