@@ -454,9 +454,9 @@ def _figures_table(rows: list[dict], title: str, series_id: str):
     marked = any(row["discrepancies"] for row in rows)
     caption = f"{DISCREPANCY_MARK} takes part in a recorded discrepancy: jants discrepancies {series_id}" if marked else None
     table = Table(title=title, title_justify="left", caption=caption, caption_justify="left", show_lines=True, expand=True)
-    table.add_column("figure", ratio=2, min_width=16)
-    table.add_column("evidence", ratio=3, overflow="fold")
-    table.add_column("source", ratio=3, overflow="fold")
+    table.add_column("figure", min_width=16, max_width=28)
+    table.add_column("evidence", ratio=1, overflow="fold")
+    table.add_column("source", ratio=1, overflow="fold")
     for row in rows:
         value = " ".join(
             part
