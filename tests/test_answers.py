@@ -238,3 +238,11 @@ def test_import_jants_cli_imports_no_pandas_matplotlib_or_rich():
     code = "import sys, jants.cli; print(sorted(m for m in ('pandas', 'matplotlib', 'rich', 'pyarrow') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_an_older_release_without_body_type_or_evidence_en_is_answered(project):
+    text = invoke("info", "--version", "0.1.0")
+    assert "version 0.1.0" in text and "bodies (4): mfa, mia, parliament, pgo" in text
+    shown = json.loads(invoke("show", "persons_killed", "--version", "0.1.0", "--json"))
+    assert shown and all(r["body_type"] is None and r["evidence_en"] is None and r["source_file"] for r in shown)
+    assert json.loads(invoke("list", "--version", "0.1.0", "--as-of", "2022-03-31", "--json"))

@@ -330,8 +330,11 @@ def info(path, version, as_json):
     if facts["observation_dates"]:
         lines.append(f"figures dated {facts['observation_dates'][0]} to {facts['observation_dates'][1]}")
     lines.append(f"topics ({len(facts['topics'])}): " + ", ".join(facts["topics"]))
-    lines.append(f"bodies ({rows['bodies']}), by type (authority: an authority of Kazakhstan; independent: counted by others):")
-    lines += [f"  {kind} ({len(ids)}): {', '.join(ids)}" for kind, ids in facts["bodies_by_type"].items()]
+    if facts["bodies_by_type"]:
+        lines.append(f"bodies ({rows['bodies']}), by type (authority: an authority of Kazakhstan; independent: counted by others):")
+        lines += [f"  {kind} ({len(ids)}): {', '.join(ids)}" for kind, ids in facts["bodies_by_type"].items()]
+    else:
+        lines.append(f"bodies ({rows['bodies']}): " + ", ".join(sorted(b["body_id"] for b in facts["bodies"])))
     lines.append(f"more: jants sources ({rows['sources']} sources), jants list (series), jants discrepancies ({rows['discrepancies']} recorded)")
     click.echo("\n".join(lines))
 

@@ -312,8 +312,9 @@ def summary(tables: Rows) -> dict:
     dates = [o["observation_date"] for o in tables["observations"] if o.get("observation_date") is not None]
     bodies = [{k: str(b[k]) for k in ("body_id", "short_name", "body_type", "kind") if k in b} for b in tables["bodies"]]
     by_type: dict[str, list[str]] = {}
-    for body in bodies:
-        by_type.setdefault(body.get("body_type", "unknown"), []).append(body["body_id"])
+    for body in bodies:  # releases before 0.3.0 have no body_type
+        if "body_type" in body:
+            by_type.setdefault(body["body_type"], []).append(body["body_id"])
     return {
         "package": tables.origin,
         "title": descriptor.get("title"),
