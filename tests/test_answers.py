@@ -246,3 +246,15 @@ def test_an_older_release_without_body_type_or_evidence_en_is_answered(project):
     shown = json.loads(invoke("show", "persons_killed", "--version", "0.1.0", "--json"))
     assert shown and all(r["body_type"] is None and r["evidence_en"] is None and r["source_file"] for r in shown)
     assert json.loads(invoke("list", "--version", "0.1.0", "--as-of", "2022-03-31", "--json"))
+
+
+def test_list_in_a_terminal_gives_the_latest_figure_in_words(project):
+    from jants.model import QUALIFIER_WORDS
+
+    listed = json.loads(invoke("list", "--path", str(project), "--body-type", "independent", "--topic", "casualties", "--json"))
+    killed = next(r for r in listed if r["series_id"] == "persons_killed")
+    words = " ".join(w for w in (QUALIFIER_WORDS[killed["latest_qualifier"]], str(killed["latest_value"]), killed["unit"]) if w)
+    screen = in_terminal("list", "--path", str(project), "--body-type", "independent", "--topic", "casualties", columns=200)
+    assert screen.startswith(f"{len(listed)} series; figures of independent bodies only")
+    line = next(line for line in screen.splitlines() if line.startswith("│ persons_killed "))
+    assert words in line and killed["latest_date"] in line and killed["latest_body"] in line

@@ -251,11 +251,13 @@ def emit(rows: list[dict], columns: list[str], as_json: bool, as_csv: bool, titl
     from rich.table import Table
 
     if table is None:
+        cells = [[_text(row.get(column)) for column in columns] for row in rows]
         table = Table(title=title or None, title_justify="left")
-        for column in columns:
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*[_text(row.get(column)) for column in columns])
+        for i, column in enumerate(columns):
+            short = all(len(line[i]) <= 30 for line in cells)  # ids, dates, numbers: never broken; long text wraps
+            table.add_column(column, no_wrap=short, overflow="ellipsis" if short else "fold", ratio=None if short else 1)
+        for line in cells:
+            table.add_row(*line)
     Console(soft_wrap=False).print(table)
 
 
@@ -390,7 +392,21 @@ def list_series(topic, search, body, body_type, as_of, path, version, as_json, a
     rows = [row for row in overview(tables, tables.descriptor, figures, stood) if row["series_id"] in chosen and (row["figures"] or not figures_filtered)]
     columns = ["series_id", "label", "topic", "figures", "latest_date", "latest_qualifier", "latest_value", "unit", "latest_body"]
     which = [f"of {body}"] * (body is not None) + [f"of {body_type} bodies"] * (body_type is not None) + [f"published by {as_of}"] * (as_of is not None)
-    emit(rows, columns, as_json, as_csv, f"{len(rows)} series" + (f"; figures {' and '.join(which)} only, counted and latest among them" if which else ""))
+    title = f"{len(rows)} series" + (f"; figures {' and '.join(which)} only, counted and latest among them" if which else "")
+    if not as_json and not as_csv and sys.stdout.isatty():  # fewer, readable columns for people
+        rows = [
+            {
+                "series_id": row["series_id"],
+                "label": row["label"],
+                "figures": row["figures"],
+                "latest figure": _figure_text(row["latest_qualifier"], row["latest_value"], None, row["unit"]),
+                "date": row["latest_date"],
+                "body": row["latest_body"],
+            }
+            for row in rows
+        ]
+        columns = list(rows[0]) if rows else ["series_id", "label", "figures", "latest figure", "date", "body"]
+    emit(rows, columns, as_json, as_csv, title)
 
 
 SHOW_COLUMNS = [
@@ -447,12 +463,20 @@ def show(series_id, as_of, path, version, as_json, as_csv):
     emit(rows, SHOW_COLUMNS, as_json, as_csv, title, table)
 
 
+def _figure_text(qualifier, value, value_upper, unit) -> str:
+    """A figure as a person reads it: `at least 263 persons`, `from 10 to 12 persons`."""
+    from .model import QUALIFIER_WORDS
+
+    if value is None:
+        return ""
+    upper = f"to {_text(value_upper)}" if value_upper is not None else ""
+    return " ".join(part for part in (QUALIFIER_WORDS.get(str(qualifier), ""), _text(value), upper, _text(unit)) if part)
+
+
 def _figures_table(rows: list[dict], title: str, series_id: str):
     """A figure per row, in four columns that stay readable on 80 columns."""
     from rich.table import Table
     from rich.text import Text
-
-    from .model import QUALIFIER_WORDS
 
     marked = any(row["discrepancies"] for row in rows)
     caption = f"{DISCREPANCY_MARK} takes part in a recorded discrepancy: jants discrepancies {series_id}" if marked else None
@@ -461,18 +485,8 @@ def _figures_table(rows: list[dict], title: str, series_id: str):
     table.add_column("evidence", ratio=1, overflow="fold")
     table.add_column("source", ratio=1, overflow="fold")
     for row in rows:
-        value = " ".join(
-            part
-            for part in (
-                QUALIFIER_WORDS.get(str(row["qualifier"]), ""),
-                _text(row["value"]),
-                f"to {_text(row['value_upper'])}" if row["value_upper"] is not None else "",
-                str(row["unit"]),
-            )
-            if part
-        )
         figure = Text(f"{_text(row['observation_date'])}\n")
-        figure.append(value, style="bold")
+        figure.append(_figure_text(row["qualifier"], row["value"], row["value_upper"], row["unit"]), style="bold")
         figure.append(f"\n{row['body_id']}" + (f" ({row['body_type']})" if row["body_type"] else ""))
         figure.append(f"\n{row['status']}", style="" if row["status"] == "reported" else "bold red")
         if row["discrepancies"]:
