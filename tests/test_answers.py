@@ -258,3 +258,15 @@ def test_list_in_a_terminal_gives_the_latest_figure_in_words(project):
     assert screen.startswith(f"{len(listed)} series; figures of independent bodies only")
     line = next(line for line in screen.splitlines() if line.startswith("│ persons_killed "))
     assert words in line and killed["latest_date"] in line and killed["latest_body"] in line
+
+
+def test_lookups_read_only_files_inside_the_package(package, tmp_path):
+    outside = tmp_path / "outside.csv"
+    outside.write_text("series_id,label\nx,y\n", encoding="utf-8")
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["name"] == "series":
+            resource["path"] = "../outside.csv"
+    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["info", "--path", str(package)])
+    assert result.exit_code == 1 and "path '../outside.csv' leaves the package" in result.output

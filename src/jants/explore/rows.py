@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from .. import model
-from ..package import Package, Resource, load_descriptor
+from ..package import Package, Resource, load_descriptor, resolve_path
 from ..problems import PackageError, Problem
 
 Row = dict
@@ -54,34 +54,52 @@ def read(path: str | Path | None = None, version: str | None = None) -> Rows:
         rows.descriptor = package.descriptor
         rows.origin = located.label
         for name, (resource, _) in table_resources(package).items():
-            rows[name] = _read_csv(located.root, resource)
+            rows[name] = _read_csv(package, resource)
     return rows
 
 
-def _read_csv(root: Path, resource: Resource) -> list[Row]:
+def _read_csv(package: Package, resource: Resource) -> list[Row]:
+    path, problem = resolve_path(package, resource.descriptor)  # a file inside the package, or a problem
+    if problem is not None or path is None:
+        raise PackageError(problem or Problem("path-error", f"resource {resource.name!r} has no path"))
     converters = {spec["name"]: _CONVERTERS.get(spec.get("type", "string")) for spec in resource.fields}
-    with open(root / str(resource.path), encoding="utf-8-sig", newline="") as stream:
-        reader = csv.reader(stream)
-        header = next(reader, [])
-        rows = []
-        for number, cells in enumerate(reader, start=2):
-            row: Row = {}
-            for name, cell in zip(header, cells):
-                convert = converters.get(name)
-                if cell == "":
-                    row[name] = None
-                elif convert is None:
-                    row[name] = cell
-                else:
-                    try:
-                        row[name] = convert(cell)
-                    except ValueError:
-                        raise PackageError(
-                            Problem(
-                                "type-error", f"{cell!r} is not a valid value; jants validate checks the package", file=resource.path, row=number, field=name
-                            )
-                        ) from None
-            rows.append(row)
+    number = 1
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            reader = csv.reader(stream)
+            header = next(reader, [])
+            rows = []
+            for number, cells in enumerate(reader, start=2):
+                row: Row = {}
+                for name, cell in zip(header, cells):
+                    convert = converters.get(name)
+                    if cell == "":
+                        row[name] = None
+                    elif convert is None:
+                        row[name] = cell
+                    else:
+                        try:
+                            row[name] = convert(cell)
+                        except ValueError:
+                            raise PackageError(
+                                Problem(
+                                    "type-error",
+                                    f"{cell!r} is not a valid value; jants validate checks the package",
+                                    file=resource.path,
+                                    row=number,
+                                    field=name,
+                                )
+                            ) from None
+                rows.append(row)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise PackageError(
+            Problem(
+                "encoding-error" if isinstance(error, UnicodeDecodeError) else "csv-parse-error",
+                f"cannot be read: {error}; jants validate checks the package",
+                file=resource.path,
+                row=number + 1,
+            )
+        ) from None
     return rows
 
 
