@@ -143,11 +143,11 @@ def test_list_filters_and_gives_the_latest_figure(project):
 def test_show_gives_every_figure_with_provenance(project):
     result = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project), "--csv"])
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    rows = list(csv.DictReader(result.output.splitlines()))
     observations = jants.load(project)["observations"]
-    assert len(lines) == 1 + (observations["series_id"] == "persons_killed").sum()
-    assert any("mfa-reply-ohchr-2022-03-18,291," in line and ",230,," in line for line in lines)
-    assert any("news18-2022-01-15,," in line and ",164,," in line and line.endswith(",retracted") for line in lines)
+    assert len(rows) == (observations["series_id"] == "persons_killed").sum()
+    assert any(r["source_id"] == "mfa-reply-ohchr-2022-03-18" and r["source_line"] == "291" and r["value"] == "230" and r["value_upper"] == "" for r in rows)
+    assert any(r["source_id"] == "news18-2022-01-15" and r["source_line"] == "" and r["value"] == "164" and r["status"] == "retracted" for r in rows)
     as_of = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project), "--as-of", "2022-06-01", "--json"])
     assert [r["value"] for r in json.loads(as_of.output)] == [232]
     unknown = CliRunner().invoke(cli, ["show", "no_such_series", "--path", str(project)])
@@ -177,7 +177,7 @@ def test_piped_tables_are_whole_tab_separated_rows(project):
     result = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project)])
     lines = result.output.splitlines()
     header = lines[0].split("\t")
-    assert header[:3] == ["observation_date", "body_id", "body_type"]
+    assert header[:4] == ["observation_id", "observation_date", "body_id", "body_type"]
     assert all(len(line.split("\t")) == len(header) for line in lines[1:]) and len(lines) > 10
 
 

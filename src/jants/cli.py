@@ -227,58 +227,66 @@ def fetch(version, base_url, cache, output):
     click.echo(str(copy_archive(archive, output) if output else archive))
 
 
-def emit(frame, as_json: bool, as_csv: bool, title: str = "") -> None:
-    """A table for people (rich, fitted to the terminal); for scripts, JSON records with
-    typed values (numbers, null, ISO dates) or CSV; piped without either, the whole table
-    as tab-separated text, never wrapped."""
+def emit(rows: list[dict], columns: list[str], as_json: bool, as_csv: bool, title: str = "", table=None) -> None:
+    """Rows for people (a rich table fitted to the terminal; TABLE builds a custom one);
+    for scripts, JSON records with typed values (numbers, null, ISO dates, lists) or CSV;
+    piped without either, the whole table as tab-separated text, never wrapped."""
     if as_json:
         import json
 
-        click.echo(json.dumps(_records(frame), indent=2, ensure_ascii=False))
+        records = [{column: _json_value(row.get(column)) for column in columns} for row in rows]
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
         return
-    if as_csv:
-        click.echo(frame.to_csv(index=False), nl=False)
-        return
-    if not sys.stdout.isatty():
-        click.echo(frame.to_csv(index=False, sep="\t"), nl=False)
+    if as_csv or not sys.stdout.isatty():
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="," if as_csv else "\t", lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_text(row.get(column)) for column in columns] for row in rows)
+        click.echo(buffer.getvalue(), nl=False)
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title or None, title_justify="left", show_lines=False)
-    for column in frame.columns:
-        table.add_column(str(column), overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*["" if value is None or value != value else str(value) for value in row])
+    if table is None:
+        cells = [[_text(row.get(column)) for column in columns] for row in rows]
+        table = Table(title=title or None, title_justify="left")
+        for i, column in enumerate(columns):
+            short = all(len(line[i]) <= 30 for line in cells)  # ids, dates, numbers: never broken; long text wraps
+            table.add_column(column, no_wrap=short, overflow="ellipsis" if short else "fold", ratio=None if short else 1)
+        for line in cells:
+            table.add_row(*line)
     Console(soft_wrap=False).print(table)
 
 
-def _records(frame) -> list[dict]:
-    """Rows as JSON values: missing is null, whole numbers are integers, dates ISO text."""
-    import pandas as pd
+def _json_value(value):
+    """Dates as ISO text, whole numbers as integers, lists as lists; None is null."""
+    import datetime
 
-    def value(cell):
-        if cell is None or (not isinstance(cell, (list, dict, str)) and pd.isna(cell)):
-            return None
-        if isinstance(cell, pd.Timestamp):
-            return cell.date().isoformat()
-        if hasattr(cell, "item"):  # numpy scalars
-            cell = cell.item()
-        if isinstance(cell, float) and cell.is_integer() and abs(cell) < 2**53:
-            return int(cell)
-        return cell
-
-    return [{str(k): value(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
-def _dates_as_text(frame, *columns):
-    return frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%d") for c in columns})
+def _text(value) -> str:
+    """A cell as text: numbers without a trailing .0, dates ISO, lists space-separated, None empty."""
+    import datetime
 
-
-def _numbers_as_text(frame, *columns):
     from .formatting import format_number
 
-    return frame.assign(**{c: frame[c].map(lambda v: "" if v != v else format_number(v)) for c in columns})
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format_number(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return str(value)
 
 
 def package_options(command):
@@ -290,8 +298,13 @@ def package_options(command):
     )
 
 
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON records (typed: numbers, null, YYYY-MM-DD dates).")
 CSV_OPTION = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+AS_OF_HELP = "Only figures published on or before this date (YYYY-MM-DD); before the first figure the answer is empty."
+
+
+def as_of_option(help_text: str):
+    return click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help=help_text)
 
 
 @cli.command()
@@ -299,99 +312,198 @@ CSV_OPTION = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @JSON_OPTION
 @no_traceback
 def info(path, version, as_json):
-    """Which package is in use, its version, row counts, dates covered and sources."""
+    """Which package is in use: its version, row counts, dates covered, topics and bodies
+    by type. `jants sources` lists the sources."""
     import json
 
-    from .explore.tables import load, summary
+    from .explore.rows import read, summary
 
-    facts = summary(load(path, version))
+    facts = summary(read(path, version))
     if as_json:
         click.echo(json.dumps(facts, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{facts['title']}\nversion {facts['version']}, created {facts['created']}\npackage: {facts['package']}")
-    click.echo("rows: " + ", ".join(f"{n} {name}" for name, n in facts["rows"].items()))
+    rows = facts["rows"]
+    lines = [
+        f"{facts['title']}",
+        f"version {facts['version']} (created {facts['created']})",
+        f"package: {facts['package']}",
+        "rows: " + ", ".join(f"{n} {name}" for name, n in rows.items()),
+    ]
     if facts["observation_dates"]:
-        click.echo(f"figures dated {facts['observation_dates'][0]} to {facts['observation_dates'][1]}")
-    import pandas as pd
+        lines.append(f"figures dated {facts['observation_dates'][0]} to {facts['observation_dates'][1]}")
+    lines.append(f"topics ({len(facts['topics'])}): " + ", ".join(facts["topics"]))
+    if facts["bodies_by_type"]:
+        lines.append(f"bodies ({rows['bodies']}), by type (authority: an authority of Kazakhstan; independent: counted by others):")
+        lines += [f"  {kind} ({len(ids)}): {', '.join(ids)}" for kind, ids in facts["bodies_by_type"].items()]
+    else:
+        lines.append(f"bodies ({rows['bodies']}): " + ", ".join(sorted(b["body_id"] for b in facts["bodies"])))
+    lines.append(f"more: jants sources ({rows['sources']} sources), jants list (series), jants discrepancies ({rows['discrepancies']} recorded)")
+    click.echo("\n".join(lines))
 
-    click.echo("topics: " + ", ".join(facts["topics"]))
-    emit(pd.DataFrame(facts["bodies"]), False, False, "bodies (authority: an authority of Kazakhstan; independent: counted by others)")
-    emit(pd.DataFrame(facts["sources"]), False, False, "sources")
 
-
-@cli.command(name="list")
-@click.option("--topic", help="Only series of this topic (see jants info).")
-@click.option("--body", help="Only series with a figure from this body id (pgo, mia, ...).")
-@click.option("--search", help="Only series whose id or label contains all these words.")
+@cli.command()
 @package_options
 @JSON_OPTION
 @CSV_OPTION
 @no_traceback
-def list_series(topic, body, search, path, version, as_json, as_csv):
-    """Series with their latest figure; filter by topic, body or words."""
-    from .explore.tables import find_series, load
+def sources(path, version, as_json, as_csv):
+    """Every source: date, kind (a held document or a web report), language, number of
+    figures, publisher, title, and its URL or held file."""
+    from .explore.rows import read, sources_list
 
-    frame = find_series(load(path, version), topic, body, search)
+    rows = sources_list(read(path, version))
+    columns = ["source_id", "source_date", "source_kind", "language", "figures", "publisher", "title", "where"]
+    emit(rows, columns, as_json, as_csv, f"{len(rows)} sources")
+
+
+@cli.command(name="list")
+@click.option("--topic", help="Only series of this topic (jants info lists them).")
+@click.option("--search", help="Only series whose id or label contains all these words.")
+@click.option("--body", help="Only figures of this body id (pgo, mia, ...): series with one, counted and latest among them.")
+@click.option(
+    "--body-type",
+    "body_type",
+    type=click.Choice(["authority", "independent"]),
+    help="Only figures of authorities of Kazakhstan or of independent counters: series with one, counted and latest among them.",
+)
+@as_of_option(AS_OF_HELP + " Series with a figure by then, and the latest one standing then.")
+@package_options
+@JSON_OPTION
+@CSV_OPTION
+@no_traceback
+def list_series(topic, search, body, body_type, as_of, path, version, as_json, as_csv):
+    """Series with their number of figures and the latest one that stands.
+
+    --topic and --search choose series; --body, --body-type and --as-of choose the figures
+    counted, and list only series with such a figure.
+
+    \b
+    Example:
+        jants list --topic casualties --body-type independent
+    """
+    from .explore.rows import overview, read, select_figures, select_series
+
+    tables = read(path, version)
+    chosen = select_series(tables, topic, search)
+    as_of = as_of.date() if as_of else None
+    figures_filtered = body is not None or body_type is not None or as_of is not None
+    figures = select_figures(tables, body, body_type, as_of)
+    stood = (lambda row: True) if as_of is not None else None  # a figure published by then stood then unless retracted by then
+    rows = [row for row in overview(tables, tables.descriptor, figures, stood) if row["series_id"] in chosen and (row["figures"] or not figures_filtered)]
     columns = ["series_id", "label", "topic", "figures", "latest_date", "latest_qualifier", "latest_value", "unit", "latest_body"]
-    frame = frame[columns].pipe(_dates_as_text, "latest_date")
-    if not as_json:
-        frame = frame.pipe(_numbers_as_text, "latest_value")
-    emit(frame, as_json, as_csv, f"{len(frame)} series")
+    which = [f"of {body}"] * (body is not None) + [f"of {body_type} bodies"] * (body_type is not None) + [f"published by {as_of}"] * (as_of is not None)
+    title = f"{len(rows)} series" + (f"; figures {' and '.join(which)} only, counted and latest among them" if which else "")
+    if not as_json and not as_csv and sys.stdout.isatty():  # fewer, readable columns for people
+        rows = [
+            {
+                "series_id": row["series_id"],
+                "label": row["label"],
+                "figures": row["figures"],
+                "latest figure": _figure_text(row["latest_qualifier"], row["latest_value"], None, row["unit"]),
+                "date": row["latest_date"],
+                "body": row["latest_body"],
+            }
+            for row in rows
+        ]
+        columns = list(rows[0]) if rows else ["series_id", "label", "figures", "latest figure", "date", "body"]
+    emit(rows, columns, as_json, as_csv, title)
+
+
+SHOW_COLUMNS = [
+    "observation_id",
+    "observation_date",
+    "body_id",
+    "body_type",
+    "qualifier",
+    "value",
+    "value_upper",
+    "unit",
+    "status",
+    "source_id",
+    "source_title",
+    "source_publisher",
+    "source_url",
+    "source_file",
+    "source_line",
+    "source_section",
+    "evidence",
+    "evidence_en",
+    "discrepancies",
+]
+DISCREPANCY_MARK = "⚠"
 
 
 @cli.command()
 @click.argument("series_id")
-@click.option(
-    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only figures published on or before this date (YYYY-MM-DD), latest per series."
-)
+@as_of_option("Only the figures known on this date (YYYY-MM-DD): the latest published by then, per series; empty before the first.")
 @package_options
 @JSON_OPTION
 @CSV_OPTION
 @no_traceback
 def show(series_id, as_of, path, version, as_json, as_csv):
-    """Every observation of one series, with its provenance."""
-    from .explore.tables import figures_of, load
+    """Every figure of one series: date, body, value, status, source (title and URL, or file
+    and line of a held text), evidence as plain text with its English rendering, and the
+    recorded discrepancies it takes part in (marked ⚠).
 
-    tables = load(path, version)
-    as_of = as_of.date().isoformat() if as_of else None
-    frame = figures_of(tables, series_id, as_of)
-    columns = [
-        "observation_id",
-        "observation_date",
-        "body_id",
-        "body_type",
-        "qualifier",
-        "value",
-        "value_upper",
-        "unit",
-        "source_id",
-        "source_line",
-        "evidence",
-        "status",
-    ]
-    frame = frame[[c for c in columns if c in frame]]  # releases before 0.3.0 have no body_type
-    frame = frame.pipe(_dates_as_text, "observation_date")
-    if as_json:
-        emit(frame, True, False)
-        return
-    frame = frame.pipe(_numbers_as_text, "value", "value_upper")
-    label = tables["series"].set_index("series_id").loc[series_id, "label"]
-    title = f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else "")
-    if not as_csv and len(frame):  # fewer, wider columns for people
-        frame = frame.assign(
-            value=frame["qualifier"].astype(str).str.replace("exact", "").str.replace("_", " ")
-            + " "
-            + frame["value"]
-            + frame["value_upper"].map(lambda v: f" to {v}" if v else "")
-            + " "
-            + frame["unit"].astype(str),
-            source=[
-                f"{s}:{int(line)}" if line == line and line is not None else s for s, line in zip(frame["source_id"], frame["source_line"].astype("float64"))
-            ],
-        )
-        frame = frame[[c for c in ["observation_date", "body_id", "body_type", "value", "source", "evidence", "status"] if c in frame]]
-        frame["value"] = frame["value"].str.strip()
-    emit(frame, as_json, as_csv, title)
+    \b
+    Example:
+        jants show persons_killed
+        jants show persons_killed --as-of 2022-06-01 --json
+    """
+    from .explore.rows import figures_of, provenance, read
+
+    tables = read(path, version)
+    as_of = as_of.date() if as_of else None
+    rows = provenance(tables, figures_of(tables, series_id, as_of))
+    for row in rows:
+        row["discrepancies"] = row["discrepancies"].split() if row["discrepancies"] else []
+    label = next(s["label"] for s in tables["series"] if s["series_id"] == series_id)
+    title = f"{series_id}: {label}" + (f" (as known on {as_of})" if as_of else "") + f"; {len(rows)} figures"
+    table = None if as_json or as_csv or not sys.stdout.isatty() else _figures_table(rows, title, series_id)
+    emit(rows, SHOW_COLUMNS, as_json, as_csv, title, table)
+
+
+def _figure_text(qualifier, value, value_upper, unit) -> str:
+    """A figure as a person reads it: `at least 263 persons`, `from 10 to 12 persons`."""
+    from .model import QUALIFIER_WORDS
+
+    if value is None:
+        return ""
+    upper = f"to {_text(value_upper)}" if value_upper is not None else ""
+    return " ".join(part for part in (QUALIFIER_WORDS.get(str(qualifier), ""), _text(value), upper, _text(unit)) if part)
+
+
+def _figures_table(rows: list[dict], title: str, series_id: str):
+    """A figure per row, in four columns that stay readable on 80 columns."""
+    from rich.table import Table
+    from rich.text import Text
+
+    marked = any(row["discrepancies"] for row in rows)
+    caption = f"{DISCREPANCY_MARK} takes part in a recorded discrepancy: jants discrepancies {series_id}" if marked else None
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left", show_lines=True, expand=True)
+    table.add_column("figure", min_width=16, max_width=28)
+    table.add_column("evidence", ratio=1, overflow="fold")
+    table.add_column("source", ratio=1, overflow="fold")
+    for row in rows:
+        figure = Text(f"{_text(row['observation_date'])}\n")
+        figure.append(_figure_text(row["qualifier"], row["value"], row["value_upper"], row["unit"]), style="bold")
+        figure.append(f"\n{row['body_id']}" + (f" ({row['body_type']})" if row["body_type"] else ""))
+        figure.append(f"\n{row['status']}", style="" if row["status"] == "reported" else "bold red")
+        if row["discrepancies"]:
+            figure.append(f"\n{DISCREPANCY_MARK} {' '.join(row['discrepancies'])}", style="yellow")
+        evidence = Text(_text(row["evidence"]))
+        if row["evidence_en"]:
+            evidence.append(f"\nen: {row['evidence_en']}", style="italic")
+        source = Text(_text(row["source_title"]) or row["source_id"])
+        if row["source_url"] and row["source_publisher"]:
+            source.append(f" ({row['source_publisher']})", style="dim")
+        where = row["source_url"] or ":".join(_text(part) for part in (row["source_file"], row["source_line"]) if part is not None)
+        if where:
+            source.append(f"\n{where}", style="cyan")
+        if row["source_section"]:
+            source.append(f"\n§ {row['source_section']}", style="dim")
+        table.add_row(figure, evidence, source)
+    return table
 
 
 @cli.command()
@@ -403,10 +515,12 @@ def show(series_id, as_of, path, version, as_json, as_csv):
 def discrepancies(series_id, path, version, as_json, as_csv):
     """The recorded discrepancies (conflicting, falling or inconsistent figures) with their
     explanations and the figures they concern; only those of SERIES_ID if given."""
-    from .explore.tables import discrepancies_of, load
+    from .explore.rows import discrepancies as discrepancies_of
+    from .explore.rows import read
 
-    frame = discrepancies_of(load(path, version), series_id)
-    emit(frame, as_json, as_csv, f"{len(frame)} discrepancies" + (f" concerning {series_id}" if series_id else ""))
+    rows = discrepancies_of(read(path, version), series_id)
+    columns = ["discrepancy_id", "kind", "series", "figures", "explanation"]
+    emit(rows, columns, as_json, as_csv, f"{len(rows)} discrepancies" + (f" concerning {series_id}" if series_id else ""))
 
 
 @cli.command()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from .. import model
 from ..package import load_descriptor
-from ..problems import PackageError, Problem
+from . import rows
 
 
 class Tables(dict):
@@ -73,19 +73,50 @@ def _read_tables(root: Path) -> Tables:
     package = load_descriptor(root)
     tables = Tables()
     tables.descriptor = package.descriptor
-    for name in model.TABLES:
-        resource = package.resource(name)
-        if resource is None or resource.path is None:
-            raise PackageError(Problem("descriptor-error", f"the package has no table {name!r} of the jants model", file=package.descriptor_file))
-        parquet = package.copy_of(name, "parquet")
+    for name, (resource, parquet) in rows.table_resources(package).items():
         if parquet is not None and parquet.path:
             frame = pq.ParquetFile(root / parquet.path).read().to_pandas()  # read_table would import pyarrow.dataset
         else:
             import pandas as pd
 
-            frame = pd.read_csv(root / resource.path, dtype=str, keep_default_na=False, na_values=[""])
+            frame = pd.read_csv(root / str(resource.path), dtype=str, keep_default_na=False, na_values=[""])
         tables[name] = _typed(frame, resource.schema)
     return tables
+
+
+def _as_rows(tables: Tables, columns: Mapping[str, list[str] | None]) -> rows.Rows:
+    """The named columns of tables (all for None) as the typed rows of `explore.rows`:
+    missing values None, dates `datetime.date`, so that both APIs answer the same way."""
+    result = rows.Rows()
+    result.descriptor = getattr(tables, "descriptor", {})
+    result.origin = getattr(tables, "origin", "")
+    for name, wanted in columns.items():
+        frame = tables[name]
+        names = list(frame.columns) if wanted is None else [c for c in wanted if c in frame]
+        values = []
+        for column in names:
+            cells = frame[column]
+            if cells.dtype.kind == "M":
+                cells = cells.dt.date
+            values.append(cells.astype(object).where(cells.notna(), None).tolist())
+        result[name] = [dict(zip(names, row)) for row in zip(*values)] if names else [{} for _ in range(len(frame))]
+    return result
+
+
+def _by_ids(frame, ids: list[str]):
+    """The rows of FRAME with these observation ids, in the order of the ids."""
+    import pandas as pd
+
+    order = pd.Series(range(len(ids)), index=pd.Index(ids, dtype=object))
+    selected = frame[frame["observation_id"].isin(order.index)]
+    positions = order.loc[selected["observation_id"].astype(object)].to_numpy()
+    return selected.iloc[positions.argsort(kind="stable")].reset_index(drop=True)
+
+
+_KNOWN_ON_COLUMNS = {
+    "observations": ["observation_id", "series_id", "observation_date", "status", "status_date", "source_id"],
+    "sources": ["source_id", "source_date"],
+}
 
 
 def as_known_on(tables: Tables, date: str):
@@ -96,15 +127,8 @@ def as_known_on(tables: Tables, date: str):
     latest date."""
     import pandas as pd
 
-    cutoff = pd.Timestamp(date)
-    sources = tables["sources"][["source_id", "source_date"]]
-    frame = tables["observations"].merge(sources, on="source_id", how="left")
-    status = frame["status"].astype(str)
-    retracted_by_then = (status == "retracted") & (frame["status_date"].isna() | (frame["status_date"] <= cutoff))
-    known = frame[(frame["source_date"] <= cutoff) & (status != "withdrawn") & ~retracted_by_then]
-    latest = known.groupby("series_id", observed=True)["observation_date"].transform("max")
-    view = known[known["observation_date"] == latest].drop(columns=["source_date"])
-    return view.sort_values(["series_id", "observation_date", "observation_id"], ignore_index=True)
+    known = rows.known_on(_as_rows(tables, _KNOWN_ON_COLUMNS), pd.Timestamp(date).date())
+    return _by_ids(tables["observations"], [row["observation_id"] for row in known])
 
 
 def observations(path: str | Path | None = None, tables: Tables | None = None, version: str | None = None):
@@ -154,72 +178,75 @@ def overview(tables: Tables):
     >>> (int(row["figures"]), float(row["latest_value"]), str(row["latest_date"].date()))
     (18, 5300.0, '2023-01-05')
     """
-    tidy = observations(tables=tables)
-    standing = tidy[~tidy["status"].astype(str).isin(model.NOT_STANDING)]
-    latest = standing.sort_values(["series_id", "observation_date", "observation_id"]).groupby("series_id", observed=True).tail(1)
-    counts = tidy.groupby("series_id", observed=True).size().rename("figures")
-    frame = tables["series"][["series_id", "label", "metric_id"]].merge(tables["metrics"][["metric_id", "topic", "unit"]], on="metric_id")
-    frame = frame.merge(counts, left_on="series_id", right_index=True, how="left")
-    latest = latest[["series_id", "observation_date", "value", "qualifier", "body_id", "source_id"]].rename(
-        columns={
-            "observation_date": "latest_date",
-            "value": "latest_value",
-            "qualifier": "latest_qualifier",
-            "body_id": "latest_body",
-            "source_id": "latest_source",
+    import pandas as pd
+
+    columns = {
+        "observations": ["observation_id", "series_id", "observation_date", "status", "value", "qualifier", "body_id", "source_id"],
+        "series": ["series_id", "label", "metric_id"],
+        "metrics": ["metric_id", "topic", "unit"],
+    }
+    found = rows.overview(_as_rows(tables, columns), tables.descriptor)
+    frame = pd.DataFrame(
+        found,
+        columns=[
+            "series_id",
+            "label",
+            "metric_id",
+            "topic",
+            "unit",
+            "figures",
+            "latest_date",
+            "latest_value",
+            "latest_qualifier",
+            "latest_body",
+            "latest_source",
+        ],
+    )
+    observations, metrics = tables["observations"], tables["metrics"]
+    return frame.astype(
+        {
+            "series_id": tables["series"]["series_id"].dtype,
+            "label": tables["series"]["label"].dtype,
+            "metric_id": metrics["metric_id"].dtype,
+            "topic": metrics["topic"].dtype,
+            "unit": metrics["unit"].dtype,
+            "figures": "int64",
+            "latest_date": observations["observation_date"].dtype,
+            "latest_value": "float64",
+            "latest_qualifier": observations["qualifier"].dtype,
+            "latest_body": observations["body_id"].dtype,
+            "latest_source": observations["source_id"].dtype,
         }
     )
-    frame = frame.merge(latest, on="series_id", how="left")
-    frame["figures"] = frame["figures"].fillna(0).astype(int)
-    return frame.sort_values(["topic", "series_id"], ignore_index=True)
 
 
 def summary(tables: Tables) -> dict:
-    """What `jants info` tells: which package, its version, row counts, dates and sources."""
-    descriptor = tables.descriptor
-    dates = tables["observations"]["observation_date"]
-    sources = tables["sources"][["source_id", "source_date", "title"]]
-    return {
-        "package": tables.origin,
-        "title": descriptor.get("title"),
-        "version": descriptor.get("version"),
-        "created": descriptor.get("created"),
-        "rows": {name: len(frame) for name, frame in tables.items()},
-        "observation_dates": [str(dates.min().date()), str(dates.max().date())] if len(dates) else [],
-        "sources": sources.assign(source_date=sources["source_date"].dt.strftime("%Y-%m-%d")).to_dict("records"),
-        "topics": sorted(set(tables["metrics"]["topic"].astype(str))),
-        "bodies": tables["bodies"][[c for c in ("body_id", "short_name", "body_type", "kind") if c in tables["bodies"]]].astype(str).to_dict("records"),
-    }
+    """What `jants info` tells: which package, its version, row counts, dates, topics,
+    bodies by type and sources."""
+    return rows.summary(_as_rows(tables, {name: None for name in tables}))
 
 
 def find_series(tables: Tables, topic: str | None = None, body: str | None = None, search: str | None = None):
     """The overview's rows of the series of TOPIC, with a figure from BODY, whose id or
     label contains every word of SEARCH. An unknown topic or body is a usage error."""
-    from ..problems import PackageError, Problem
-
+    observations = ["observation_id", "series_id", "body_id"]
+    light = _as_rows(
+        tables, {"series": ["series_id", "label", "metric_id"], "metrics": ["metric_id", "topic"], "bodies": ["body_id"], "observations": observations}
+    )
+    selected = rows.select_series(light, topic, search)
+    if body is not None:
+        selected &= {row["series_id"] for row in rows.select_figures(light, body)}
     frame = overview(tables)
-    known = {"topic": sorted(set(tables["metrics"]["topic"].astype(str))), "body": sorted(tables["bodies"]["body_id"])}
-    for name, value in (("topic", topic), ("body", body)):
-        if value is not None and value not in known[name]:
-            raise PackageError(Problem("usage-error", f"no {name} {value!r}; one of: {', '.join(known[name])}"))
-    if topic:
-        frame = frame[frame["topic"] == topic]
-    if body:
-        with_body = set(tables["observations"].loc[tables["observations"]["body_id"] == body, "series_id"])
-        frame = frame[frame["series_id"].isin(with_body)]
-    for word in (search or "").lower().split():
-        frame = frame[frame["series_id"].str.lower().str.contains(word, regex=False) | frame["label"].str.lower().str.contains(word, regex=False)]
-    return frame
+    return frame[frame["series_id"].isin(selected)]
 
 
 def figures_of(tables: Tables, series_id: str, as_of: str | None = None):
     """Every figure of one series in date order, or those known on AS_OF (see `as_known_on`)."""
-    from ..problems import PackageError, Problem
+    import pandas as pd
 
-    if series_id not in set(tables["series"]["series_id"]):
-        raise PackageError(Problem("usage-error", f"no series {series_id!r}; jants list shows them"))
-    frame = as_known_on(tables, as_of) if as_of else tables["observations"]
-    frame = frame[frame["series_id"] == series_id].sort_values(["observation_date", "observation_id"], ignore_index=True)
+    light = _as_rows(tables, {"series": ["series_id"], **_KNOWN_ON_COLUMNS})
+    found = rows.figures_of(light, series_id, pd.Timestamp(as_of).date() if as_of else None)
+    frame = _by_ids(tables["observations"], [row["observation_id"] for row in found])
     if "body_type" in tables["bodies"]:  # official or independent, in every output
         frame = frame.merge(tables["bodies"][["body_id", "body_type"]], on="body_id", how="left")
     return frame
@@ -238,21 +265,7 @@ def independent(frame):
 def discrepancies_of(tables: Tables, series_id: str | None = None):
     """The recorded discrepancies with the series and values of the figures they concern;
     with SERIES_ID, only those that concern a figure of that series."""
-    if series_id is not None and series_id not in set(tables["series"]["series_id"]):
-        raise PackageError(Problem("usage-error", f"no series {series_id!r}; jants list shows them"))
-    observations = tables["observations"].set_index("observation_id")
-    rows = []
-    for item in tables["discrepancies"].itertuples(index=False):
-        related = str(item.related_observation_ids).split() if isinstance(item.related_observation_ids, str) else []
-        ids = [item.observation_id, *related]
-        known = [i for i in ids if i in observations.index]
-        series = sorted({str(observations.at[i, "series_id"]) for i in known})
-        if series_id is not None and series_id not in series:
-            continue
-        figures = "; ".join(f"{i}: {observations.at[i, 'value']:g} ({observations.at[i, 'status']})" for i in known)
-        rows.append(
-            {"discrepancy_id": item.discrepancy_id, "kind": str(item.kind), "series": " ".join(series), "figures": figures, "explanation": item.explanation}
-        )
     import pandas as pd
 
-    return pd.DataFrame(rows, columns=["discrepancy_id", "kind", "series", "figures", "explanation"])
+    light = _as_rows(tables, {"series": ["series_id"], "observations": ["observation_id", "series_id", "value", "status"], "discrepancies": None})
+    return pd.DataFrame(rows.discrepancies(light, series_id), columns=["discrepancy_id", "kind", "series", "figures", "explanation"])
