@@ -222,6 +222,12 @@ CATALOGUE = _codes(
     ("conflicting-figures", "warning", "Different figures of one series on one day, and no discrepancy records them.", "230 and 238 on 2022-03-14"),
     ("discrepancy-not-found", "error", "A recorded discrepancy no longer holds in the data.", "recorded cumulative_decrease for x-001 does not hold"),
     (
+        "figures-mismatch",
+        "error",
+        "The derived figures table differs from the join of the tables it comes from (a cell, a missing or extra row, the order).",
+        "field 'value': 126, but observations gives 125",
+    ),
+    (
         "provenance-not-checked",
         "warning",
         "--sources was given but the package does not use the jants model.",
