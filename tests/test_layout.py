@@ -22,7 +22,7 @@ LAYERS = [
     "validate",                                                 # validation as a whole
     "curation", "build",                                        # curated input -> package
     "publish.index", "publish.fetch", "locate",                 # which package: path, archive, version, bundled
-    "explore.codebook", "explore.tables", "explore.plot", "explore.report",   # reading for people
+    "explore.codebook", "explore.tables", "explore.plot", "explore.report", "explore.database",   # reading for people
     "publish.diff", "publish.citation", "publish.datareadme", "publish.release",  # releases
     "explore", "publish",                                       # (docstrings only)
     "cli", "__init__",                                          # the command line, the package's face

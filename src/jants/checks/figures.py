@@ -59,7 +59,11 @@ def _rows(figures: TypedTable, expected_ids: pa.Array, at: np.ndarray) -> list[P
     extra[at[at >= 0]] = False
     for index in np.flatnonzero(extra)[:MAX_PROBLEMS_PER_CHECK]:
         shown = show(figures.columns["observation_id"][int(index)].as_py())
-        problems.append(Problem(CODE, f"row of observation {shown}, which is not in observations", file=figures.file, row=figures.row_number(int(index)), field="observation_id"))
+        problems.append(
+            Problem(
+                CODE, f"row of observation {shown}, which is not in observations", file=figures.file, row=figures.row_number(int(index)), field="observation_id"
+            )
+        )
     return problems
 
 

@@ -87,6 +87,8 @@ def data_readme(root: Path, descriptor: dict, date: str) -> str:
         "| `datapackage.json` | the Frictionless Data Package descriptor: every table's schema, types, keys, bytes and SHA-256 |",
         *[f"| `{r['path']}` | {cell(r.get('description', ''))} |" for r in tables],
         "| `data/*.parquet` | the same tables in Parquet, with types |",
+        "| `jants.db` | every table in one SQLite database, with keys, indexes and full-text search (open it with any SQLite tool, or in Datasette) |",
+        "| `jants.metadata.json` | Datasette's metadata for `jants.db`: titles, descriptions of every table and column, licence, facets |",
         "| `codebook.md` | every table, field and metric with its definition |",
         "| `CHANGELOG.md` | what changed in each version |",
         "| `CITATION.cff` | how to cite this version (Citation File Format) |",
@@ -95,7 +97,10 @@ def data_readme(root: Path, descriptor: dict, date: str) -> str:
         "",
         "## Tables and columns",
         "",
-        "Start with `data/observations.csv`: one row per figure. The other tables give the labels and definitions its ids point to.",
+        "Start with `data/figures.csv`: one row per figure, with everything needed to read it in one row (series, metric, "
+        "topic, body, source title, publisher, date and URL, evidence and its English rendering, status, and the "
+        "discrepancies it takes part in). It is derived from the other tables: `observations` holds the same figures "
+        "by id, and the other tables give the labels and definitions those ids point to.",
         "",
     ]
     for resource in tables:
@@ -133,8 +138,14 @@ def data_readme(root: Path, descriptor: dict, date: str) -> str:
         "",
         "## Opening the data",
         "",
-        "Spreadsheet: open `data/observations.csv` (UTF-8, comma-separated; in Excel use Data > From "
-        "Text/CSV and choose UTF-8). Empty cells are missing values.",
+        "Spreadsheet: open `data/figures.csv` (UTF-8, comma-separated; in Excel use Data > From "
+        "Text/CSV and choose UTF-8) and filter on `series_id` or `topic`, and on `status`. Empty cells are missing values.",
+        "",
+        "Datasette (`pip install datasette`), to browse, facet and search every table in a web browser:",
+        "",
+        "```sh",
+        "datasette jants.db --metadata jants.metadata.json",
+        "```",
         "",
         "pandas:",
         "",
