@@ -9,12 +9,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from conftest import derive_figures, read_rows, rehash, set_cell, write_rows
 from jants import model
 from jants.cli import cli
 from jants.explore.tables import load, observations
 from jants.validate import validate_package
-
-from conftest import derive_figures, read_rows, rehash, set_cell, write_rows
 
 
 def figures_rows(root):
