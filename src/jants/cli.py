@@ -483,15 +483,12 @@ def sqlite(output, serve, port, path, version):
         jants sqlite jants.db --serve
         datasette jants.db --metadata jants.metadata.json
     """
+    from .explore.database import require_datasette, write_database
     from .explore.database import serve as serve_database
-    from .explore.database import write_database
     from .locate import opened
 
     if serve:
-        import importlib.util
-
-        if importlib.util.find_spec("datasette") is None:
-            raise click.UsageError("--serve needs Datasette: pip install 'jants[datasette]' (or pip install datasette)")
+        require_datasette()  # before anything is written
     with opened(path, version) as located:
         database, metadata = write_database(located.root, output)
     click.echo(f"{database}\n{metadata}")

@@ -199,10 +199,15 @@ def _units(package: Package, resource: Resource) -> list[str]:
         return sorted({row.get("unit", "") for row in csv.DictReader(stream)} - {""})
 
 
+def require_datasette() -> None:
+    """A usage error, saying how to install it, when Datasette (an optional extra) is missing."""
+    if importlib.util.find_spec("datasette") is None:
+        raise PackageError(Problem("usage-error", "--serve needs Datasette: pip install 'jants[datasette]' (or pip install datasette)"))
+
+
 def serve(database: Path, port: int) -> int:
     """Run Datasette on DATABASE (with its metadata) at 127.0.0.1:PORT until it is stopped."""
-    if importlib.util.find_spec("datasette") is None:
-        raise PackageError(Problem("usage-error", "Datasette is not installed: pip install 'jants[datasette]' (or pip install datasette)"))
+    require_datasette()
     command = [
         sys.executable,
         "-m",
