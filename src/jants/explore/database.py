@@ -92,6 +92,8 @@ def fill_database(package: Package, path: Path) -> None:
     import sqlite_utils
 
     db = sqlite_utils.Database(path)
+    db.execute("PRAGMA journal_mode = OFF")  # a temporary file, moved into place only when complete
+    db.execute("PRAGMA synchronous = OFF")
     try:
         for resource in _in_reference_order(package.tables()):
             _add_table(db, package, resource)
@@ -125,7 +127,7 @@ def _add_table(db, package: Package, resource: Resource) -> None:
     ]
     table = db[resource.name]
     table.create(columns, pk=_key(resource.primary_key), foreign_keys=foreign_keys, not_null=not_null, strict=db.supports_strict)
-    table.insert_all(_typed_rows(package, resource, columns), batch_size=1000)
+    table.insert_all(_typed_rows(package, resource, columns), batch_size=10_000)
     indexed = [column for column, _, _ in foreign_keys] + [c for c in FACETS.get(resource.name, []) if c in columns]
     for column in dict.fromkeys(c for c in indexed if c not in resource.primary_key):
         table.create_index([column])
