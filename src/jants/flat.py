@@ -24,7 +24,11 @@ def figures_join(tables: Mapping[str, Columns]) -> dict[str, pa.Array]:
 
     A row whose series, body or source is unknown gets nulls in the joined columns (the
     validator reports the broken key itself)."""
-    obs = tables["observations"]
+    # The rows' order first, so that each column is gathered once, already in order: the
+    # observations' own by position, the joined ones from the small tables by key.
+    unsorted = tables["observations"]
+    order = pc.sort_indices(pa.table({name: unsorted[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
+    obs = {field: unsorted[field].take(order) for _, table, field in model.FIGURE_COLUMNS if table == "observations"}
     series_at = pc.index_in(obs["series_id"], value_set=tables["series"]["series_id"])
     metric_ids = pc.take(tables["series"]["metric_id"], series_at)
     at = {
@@ -37,8 +41,7 @@ def figures_join(tables: Mapping[str, Columns]) -> dict[str, pa.Array]:
     for name, table, field in model.FIGURE_COLUMNS:
         columns[name] = obs[field] if table == "observations" else pc.take(tables[table][field], at[table])
     columns["discrepancy_ids"] = discrepancy_ids(obs["observation_id"], tables["discrepancies"])
-    order = pc.sort_indices(pa.table({name: columns[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
-    return {name: column.take(order) for name, column in columns.items()}
+    return columns
 
 
 def discrepancy_ids(observation_ids: pa.Array, discrepancies: Columns) -> pa.Array:
