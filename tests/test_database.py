@@ -146,6 +146,12 @@ def test_a_bad_cell_stops_the_database_and_leaves_the_old_one(package, tmp_path)
         write_database(copy, target)
 
 
+def test_a_folder_that_does_not_exist_is_one_line_naming_it(tmp_path, project):
+    result = CliRunner().invoke(cli, ["sqlite", str(tmp_path / "missing" / "jants.db"), "--path", str(project)])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: datapackage: error: cannot write {tmp_path / 'missing' / 'jants.db'}: No such file or directory [write-error]"
+
+
 def test_serve_without_datasette_is_a_usage_error(tmp_path, monkeypatch):
     """What a user without the extra sees: how to install it (exit 2), and nothing written."""
     import importlib.util

@@ -13,6 +13,7 @@ import csv
 import importlib.util
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -68,16 +69,20 @@ def write_database(root: Path, target: Path) -> tuple[Path, Path]:
     beside it; return both paths."""
     package = load_descriptor(root)
     target = Path(target)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
-    os.close(handle)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+        os.close(handle)
+    except OSError as error:
+        raise PackageError(Problem("write-error", f"cannot write {target}: {error.strerror or error}"))
     try:
         fill_database(package, Path(temporary))
         os.chmod(temporary, 0o644)  # readable as any file a command writes, not private as a temporary one
         write_atomically(metadata_path(target), (json.dumps(datasette_metadata(package, target.stem), indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         os.replace(temporary, target)
-    except BaseException:
+    except (OSError, sqlite3.Error) as error:  # no space left, a read-only folder
+        raise PackageError(Problem("write-error", f"cannot write {target}: {getattr(error, 'strerror', None) or error}"))
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise
     return target, metadata_path(target)
 
 
