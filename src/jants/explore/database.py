@@ -203,7 +203,12 @@ def datasette_metadata(package: Package, database: str) -> dict:
         "license_url": licence.get("path", ""),
         "source": f"jants data package, version {version}" if version else "jants data package",
         "source_url": descriptor.get("homepage") or "https://datapackage.org/",
-        "databases": {database: {"description": f"Every table of the package, version {version}; start with figures.", "tables": tables}},
+        "databases": {
+            database: {
+                "description": f"Every table of the package, version {version}" + ("; start with figures." if "figures" in tables else "."),
+                "tables": tables,
+            }
+        },
     }
     return metadata
 
