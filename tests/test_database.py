@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -199,8 +197,10 @@ def datasette(tmp_path_factory, project):
             pytest.fail("Datasette did not answer within 30 s")
         yield base
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        server.terminate()  # jants became Datasette: stopping the process it started stops the server
         server.wait(timeout=10)
+        with pytest.raises(OSError):
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
 
 
 def get_json(base: str, path: str, **query) -> dict:

@@ -493,7 +493,7 @@ def sqlite(output, serve, port, path, version):
         database, metadata = write_database(located.root, output)
     click.echo(f"{database}\n{metadata}")
     if serve:
-        sys.exit(serve_database(database, port))
+        serve_database(database, port)
 
 
 def main():  # pragma: no cover - console entry point

@@ -14,10 +14,10 @@ import importlib.util
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 from ..files import write_atomically
 from ..package import Package, Resource, load_descriptor
@@ -228,8 +228,9 @@ def require_datasette() -> None:
         raise PackageError(Problem("usage-error", "--serve needs Datasette: pip install 'jants[datasette]' (or pip install datasette)"))
 
 
-def serve(database: Path, port: int) -> int:
-    """Run Datasette on DATABASE (with its metadata) at 127.0.0.1:PORT until it is stopped."""
+def serve(database: Path, port: int) -> NoReturn:
+    """Become Datasette serving DATABASE (with its metadata) at 127.0.0.1:PORT: the process
+    is replaced, so that a signal that stops it stops the server, with nothing left behind."""
     require_datasette()
     command = [
         sys.executable,
@@ -244,4 +245,5 @@ def serve(database: Path, port: int) -> int:
         "--port",
         str(port),
     ]
-    return subprocess.call(command)
+    sys.stdout.flush()
+    os.execv(sys.executable, command)
