@@ -137,7 +137,7 @@ def test_a_bad_cell_stops_the_database_and_leaves_the_old_one(package, tmp_path)
     set_cell(copy, "observations", 3, "value", "many")
     result = CliRunner().invoke(cli, ["sqlite", str(target), "--path", str(copy)])
     assert result.exit_code == 1
-    assert "data/observations.csv: row 3: field 'value': error: 'many' is not a valid real" in result.output
+    assert "Error: data/observations.csv: row 3: field 'value': error: 'many' is not a valid number [type-error]" in result.output
     assert target.read_bytes() == before
     assert sorted(p.name for p in target.parent.iterdir()) == ["jants.db", "jants.metadata.json"]  # no temporary file left
     with pytest.raises(PackageError):

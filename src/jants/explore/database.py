@@ -66,7 +66,13 @@ def metadata_path(database: Path) -> Path:
 
 def write_database(root: Path, target: Path) -> tuple[Path, Path]:
     """Write the package at ROOT to the SQLite file TARGET and its Datasette metadata
-    beside it; return both paths."""
+    beside it; return both paths. A package that does not validate is refused with its
+    errors: keys and types are only what the schemas say of a valid package."""
+    from ..validate import validate_package
+
+    report = validate_package(root)
+    if not report.valid:
+        raise PackageError(report.errors[0], report.errors)
     package = load_descriptor(root)
     target = Path(target)
     try:
