@@ -34,7 +34,7 @@ JANTS_ONLY = {"range-error", "unit-error", "breakdown-error", "date-error", "dat
               "figures-mismatch",  # the figures table is derived from the others; frictionless-py does not know the join
               "parquet-error", "parquet-too-large",  # frictionless-py does not read the Parquet copies of this package
               "encoding-error"}  # a NUL byte in a CSV: jants refuses it (docs/security.md), frictionless-py reads it
-TABLES = ["bodies", "sources", "metrics", "series", "observations", "discrepancies", "figures"]
+TABLES = ["bodies", "sources", "metrics", "series", "observations", "discrepancies"]
 FILES = [f"data/{t}.csv" for t in TABLES] + [f"data/{t}.parquet" for t in TABLES]
 
 cell_values = st.one_of(
