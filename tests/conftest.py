@@ -87,6 +87,26 @@ def rehash(package: Path) -> None:
     path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
 
 
+def derive_figures(package: Path) -> None:
+    """Write the derived figures table again from the package's tables, as jants build does,
+    for a mutation of a table it is joined from (only the intended check should fail)."""
+    import pyarrow.csv as pv
+
+    from jants import model
+    from jants.build import figures_table, write_csv, write_parquet
+
+    tables = {}
+    for name in model.TABLES:
+        path = package / "data" / f"{name}.csv"
+        names = pv.read_csv(path).column_names
+        options = pv.ConvertOptions(column_types={n: "string" for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False)
+        tables[name] = pv.read_csv(path, convert_options=options)
+    figures = figures_table(tables)
+    write_csv(package / "data" / "figures.csv", figures)
+    write_parquet(package / "data" / "figures.parquet", "figures", figures)
+    rehash(package)
+
+
 def edit_descriptor(package: Path, change) -> None:
     path = package / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ from typing import Callable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from conftest import PROJECT, edit_descriptor, read_rows, rehash, row_of, set_cell, without_parquet, write_rows
+from conftest import PROJECT, derive_figures, edit_descriptor, read_rows, rehash, row_of, set_cell, without_parquet, write_rows
 
 BODIES = "data/bodies.csv"
 ROW_AFTER_THE_BODIES = len(read_rows(PROJECT / BODIES)) + 1  # header + bodies, then the appended line
@@ -317,6 +317,13 @@ def _(package, scratch):
     without_parquet(package)
 
 
+@case("figures-cell-edited", "figures-mismatch", file="data/figures.csv", row=3, field="series_label",
+      jants_only="the figures table is derived from the others; only jants knows the join")
+def _(package, scratch):
+    set_cell(package, "figures", 3, "series_label", "Edited in a spreadsheet")
+    without_parquet(package)
+
+
 # Provenance (validated with --sources) ------------------------------------------------------
 
 
@@ -394,7 +401,7 @@ def _write_csv_text(package: Path, file: str, rows: list[list[str]], newline: st
     text = newline.join(",".join(cell(c) for c in row) for row in rows) + newline
     (package / file).write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
     without_parquet(package)
-    rehash(package)
+    derive_figures(package)
 
 
 @valid("utf8-bom")

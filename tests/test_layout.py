@@ -12,17 +12,17 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "jants"
 
 # Bottom to top. A module may import only modules listed before it (also inside functions).
 LAYERS = [
-    "files", "problems", "limits", "formatting", "model", "figures",   # foundations: files, problems, bounds, the jants model
+    "files", "problems", "limits", "formatting", "model", "figures", "flat",   # foundations: files, problems, bounds, the jants model, its figures table
     "package", "archive",                                       # opening any data package, safely
     "tableschema.arrays", "tableschema.table", "tableschema.types", "tableschema.descriptor", "tableschema.text",
     "tableschema.constraints", "tableschema.keys", "tableschema.csvfile", "tableschema.parquet",
     "tableschema",                                              # Table Schema
-    "checks.view", "checks.structure", "checks.dates", "checks.evidence", "checks.provenance", "checks.consistency",
+    "checks.view", "checks.structure", "checks.dates", "checks.evidence", "checks.provenance", "checks.consistency", "checks.figures",
     "checks",                                                   # the jants rules, each check(view)
     "validate",                                                 # validation as a whole
     "curation", "build",                                        # curated input -> package
     "publish.index", "publish.fetch", "locate",                 # which package: path, archive, version, bundled
-    "explore.codebook", "explore.rows", "explore.tables", "explore.plot", "explore.report",   # reading for people
+    "explore.codebook", "explore.rows", "explore.tables", "explore.plot", "explore.report", "explore.database",   # reading for people
     "publish.diff", "publish.citation", "publish.datareadme", "publish.release",  # releases
     "explore", "publish",                                       # (docstrings only)
     "cli", "__init__",                                          # the command line, the package's face

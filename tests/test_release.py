@@ -82,8 +82,19 @@ def test_archive_holds_the_package_and_its_checksums(released):
     assert names[:1] == ["datapackage.json"]
     assert names[-6:] == ["README.md", "LICENSE.txt", "codebook.md", "CHANGELOG.md", "CITATION.cff", "SHA256SUMS"]
     assert any(n.endswith(".parquet") for n in names) and any(n.endswith(".csv") for n in names)
+    assert names[-8:-6] == ["jants.db", "jants.metadata.json"]  # the package in SQLite, for Datasette
     result = CliRunner().invoke(jants.cli.cli, ["validate", str(released / "dist" / "jants-0.1.0.zip")])
     assert result.exit_code == 0, result.output
+
+
+def test_archive_database_is_the_archive_package_in_sqlite(released, tmp_path):
+    """A reader can rebuild jants.db from the archive's own tables and get the same bytes."""
+    from jants.explore.database import database_bytes
+
+    with zipfile.ZipFile(released / "dist" / "jants-0.1.0.zip") as archive:
+        archive.extractall(tmp_path / "unzipped")
+    unzipped = tmp_path / "unzipped"
+    assert database_bytes(unzipped) == ((unzipped / "jants.db").read_bytes(), (unzipped / "jants.metadata.json").read_bytes())
 
 
 def test_release_index_records_the_release(released):

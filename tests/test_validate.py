@@ -9,7 +9,7 @@ import pytest
 
 from jants.validate import validate_package
 
-from conftest import read_rows, rehash, row_of, set_cell, without_parquet, write_rows
+from conftest import derive_figures, read_rows, rehash, row_of, set_cell, without_parquet, write_rows
 
 
 def find(report, code, file=None, row=None, field=None, severity="error"):
@@ -99,7 +99,7 @@ def test_unrecorded_discrepancy_is_a_warning(package, kind, code):
     kind_column = rows[0].index("kind")
     write_rows(path, [rows[0]] + [r for r in rows[1:] if r[kind_column] != kind])
     without_parquet(package)
-    rehash(package)
+    derive_figures(package)
     report = validate_package(package)
     assert report.valid, report.to_text()
     find(report, code, file="data/observations.csv", field="value", severity="warning")
@@ -123,6 +123,7 @@ def test_same_day_conflict_is_a_warning(package):
     assert len(amnestied) >= 2
     set_cell(package, "observations", amnestied[1], "value", "1096")
     without_parquet(package)
+    derive_figures(package)
     report = validate_package(package)
     assert report.valid, report.to_text()
     find(report, "conflicting-figures", file="data/observations.csv", row=amnestied[1], field="value", severity="warning")

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from . import model
 from .curation import Curation, read_curation
 from .files import file_digest
+from .flat import figures_join
 from .formatting import format_number
 from .problems import PackageError, Problem, Report
 from .tableschema.parquet import ARROW_TYPES
@@ -140,6 +141,12 @@ def write_parquet(path: Path, name: str, table: pa.Table) -> None:
     pq.write_table(pa.table(columns, names=[f["name"] for f in fields]), path, compression="zstd", write_statistics=False, store_schema=False)
 
 
+def figures_table(tables: dict[str, pa.Table]) -> pa.Table:
+    """The derived figures table, joined from the canonical text of the model's tables."""
+    columns = {name: {column: table.column(column).combine_chunks() for column in table.column_names} for name, table in tables.items()}
+    return pa.table(figures_join(columns))
+
+
 def typed_column(text: pa.Array, spec: dict) -> pa.Array:
     """Canonical text to the column's Arrow type: a plain cast, or the validator's conversion if that fails."""
     raw = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
@@ -156,7 +163,7 @@ def typed_column(text: pa.Array, spec: dict) -> pa.Array:
 def make_descriptor(curation: Curation, root: Path) -> dict:
     meta = curation.metadata
     resources = []
-    for name, (schema, description) in model.TABLES.items():
+    for name, (schema, description) in model.PUBLISHED.items():
         csv_path = f"{DATA_DIR}/{name}.csv"
         size, sha256 = file_digest(root / csv_path)
         resources.append(
@@ -174,7 +181,7 @@ def make_descriptor(curation: Curation, root: Path) -> dict:
                 "schema": schema,
             }
         )
-    for name in model.TABLES:
+    for name in model.PUBLISHED:
         parquet_path = f"{DATA_DIR}/{name}.parquet"
         size, sha256 = file_digest(root / parquet_path)
         resources.append(
@@ -218,8 +225,9 @@ def write_descriptor(path: Path, descriptor: dict) -> None:
 def write_package(curation: Curation, root: Path, sources_dir: Path | None) -> Report:
     """Write CSVs, Parquet and the descriptor, then check them all; return the report."""
     (root / DATA_DIR).mkdir(parents=True, exist_ok=True)
-    for name in model.TABLES:
-        table = normalised_table(curation, name)
+    tables = {name: normalised_table(curation, name) for name in model.TABLES}
+    tables["figures"] = figures_table(tables)
+    for name, table in tables.items():
         write_csv(root / DATA_DIR / f"{name}.csv", table)
         write_parquet(root / DATA_DIR / f"{name}.parquet", name, table)
     write_descriptor(root / "datapackage.json", make_descriptor(curation, root))

@@ -582,6 +582,34 @@ def codebook(output, path, version):
         click.echo(text, nl=False)
 
 
+@cli.command()
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--serve", is_flag=True, help="Then open it in Datasette on 127.0.0.1 (pip install 'jants[datasette]').")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="Port for --serve.")
+@package_options
+@no_traceback
+def sqlite(output, serve, port, path, version):
+    """Write the package into a SQLite database OUTPUT, with keys, indexes, full-text
+    search and Datasette metadata beside it (OUTPUT's name with .metadata.json).
+
+    \b
+    Example:
+        jants sqlite jants.db --serve
+        datasette jants.db --metadata jants.metadata.json
+    """
+    from .explore.database import require_datasette, write_database
+    from .explore.database import serve as serve_database
+    from .locate import opened
+
+    if serve:
+        require_datasette()  # before anything is written
+    with opened(path, version) as located:
+        database, metadata = write_database(located.root, output)
+    click.echo(f"{database}\n{metadata}")
+    if serve:
+        serve_database(database, port)
+
+
 def main():  # pragma: no cover - console entry point
     cli(prog_name="jants")
 

@@ -105,6 +105,7 @@ DISCREPANCY_KINDS = [
 
 ID_PATTERN = "^[a-z0-9][a-z0-9_.-]*$"
 SHA256_PATTERN = "^[0-9a-f]{64}$"
+ID_LIST_PATTERN = "^[a-z0-9][a-z0-9_.-]*( [a-z0-9][a-z0-9_.-]*)*$"  # ids, space-separated
 
 
 def _field(name, type_, description, **constraints):
@@ -276,7 +277,7 @@ DISCREPANCIES = {
             "related_observation_ids",
             "string",
             "Other figures involved, space-separated.",
-            pattern="^[a-z0-9][a-z0-9_.-]*( [a-z0-9][a-z0-9_.-]*)*$",
+            pattern=ID_LIST_PATTERN,
         ),
         _text("explanation", "What does not agree, and what is known about why.", required=True),
     ],
@@ -298,8 +299,95 @@ TABLES = {
 
 
 def schema(table: str) -> dict:
-    return TABLES[table][0]
+    return PUBLISHED[table][0]
 
 
 def field_names(table: str) -> list[str]:
     return [f["name"] for f in schema(table)["fields"]]
+
+
+# The figures table ---------------------------------------------------------------------
+# Derived, never curated: the observations joined with every label a reader needs, so that
+# a spreadsheet user can filter one table. Each column is (name, table, field) of the table
+# it is read from; the observation's series gives the metric. `jants build` writes it and
+# `jants validate` checks that it equals the join (checks.figures).
+
+FIGURE_COLUMNS = [
+    ("observation_id", "observations", "observation_id"),
+    ("observation_date", "observations", "observation_date"),
+    ("topic", "metrics", "topic"),
+    ("metric_id", "series", "metric_id"),
+    ("metric_label", "metrics", "label"),
+    ("series_id", "observations", "series_id"),
+    ("series_label", "series", "label"),
+    ("value", "observations", "value"),
+    ("qualifier", "observations", "qualifier"),
+    ("value_upper", "observations", "value_upper"),
+    ("unit", "observations", "unit"),
+    ("status", "observations", "status"),
+    ("status_date", "observations", "status_date"),
+    ("period_start", "observations", "period_start"),
+    ("body_id", "observations", "body_id"),
+    ("body_label", "bodies", "short_name"),
+    ("body_name", "bodies", "name"),
+    ("body_type", "bodies", "body_type"),
+    ("speaker", "observations", "speaker"),
+    ("source_id", "observations", "source_id"),
+    ("source_title", "sources", "title"),
+    ("publisher", "sources", "publisher"),
+    ("source_date", "sources", "source_date"),
+    ("source_kind", "sources", "source_kind"),
+    ("url", "sources", "url"),
+    ("source_line", "observations", "source_line"),
+    ("source_section", "observations", "source_section"),
+    ("evidence", "observations", "evidence"),
+    ("evidence_en", "observations", "evidence_en"),
+    ("note", "observations", "note"),
+]
+FIGURE_ORDER = ["observation_date", "observation_id"]  # the rows' order
+
+
+def _figure_field(name: str, table: str, field: str) -> dict:
+    """The field of TABLE it is read from, renamed; a joined field says where it comes from."""
+    spec = next(dict(f) for f in TABLES[table][0]["fields"] if f["name"] == field)
+    constraints = {k: v for k, v in spec.pop("constraints", {}).items() if k != "unique" or name == "observation_id"}
+    spec["name"] = name
+    if table != "observations":
+        spec["description"] = f"{spec['description'].rstrip('.')} (from {table}.{field})."
+    return {**spec, **({"constraints": constraints} if constraints else {})}
+
+
+FIGURES = {
+    "fields": [
+        *[_figure_field(*column) for column in FIGURE_COLUMNS],
+        _field(
+            "discrepancy_ids",
+            "string",
+            "The recorded discrepancies this figure takes part in, as the figure a discrepancy is about or as one of its related figures "
+            "(discrepancies.observation_id, related_observation_ids): their discrepancy_id, space-separated, in order; empty if none.",
+            pattern=ID_LIST_PATTERN,
+        ),
+    ],
+    "primaryKey": ["observation_id"],
+    "foreignKeys": [
+        {"fields": ["observation_id"], "reference": {"resource": "observations", "fields": ["observation_id"]}},
+        {"fields": ["series_id"], "reference": {"resource": "series", "fields": ["series_id"]}},
+        {"fields": ["metric_id"], "reference": {"resource": "metrics", "fields": ["metric_id"]}},
+        {"fields": ["body_id"], "reference": {"resource": "bodies", "fields": ["body_id"]}},
+        {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}},
+    ],
+}
+
+DERIVED = {
+    "figures": (
+        FIGURES,
+        "Start here: one row per figure, with its series, metric, topic, body, source (title, publisher, date, URL), place in the source, "
+        "evidence, English rendering, status and the discrepancies it takes part in. Derived from the other tables by jants build "
+        "(observations joined with series, metrics, bodies, sources and discrepancies), in order of observation_date then observation_id; "
+        "jants validate checks that it equals that join.",
+    ),
+}
+"""Tables derived from the model's tables, published after them."""
+
+PUBLISHED = {**TABLES, **DERIVED}
+"""Every table a package of this jants version publishes, in order."""

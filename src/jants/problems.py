@@ -222,6 +222,12 @@ CATALOGUE = _codes(
     ("conflicting-figures", "warning", "Different figures of one series on one day, and no discrepancy records them.", "230 and 238 on 2022-03-14"),
     ("discrepancy-not-found", "error", "A recorded discrepancy no longer holds in the data.", "recorded cumulative_decrease for x-001 does not hold"),
     (
+        "figures-mismatch",
+        "error",
+        "The derived figures table differs from the join of the tables it comes from (a cell, a missing or extra row, the order).",
+        "field 'value': 126, but observations gives 125",
+    ),
+    (
         "provenance-not-checked",
         "warning",
         "--sources was given but the package does not use the jants model.",
@@ -251,6 +257,12 @@ CATALOGUE = _codes(
     ("curation-error", "stop", "The curated input is missing a file or cannot be read.", "curation/bodies.csv: file is missing"),
     ("build-error", "stop", "The package cannot be written (disk full, read-only folder).", "cannot write the package: No space left on device"),
     ("build-locked", "stop", "Another build is running in the same folder.", "another jants build is running in ."),
+    (
+        "write-error",
+        "stop",
+        "An output file cannot be written (no such folder, no permission, disk full).",
+        "cannot write out/jants.db: No such file or directory",
+    ),
     ("package-missing", "stop", "No package named, none in the current folder and none bundled.", "no such package, archive or released version: x"),
     ("usage-error", "stop", "A command was given something it cannot use (exit code 2).", "no topic 'nonsense'; one of: ..."),
     (

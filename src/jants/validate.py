@@ -26,6 +26,9 @@ from .tableschema.parquet import check_parquet_copy, read_parquet, read_typed_pa
 from .tableschema.table import TypedTable
 
 SWAP_JOURNAL = ".jants-swap"  # written by build.swap_into_place
+# Errors of a file's size or hash only: its table was read and typed, so the jants model
+# checks still run and can say which row of an edited file differs (e.g. figures.csv).
+INTEGRITY_CODES = {"bytes-mismatch", "hash-mismatch"}
 
 
 def validate_package(path: str | Path, sources_dir: str | Path | None = None) -> Report:
@@ -112,7 +115,7 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
             report.provenance = "not applicable: the package lacks tables or fields of the jants model of this jants version"
             if sources_dir is not None:
                 report.add([Problem("provenance-not-checked", "--sources given, but the package does not use the jants model", severity="warning")])
-        elif report.errors:
+        elif any(problem.code not in INTEGRITY_CODES for problem in report.errors):
             report.provenance = "not checked: the package has errors that stop the jants model checks"
         else:
             report.add(checks.check_model(tables, package.descriptor, Path(sources_dir) if sources_dir else None))

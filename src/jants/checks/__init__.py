@@ -14,6 +14,7 @@ from ..tableschema.table import TypedTable
 from .consistency import check_components, check_cumulative, check_same_day_conflicts
 from .dates import check_dates, check_status
 from .evidence import check_evidence_length, check_locators, check_web_evidence
+from .figures import check_figures
 from .provenance import check_provenance
 from .structure import check_breakdowns, check_discrepancy_links, check_ranges, check_units
 from .view import ModelView, uses_jants_model
@@ -33,6 +34,7 @@ CHECKS = [
     check_components,
     check_cumulative,
     check_same_day_conflicts,
+    check_figures,
 ]
 
 __all__ = ["CHECKS", "ModelView", "check_model", "uses_jants_model"]

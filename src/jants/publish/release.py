@@ -24,6 +24,7 @@ from .index import INDEX_NAME, Release, archive_name, parse_version, read_index,
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip member can carry
 DATA_LICENCE = Path("docs") / "LICENSE-CC-BY-4.0.txt"
 CODEBOOK = Path("docs") / "codebook.md"
+DATABASE, DATABASE_METADATA = "jants.db", "jants.metadata.json"  # the package in SQLite, for Datasette
 
 
 def bump_between(old: str, new: str) -> str:
@@ -47,13 +48,18 @@ def changelog_date(project: Path, version: str) -> str:
 
 def archive_members(project: Path, descriptor: dict, date: str) -> list[tuple[str, bytes]]:
     """What a release holds, in a fixed order: the package, and what a reader who never
-    uses Python needs beside it (a data README, the licence, the codebook, the changelog
-    and the citation), with the SHA-256 of each in SHA256SUMS."""
+    uses Python needs beside it (the package as a SQLite database with its Datasette
+    metadata, a data README, the licence, the codebook, the changelog and the citation),
+    with the SHA-256 of each in SHA256SUMS."""
     from ..explore.codebook import codebook
+    from ..explore.database import database_bytes
     from .datareadme import data_readme
 
     members = [(name, (project / name).read_bytes()) for name in [DESCRIPTOR_NAME, *(r["path"] for r in descriptor["resources"])]]
+    database, metadata = database_bytes(project, DATABASE.removesuffix(".db"))
     members += [
+        (DATABASE, database),
+        (DATABASE_METADATA, metadata),
         ("README.md", data_readme(project, descriptor, date).encode("utf-8")),
         ("LICENSE.txt", (project / DATA_LICENCE).read_bytes()),
         ("codebook.md", codebook(project).encode("utf-8")),

@@ -1,0 +1,97 @@
+"""The figures table is derived, never edited: it must equal the join it comes from
+(flat.figures_join of the typed tables), cell for cell and in the same order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import model
+from ..flat import figures_join
+from ..formatting import format_number
+from ..problems import Problem
+from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable, show
+from .view import ModelView, positions
+
+CODE = "figures-mismatch"
+FROM = {name: table for name, table, _ in model.FIGURE_COLUMNS} | {"discrepancy_ids": "discrepancies"}
+
+
+def check_figures(view: ModelView) -> list[Problem]:
+    """Nothing when the package has no figures table (releases before it was added)."""
+    figures = view.tables.get("figures")
+    if figures is None:
+        return []
+    file = figures.file
+    expected = figures_join({name: view.tables[name].columns for name in model.TABLES})
+    absent = [name for name in expected if name not in figures.columns]
+    if absent:
+        return [Problem(CODE, f"column {name!r} of the figures table is missing", file=file, field=name) for name in absent]
+    ids = figures.columns["observation_id"]
+    at = positions(expected["observation_id"], ids)  # each expected row's place in the table
+    problems = _rows(figures, expected["observation_id"], at)
+    if problems:
+        return problems
+    if (at != np.arange(len(at))).any():
+        first = int(np.flatnonzero(at != np.arange(len(at)))[0])
+        return [
+            Problem(
+                CODE,
+                f"rows are not in the order of {', '.join(model.FIGURE_ORDER)}: observation {expected['observation_id'][first].as_py()!r} belongs here",
+                file=file,
+                row=figures.row_number(first),
+                field="observation_id",
+            )
+        ]
+    for name, column in expected.items():
+        problems += _cells(figures, name, column)
+    return problems
+
+
+def _rows(figures: TypedTable, expected_ids: pa.Array, at: np.ndarray) -> list[Problem]:
+    """Observations without a row, and rows of no observation."""
+    problems = [
+        Problem(CODE, f"observation {observation!r} has no row in the figures table", file=figures.file, field="observation_id")
+        for observation in expected_ids.filter(pa.array(at < 0)).to_pylist()[:MAX_PROBLEMS_PER_CHECK]
+    ]
+    extra = np.ones(figures.num_rows, dtype=bool)
+    extra[at[at >= 0]] = False
+    for index in np.flatnonzero(extra)[:MAX_PROBLEMS_PER_CHECK]:
+        shown = show(figures.columns["observation_id"][int(index)].as_py())
+        problems.append(
+            Problem(
+                CODE, f"row of observation {shown}, which is not in observations", file=figures.file, row=figures.row_number(int(index)), field="observation_id"
+            )
+        )
+    return problems
+
+
+def _cells(figures: TypedTable, name: str, expected: pa.Array) -> list[Problem]:
+    """Cells that differ from the join (compared as text where the table gives the column another type)."""
+    ours, theirs = figures.columns[name], expected
+    if ours.type != theirs.type:
+        ours, theirs = ours.cast(pa.string()), theirs.cast(pa.string())
+    same = pc.or_kleene(pc.equal(ours, theirs), pc.and_kleene(pc.is_null(ours), pc.is_null(theirs))).fill_null(False)
+    differ = np.flatnonzero(~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool))
+    problems = []
+    for index in differ[:MAX_PROBLEMS_PER_CHECK]:
+        was, wanted = ours[int(index)].as_py(), theirs[int(index)].as_py()
+        problems.append(
+            Problem(
+                CODE,
+                f"{_shown(was)}, but {FROM[name]} gives {_shown(wanted)} (the figures table is derived: rebuild it with jants build)",
+                file=figures.file,
+                row=figures.row_number(int(index)),
+                field=name,
+            )
+        )
+    if len(differ) > MAX_PROBLEMS_PER_CHECK:
+        problems.append(Problem(CODE, f"... and {len(differ) - MAX_PROBLEMS_PER_CHECK} more rows like these", file=figures.file, field=name))
+    return problems
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "empty"
+    return show(format_number(value) if isinstance(value, float) else value)
