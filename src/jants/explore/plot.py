@@ -164,18 +164,19 @@ def _panel_template() -> dict:
         "body:N",
         title="Reporting body",
         scale=bodies,
-        legend=alt.Legend(orient="right", labelLimit=260, symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1),
+        legend=alt.Legend(orient="right", labelLimit=260, titleLimit=320, symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1),
     )
     shape = alt.Shape(
         "hedge:N",
         title="Marker shape: figure stated as",
         scale=alt.Scale(domain=["@hedges"], range=["@shapes"]),
-        legend=alt.Legend(orient="right", labelLimit=260, symbolFillColor="#555", symbolStrokeColor="#555"),
+        legend=alt.Legend(orient="right", labelLimit=260, titleLimit=320, symbolFillColor="#555", symbolStrokeColor="#555"),
     )
     # The stroke in the body's colour, the fill too (same scale, no legend of its own), made
     # transparent by fillOpacity for a figure that does not stand as reported (the fill key).
-    fill = alt.Fill("body:N", scale=bodies, legend=None)
-    hollow = alt.FillOpacity("status:N", scale=alt.Scale(domain=["@statuses"], range=["@opacities"]), legend=None)
+    # Fill and stroke share one legend.
+    fill = alt.Fill("body:N", scale=bodies)
+    hollow = alt.FillOpacity("status:O", scale=alt.Scale(domain=["@statuses"], range=["@opacities"]), legend=None)
     base = alt.Chart(alt.NamedData(name="@data"))
     x = alt.X("date:T", title="date the figure refers to", axis=alt.Axis(labelOverlap=True, labelFlush=True, grid=False, tickCount=6))
     y = alt.Y("value:Q", title="@unit", scale=alt.Scale(zero=True, nice=True), axis=alt.Axis(format="@format", tickCount=5))
@@ -248,7 +249,11 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         label = str(series.loc[series_id, "label"])
         panel_title = f"{label} ({len(own)} figures)" if own else f"{label} (no figures)"
         values = {"@data": datasets.add(own), "@title": panel_title, "@subtitle": subtitle or [], "@unit": unit_words(str(metric["unit"]))}
-        panels.append(_filled(_panel_template(), {**scales, **values, "@format": ",d" if _whole(own) else ","}))
+        panel = _filled(_panel_template(), {**scales, **values, "@format": ",d" if _whole(own) else ","})
+        # No layer without data (lines, range bars): Vega would warn of an empty extent.
+        drawn = [any(r["standing"] for r in own), any(r["upper"] is not None for r in own), True]
+        panel["layer"] = [layer for layer, shown in zip(panel["layer"], drawn) if shown]
+        panels.append(panel)
         if components:
             panels += _component_panels(alt, datasets, tidy, tables, series_id)
     panels.append(_fill_key(tuple(statuses)))
@@ -305,7 +310,7 @@ def _fill_key(statuses: tuple[str, ...]) -> dict:
 
 
 def _wrap(text: str) -> list[str]:
-    return textwrap.wrap(text, WRAP) or [""]
+    return textwrap.wrap(text, WRAP, break_on_hyphens=False) or [""]
 
 
 def _footer(tables, rows) -> list[str]:
