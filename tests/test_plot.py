@@ -60,7 +60,7 @@ def test_every_point_has_its_source_evidence_and_status_in_its_tooltip(tables):
     spec = chart_spec(tables, ["persons_killed"])
     points = next(layer for layer in panels(spec)[0]["layer"] if layer["mark"]["type"] == "point")
     shown = {item["field"] for item in points["encoding"]["tooltip"]}
-    assert {"figure", "date", "status", "stated_by", "source", "link", "evidence", "english"} <= shown
+    assert {"figure", "when", "status", "stated_by", "source", "link", "evidence", "english"} <= shown
     assert points["encoding"]["href"]["field"] == "url"
     records = spec["datasets"][panels(spec)[0]["data"]["name"]]
     deaths = jants.series("persons_killed", tables=tables)

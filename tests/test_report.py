@@ -231,7 +231,7 @@ def test_every_page_loads_offline_and_draws_its_chart_and_figures_in_chromium(br
     the machine; each metric page draws its chart at a visible size with a marker per
     figure charted, and shows each of its figures in the table."""
     import jants
-    from jants.formatting import format_number
+    from jants.explore.plot import grouped
 
     tidy = jants.observations(project)
     visit = Visit(browser)
@@ -242,7 +242,7 @@ def test_every_page_loads_offline_and_draws_its_chart_and_figures_in_chromium(br
             assert width > 300 and height > 200 and markers > 0, (path.name, width, height, markers)
             shown = page.inner_text("main")
             for value in tidy.loc[tidy["metric_id"] == path.stem, "value"]:
-                assert format_number(value) in shown, (path.name, value)
+                assert grouped(value) in shown, (path.name, value)
     visit.close()
     assert visit.errors == [] and visit.failed == [] and visit.external == []
 
@@ -303,16 +303,16 @@ def test_screenshots_of_the_report(browser, report, page, width):
 def test_index_opens_with_headline_figures_that_match_the_data(report, project):
     """The latest standing figure of an authority, and the independent counts beside it."""
     import jants
-    from jants.formatting import format_number
+    from jants.explore.plot import grouped
 
     deaths = jants.series("persons_killed", project)
     standing = deaths[~deaths["status"].astype(str).isin(["retracted", "withdrawn", "superseded"])]
     official = standing[standing["body_type"].astype(str) == "authority"].iloc[-1]
     index = (report / "index.html").read_text(encoding="utf-8")
     row = index.split("Persons killed", 1)[1].split("</tr>", 1)[0]
-    link = f'href="metrics/persons_killed.html#{official["observation_id"]}">{format_number(official["value"])}</a></td>'
+    link = f'href="metrics/persons_killed.html#{official["observation_id"]}">{grouped(official["value"])}</a></td>'
     assert link in row
-    assert f"<td>{official['observation_date']:%Y-%m-%d}</td>" in row
+    assert f"<td class=\"date\">{official['observation_date']:%Y-%m-%d}</td>" in row
     for counter in standing[standing["body_type"].astype(str) == "independent"]["body_short_name"].unique():
         assert counter.replace("'", "&#x27;") in row, counter
     assert "named list" in row

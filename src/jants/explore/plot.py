@@ -73,14 +73,21 @@ def unit_words(unit: str) -> str:
     return UNIT_WORDS.get(unit, unit.replace("_", " "))
 
 
-def figure_text(row) -> str:
-    """A figure as stated: the qualifier's words and the value ("more than 200", "20 to 100")."""
+def grouped(value: float) -> str:
+    """A number for readers: thousands grouped, no trailing .0 (3,770; 136,800,000,000; 2.5)."""
     from ..formatting import format_number
 
+    text = format_number(value)
+    whole, dot, fraction = text.partition(".")
+    return (f"{int(whole):,}" if whole.lstrip("-").isdigit() else whole) + dot + fraction
+
+
+def figure_text(row) -> str:
+    """A figure as stated: the qualifier's words and the value ("more than 200", "20 to 100")."""
     qualifier = str(row["qualifier"])
-    text = format_number(row["value"])
+    text = grouped(row["value"])
     if qualifier == "range" and row["value_upper"] == row["value_upper"]:
-        text += f" to {format_number(row['value_upper'])}"
+        text += f" to {grouped(row['value_upper'])}"
     return f"{model.QUALIFIER_WORDS.get(qualifier, '')} {text}".strip()
 
 
@@ -110,6 +117,8 @@ def _points(tidy, tables) -> list[dict[str, Any]]:
             {
                 "panel": str(row["series_label"]),
                 "date": f"{row['observation_date']:%Y-%m-%d}",
+                "day": day_number(row["observation_date"]),
+                "when": f"{row['observation_date']:%d %B %Y}".lstrip("0"),
                 "value": float(row["value"]),
                 "upper": float(row["value_upper"]) if row["value_upper"] == row["value_upper"] else None,
                 "figure": figure_text(row),
@@ -151,7 +160,7 @@ def _panel_template() -> dict:
 
     tooltip = [
         alt.Tooltip("figure:N", title="Figure"),
-        alt.Tooltip("date:T", title="Date", format="%d %B %Y"),
+        alt.Tooltip("when:N", title="Date"),
         alt.Tooltip("status:N", title="Status"),
         alt.Tooltip("stated_by:N", title="Stated by"),
         alt.Tooltip("source:N", title="Source"),
@@ -178,7 +187,7 @@ def _panel_template() -> dict:
     fill = alt.Fill("body:N", scale=bodies)
     hollow = alt.FillOpacity("status:O", scale=alt.Scale(domain=["@statuses"], range=["@opacities"]), legend=None)
     base = alt.Chart(alt.NamedData(name="@data"))
-    x = alt.X("date:T", title="date the figure refers to", axis=alt.Axis(labelOverlap=True, labelFlush=True, grid=False, tickCount=6))
+    x = time_axis(alt)
     y = alt.Y("value:Q", title="@unit", scale=alt.Scale(zero=True, nice=True), axis=alt.Axis(format="@format", tickCount=5))
     lines = base.transform_filter("datum.standing").mark_line(strokeWidth=1.2, opacity=0.55).encode(x=x, y=y, color=colour, detail="body:N")
     ranges = base.transform_filter("datum.upper != null").mark_rule(strokeWidth=2).encode(x=x, y=y, y2="upper:Q", color=colour)
@@ -201,6 +210,42 @@ def _filled(node, values: dict):
     if isinstance(node, str) and node in values:
         return values[node]
     return node
+
+
+# Time runs on a logarithmic axis of days since 1 January 2022: the first days, when most
+# figures were stated, get room, and the years after still fit (a linear axis to 2026 would
+# crowd January 2022 into a few pixels). Ticks are dates, as labels say.
+EPOCH = "2022-01-01"
+TICKS = ["2022-01-05", "2022-01-07", "2022-01-10", "2022-01-15", "2022-02-01", "2022-03-01", "2022-05-01", "2022-08-01",
+         "2023-01-01", "2024-01-01", "2025-01-01", "2026-01-01", "2027-01-01", "2028-01-01"]  # fmt: skip
+
+
+def day_number(when) -> int:
+    """Days since the day before EPOCH (1 January 2022 is day 1), at least 1."""
+    import pandas as pd
+
+    return max(1, int((pd.Timestamp(when) - pd.Timestamp(EPOCH)).days) + 1)
+
+
+def time_axis(alt):
+    axis = alt.Axis(
+        values=["@ticks"],
+        labelExpr=f"timeFormat(datetime({EPOCH[:4]}, 0, datum.value), datum.value < 32 ? '%-d %b' : '%-d %b %Y')",  # January 2022 without its year
+        labelOverlap="greedy",
+        labelFlush=True,
+        grid=False,
+        labelAngle=0,
+    )
+    title = "date the figure refers to (logarithmic time axis: days since 1 January 2022)"
+    return alt.X("day:Q", title=title, scale=alt.Scale(type="log", domain=["@days"], nice=False), axis=axis)
+
+
+def time_scale(days: list[int]) -> dict:
+    """The x domain of a chart and its date ticks inside it."""
+    low, high = (min(days), max(days)) if days else (1, 2)
+    domain = [max(0.9, low / 1.12), high * 1.12]
+    ticks = [day_number(t) for t in TICKS if domain[0] <= day_number(t) <= domain[1]]
+    return {"@days": domain, "@ticks": ticks or [low]}
 
 
 def _whole(records: list[dict]) -> bool:
@@ -238,6 +283,11 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         "@statuses": statuses,
         "@opacities": [1.0 if s == "reported" else 0.0 for s in statuses],
     }
+    drawn_days = [r["day"] for r in records]
+    if components:
+        children = set(series[series["parent_series_id"].isin(series_ids)].index)
+        drawn_days += [day_number(d) for d in tidy.loc[tidy["series_id"].isin(children), "observation_date"]]
+    days = time_scale(drawn_days)
     datasets = Datasets()
     metric_ids = list(dict.fromkeys(str(series.loc[s, "metric_id"]) for s in series_ids))
     one_metric = len(metric_ids) == 1
@@ -248,14 +298,14 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         subtitle = None if one_metric else _wrap(f"{metric['label']}: {metric['definition']}")
         label = str(series.loc[series_id, "label"])
         panel_title = f"{label} ({len(own)} figures)" if own else f"{label} (no figures)"
-        values = {"@data": datasets.add(own), "@title": panel_title, "@subtitle": subtitle or [], "@unit": unit_words(str(metric["unit"]))}
-        panel = _filled(_panel_template(), {**scales, **values, "@format": ",d" if _whole(own) else ","})
+        values: dict[str, Any] = {"@data": datasets.add(own), "@title": panel_title, "@subtitle": subtitle or [], "@unit": unit_words(str(metric["unit"]))}
+        panel = _filled(_panel_template(), {**scales, **values, **days, "@format": ",d" if _whole(own) else ","})
         # No layer without data (lines, range bars): Vega would warn of an empty extent.
         drawn = [any(r["standing"] for r in own), any(r["upper"] is not None for r in own), True]
         panel["layer"] = [layer for layer, shown in zip(panel["layer"], drawn) if shown]
         panels.append(panel)
         if components:
-            panels += _component_panels(alt, datasets, tidy, tables, series_id)
+            panels += [_filled(panel, days) for panel in _component_panels(alt, datasets, tidy, tables, series_id)]
     panels.append(_fill_key(tuple(statuses)))
     first = metrics.loc[metric_ids[0]]
     title = str(first["label"]) if one_metric else "; ".join(str(series.loc[s, "label"]) for s in series_ids)
@@ -265,14 +315,14 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
     # panel each time it combines them, which takes seconds for a report.
     heading = alt.TitleParams(title, subtitle=subtitle, anchor="start", fontSize=15, subtitleFontSize=11, subtitleColor="#333")
     footer = alt.TitleParams(_footer(tables, rows), orient="bottom", anchor="start", fontSize=9, fontWeight="normal", color="#555", offset=14)
-    scales = {"x": "shared", "y": "independent", "color": "independent" if components else "shared"}
+    resolved = {"x": "shared", "y": "independent", "color": "independent" if components else "shared"}
     return {
         "$schema": alt.SCHEMA_URL,
         "background": "white",
         "padding": 12,
         "description": f"Chart of {labels}: {len(records)} figures by reporting body; hover over a point for its source.",
         "title": footer.to_dict(validate=False),
-        "vconcat": [{"title": heading.to_dict(validate=False), "vconcat": panels, "spacing": 28, "resolve": {"scale": scales}}],
+        "vconcat": [{"title": heading.to_dict(validate=False), "vconcat": panels, "spacing": 28, "resolve": {"scale": resolved}}],
         "datasets": {**datasets.values, "fill-key": _fill_keys(statuses)},
     }
 
@@ -331,7 +381,8 @@ def _component_panels(alt, datasets: Datasets, tidy, tables, series_id: str) -> 
     for breakdown, group in parts.groupby("breakdown", observed=True, sort=True):
         records = [
             {
-                "date": f"{row['observation_date']:%Y-%m-%d}",
+                "day": day_number(row["observation_date"]),
+                "when": f"{row['observation_date']:%d %B %Y}".lstrip("0"),
                 "value": float(row["value"]),
                 "component": str(row["series_label"]).split(": ", 1)[-1],
                 "figure": figure_text(row),
@@ -340,27 +391,32 @@ def _component_panels(alt, datasets: Datasets, tidy, tables, series_id: str) -> 
             }
             for _, row in group.sort_values(["observation_date", "series_id"]).iterrows()
         ]
-        names = sorted({r["component"] for r in records})
+        names = sorted({str(r["component"]) for r in records})
         palette = (COLOURS * (len(names) // len(COLOURS) + 1))[: len(names)]
         bars = (
             alt.Chart(alt.NamedData(name=datasets.add(records)))
             .mark_bar(width=10, stroke="white", strokeWidth=0.5)
             .encode(
-                x=alt.X("date:T", title="date the figure refers to"),
+                x=time_axis(alt),
                 y=alt.Y("sum(value):Q", title=unit_words(str(group["metric_unit"].iloc[0])), stack="zero"),
                 color=alt.Color(
-                    "component:N", title=f"Components by {str(breakdown).replace('_', ' ')}", scale=alt.Scale(domain=names, range=palette), legend=alt.Legend(labelLimit=260)
+                    "component:N",
+                    title=f"Components by {str(breakdown).replace('_', ' ')}",
+                    scale=alt.Scale(domain=names, range=palette),
+                    legend=alt.Legend(labelLimit=260),
                 ),
                 order=alt.Order("component:N"),
                 tooltip=[
                     alt.Tooltip("component:N", title="Component"),
                     alt.Tooltip("figure:N", title="Figure"),
-                    alt.Tooltip("date:T", format="%d %B %Y", title="Date"),
+                    alt.Tooltip("when:N", title="Date"),
                     alt.Tooltip("body:N", title="Stated by"),
                     alt.Tooltip("source:N", title="Source"),
                 ],
             )
-            .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT, title=alt.TitleParams(f"Components by {str(breakdown).replace('_', ' ')}", anchor="start", fontSize=12))
+            .properties(
+                width=PANEL_WIDTH, height=PANEL_HEIGHT, title=alt.TitleParams(f"Components by {str(breakdown).replace('_', ' ')}", anchor="start", fontSize=12)
+            )
         )
         panels.append(_part(bars))
     return panels

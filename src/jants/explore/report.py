@@ -33,7 +33,7 @@ figure { margin: 1rem 0; } .chart { overflow-x: auto; min-height: 200px; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
-td.num { text-align: right; white-space: nowrap; }
+td.num, td.date { text-align: right; white-space: nowrap; } td.date { text-align: left; }
 tr:target { background: #fff4c2; }
 nav { font-size: .9rem; margin-bottom: 1rem; }
 footer { border-top: 1px solid #ddd; margin-top: 2.5rem; padding-top: .6rem; font-size: .85rem; color: #444; }
@@ -100,10 +100,7 @@ class Site:
             f'<a href="{_e(item["path"])}" rel="license">{_e(item.get("title") or item.get("name"))}</a>' if item.get("path") else _e(item.get("name"))
             for item in self.licences
         )
-        return (
-            f"<footer><p>jants version {_e(self.version)} · data licence: {licences or 'not stated'}</p>"
-            f"<p>Cite this: {_e(self.citation)}</p></footer>"
-        )
+        return f"<footer><p>jants version {_e(self.version)} · data licence: {licences or 'not stated'}</p><p>Cite this: {_e(self.citation)}</p></footer>"
 
     def page(self, title: str, body: str, depth: int = 0, scripts: tuple[str, ...] = (), inline: str = "") -> str:
         up = "../" * depth
@@ -269,7 +266,7 @@ def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[st
         status = _e(row.status) + (f"; {_e(row.note)}" if _e(row.note) else "")
         cells.append(
             [
-                f"<td>{row.observation_date:%Y-%m-%d}</td>",
+                f'<td class="date">{row.observation_date:%Y-%m-%d}</td>',
                 f"<td>{_e(row.series_label)}</td>",
                 f"<td>{_e(row.body_short_name)}{_independent(row)} ({_e(row.attribution)})</td>",
                 f'<td class="num">{_e(figure_text(row._asdict()))}</td>',
@@ -326,7 +323,8 @@ def write_report(root: Path, target: Path) -> Path:
         (staging / "csv").mkdir()
         (staging / "style.css").write_text(STYLE.lstrip(), encoding="utf-8")
         (staging / "charts.js").write_text(CHARTS_JS.lstrip(), encoding="utf-8")
-        (staging / VEGA_BUNDLE).write_text(vl_convert.javascript_bundle(vl_version=VEGA_LITE), encoding="utf-8")
+        bundle = vl_convert.javascript_bundle(vl_version=VEGA_LITE)  # type: ignore[call-arg]  # the stub omits snippet's default
+        (staging / VEGA_BUNDLE).write_text(bundle, encoding="utf-8")
         sources = tables["sources"].set_index("source_id")
         links = discrepancy_links(tables)
         by_metric = dict(tuple(tidy.groupby("metric_id", observed=True, sort=False)))
@@ -402,7 +400,7 @@ def _headline_table(tidy) -> str:
             [
                 f'<td><a href="metrics/{_e(row["metric_id"])}.html">{_e(row["series_label"])}</a></td>',
                 f'<td class="num"><a href="metrics/{_e(row["metric_id"])}.html#{_e(row["observation_id"])}">{_e(figure_text(row))}</a></td>',
-                f"<td>{row['observation_date']:%Y-%m-%d}</td>",
+                f'<td class="date">{row["observation_date"]:%Y-%m-%d}</td>',
                 f"<td>{_e(row['body_short_name'])}</td>",
                 f"<td>{counts or 'none recorded'}</td>",
             ]
@@ -447,7 +445,9 @@ def _index(site: Site, tables, metrics, tidy) -> str:
         ]
         for s in tables["sources"].itertuples()
     ]
-    parts.append("<h2>Sources</h2>\n" + _table(["Id", "Title", "Publisher", "Date"], rows, "Source documents", [f"source-{s}" for s in tables["sources"]["source_id"]]))
+    parts.append(
+        "<h2>Sources</h2>\n" + _table(["Id", "Title", "Publisher", "Date"], rows, "Source documents", [f"source-{s}" for s in tables["sources"]["source_id"]])
+    )
     return site.page("jants: official figures on the January 2022 events", "\n".join(parts), inline=SEARCH_JS)
 
 
