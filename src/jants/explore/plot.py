@@ -188,7 +188,7 @@ def _panel_template() -> dict:
     hollow = alt.FillOpacity("status:O", scale=alt.Scale(domain=["@statuses"], range=["@opacities"]), legend=None)
     base = alt.Chart(alt.NamedData(name="@data"))
     x = time_axis(alt)
-    y = alt.Y("value:Q", title="@unit", scale=alt.Scale(zero=True, nice=True), axis=alt.Axis(format="@format", tickCount=5))
+    y = alt.Y("value:Q", title="@unit", scale=alt.Scale(zero=alt.ExprRef("@zero"), nice=True), axis=alt.Axis(format="@format", tickCount=5))
     lines = base.transform_filter("datum.standing").mark_line(strokeWidth=1.2, opacity=0.55).encode(x=x, y=y, color=colour, detail="body:N")
     ranges = base.transform_filter("datum.upper != null").mark_rule(strokeWidth=2).encode(x=x, y=y, y2="upper:Q", color=colour)
     points = base.mark_point(size=70, strokeWidth=1.8, opacity=1).encode(
@@ -248,6 +248,13 @@ def time_scale(days: list[int]) -> dict:
     return {"@days": domain, "@ticks": ticks or [low]}
 
 
+def _from_zero(records: list[dict]) -> bool:
+    """A y-axis starts at zero unless the figures lie in a narrow band (the death toll's
+    225, 230, 232, 238), where revisions would vanish against zero."""
+    values = [r["value"] for r in records] + [r["upper"] for r in records if r["upper"] is not None]
+    return not values or min(values) < 0.5 * max(values)
+
+
 def _whole(records: list[dict]) -> bool:
     return all(float(r["value"]).is_integer() and (r["upper"] is None or float(r["upper"]).is_integer()) for r in records)
 
@@ -299,7 +306,7 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         label = str(series.loc[series_id, "label"])
         panel_title = f"{label} ({len(own)} figures)" if own else f"{label} (no figures)"
         values: dict[str, Any] = {"@data": datasets.add(own), "@title": panel_title, "@subtitle": subtitle or [], "@unit": unit_words(str(metric["unit"]))}
-        panel = _filled(_panel_template(), {**scales, **values, **days, "@format": ",d" if _whole(own) else ","})
+        panel = _filled(_panel_template(), {**scales, **values, **days, "@format": ",d" if _whole(own) else ",", "@zero": "true" if _from_zero(own) else "false"})
         # No layer without data (lines, range bars): Vega would warn of an empty extent.
         drawn = [any(r["standing"] for r in own), any(r["upper"] is not None for r in own), True]
         panel["layer"] = [layer for layer, shown in zip(panel["layer"], drawn) if shown]
