@@ -40,7 +40,7 @@ footer { border-top: 1px solid #ddd; margin-top: 2.5rem; padding-top: .6rem; fon
 .search { margin: 1rem 0; } .search input { font-size: 1rem; padding: .3rem .5rem; width: min(30rem, 100%); }
 #vg-tooltip-element { max-width: 32rem; white-space: normal; }
 #vg-tooltip-element td.value { white-space: normal; overflow-wrap: anywhere; }
-@media (max-width: 40rem) { body { padding: .5rem; } table { font-size: .8rem; } }
+@media (max-width: 40rem) { body { padding: .5rem; } table { font-size: .8rem; } td.num { white-space: normal; } }
 """
 
 # Draws every chart of a page from its specification; a failure is shown and logged.
