@@ -103,3 +103,11 @@ def test_unknown_series_and_format_are_usage_errors(project, tmp_path):
     assert result.exit_code == 2 and "no series no_such_series" in result.output
     result, _ = plot(project, tmp_path, "x.pdf", "persons_killed")
     assert result.exit_code == 2 and ".svg or .png" in result.output
+
+
+def test_a_chart_with_more_bodies_than_colours_is_a_usage_error(project, tmp_path, tables):
+    crowded = tables["observations"].groupby("series_id", observed=True)["body_id"].nunique().sort_values(ascending=False).index[:40]
+    bodies = tables["observations"].loc[tables["observations"]["series_id"].isin(crowded), "body_id"].nunique()
+    assert bodies > len(COLOURS)  # the package has enough bodies to try
+    result, _ = plot(project, tmp_path, "crowded.svg", *crowded)
+    assert result.exit_code == 2 and "colours of their own" in result.output

@@ -173,13 +173,13 @@ def _panel_template() -> dict:
         "body:N",
         title="Reporting body",
         scale=bodies,
-        legend=alt.Legend(orient="right", labelLimit=260, titleLimit=320, symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1),
+        legend=alt.Legend(orient="right", labelLimit=480, titleLimit=320, symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1),
     )
     shape = alt.Shape(
         "hedge:N",
         title="Marker shape: figure stated as",
         scale=alt.Scale(domain=["@hedges"], range=["@shapes"]),
-        legend=alt.Legend(orient="right", labelLimit=260, titleLimit=320, symbolFillColor="#555", symbolStrokeColor="#555"),
+        legend=alt.Legend(orient="right", labelLimit=480, titleLimit=320, symbolFillColor="#555", symbolStrokeColor="#555"),
     )
     # The stroke in the body's colour, the fill too (same scale, no legend of its own), made
     # transparent by fillOpacity for a figure that does not stand as reported (the fill key).
@@ -278,7 +278,10 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
     records = _points(rows, tables)
     bodies = sorted({r["body"] for r in records})
     if len(bodies) > len(COLOURS):
-        raise ValueError(f"{len(bodies)} reporting bodies in one chart; at most {len(COLOURS)} have colours of their own")
+        from ..problems import PackageError, Problem
+
+        message = f"{len(bodies)} reporting bodies in one chart; at most {len(COLOURS)} have colours of their own: chart fewer series at a time"
+        raise PackageError(Problem("usage-error", message))
     hedges = [legend_label(q) for q in model.QUALIFIERS if legend_label(q) in {r["hedge"] for r in records}]
     hedges = list(dict.fromkeys(hedges))
     statuses = [s for s in model.STATUSES if s in {r["status"] for r in records}]
@@ -304,9 +307,11 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         own = [r for r in records if r["id"] in set(rows.loc[rows["series_id"] == series_id, "observation_id"])]
         subtitle = None if one_metric else _wrap(f"{metric['label']}: {metric['definition']}")
         label = str(series.loc[series_id, "label"])
-        panel_title = f"{label} ({len(own)} figures)" if own else f"{label} (no figures)"
+        panel_title = f"{label} ({len(own)} figure{'' if len(own) == 1 else 's'})" if own else f"{label} (no figures)"
         values: dict[str, Any] = {"@data": datasets.add(own), "@title": panel_title, "@subtitle": subtitle or [], "@unit": unit_words(str(metric["unit"]))}
-        panel = _filled(_panel_template(), {**scales, **values, **days, "@format": ",d" if _whole(own) else ",", "@zero": "true" if _from_zero(own) else "false"})
+        panel = _filled(
+            _panel_template(), {**scales, **values, **days, "@format": ",d" if _whole(own) else ",", "@zero": "true" if _from_zero(own) else "false"}
+        )
         # No layer without data (lines, range bars): Vega would warn of an empty extent.
         drawn = [any(r["standing"] for r in own), any(r["upper"] is not None for r in own), True]
         panel["layer"] = [layer for layer, shown in zip(panel["layer"], drawn) if shown]
@@ -410,7 +415,7 @@ def _component_panels(alt, datasets: Datasets, tidy, tables, series_id: str) -> 
                     "component:N",
                     title=f"Components by {str(breakdown).replace('_', ' ')}",
                     scale=alt.Scale(domain=names, range=palette),
-                    legend=alt.Legend(labelLimit=260),
+                    legend=alt.Legend(labelLimit=480),
                 ),
                 order=alt.Order("component:N"),
                 tooltip=[

@@ -47,7 +47,7 @@ footer { border-top: 1px solid #ddd; margin-top: 2.5rem; padding-top: .6rem; fon
 CHARTS_JS = """
 document.querySelectorAll("script[type='application/json'][data-chart]").forEach(function (source) {
   var target = document.getElementById(source.dataset.chart);
-  vegaEmbed(target, JSON.parse(source.textContent), {actions: false, renderer: "svg"}).catch(function (error) {
+  vegaEmbed(target, JSON.parse(source.textContent), {actions: false, renderer: "svg", loader: {target: "_blank", rel: "noopener"}}).catch(function (error) {
     target.textContent = "The chart could not be drawn: " + error;
     console.error(error);
   });
@@ -290,12 +290,12 @@ def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[st
         f"<h1>{_e(metric.label)}</h1>\n<p>{_e(metric.definition)}</p>\n"
         f"<p>Unit: {_e(metric.unit)} · kind: {_e(str(metric.kind).replace('_', ' '))} · topic: {_e(metric.topic)}</p>\n"
         f"{figure_html}\n<h2>Every figure</h2>\n"
-        f'<p><a href="../csv/{_e(metric.metric_id)}.csv" download>Download these {len(rows)} figures as CSV</a> '
+        f'<p><a href="../csv/{_e(metric.metric_id)}.csv" download>Download {"this figure" if len(rows) == 1 else f"these {len(rows)} figures"} as CSV</a> '
         "(one row per figure, as stated, with its body and source).</p>\n"
         + _table(
             ["Date", "Series", "Reported by", "Figure", "Unit", "Source", "Where in the source", "Status and note", "Discrepancies"],
             cells,
-            f"{len(rows)} figures of {metric.label}, as stated",
+            f"{_count(len(rows), 'figure')} of {metric.label}, as stated",
             ids,
         )
         + discrepancies
@@ -452,14 +452,19 @@ def _index(site: Site, tables, metrics, tidy) -> str:
 
 
 def _discrepancies(site: Site, tables) -> str:
+    from .plot import figure_text
+
     observations = tables["observations"].set_index("observation_id")
     metric_of = tables["series"].set_index("series_id")["metric_id"]
 
     def figure_link(observation_id: str) -> str:
+        """The figure as stated and its series, linked to its row (the id on hover)."""
         if observation_id not in observations.index:
             return _e(observation_id)
-        metric = metric_of.get(observations.at[observation_id, "series_id"])
-        return f'<a href="metrics/{_e(metric)}.html#{_e(observation_id)}">{_e(observation_id)}</a>'
+        row = observations.loc[observation_id]
+        metric = metric_of.get(row["series_id"])
+        text = f"{figure_text(row)} in {row['series_id']}, {row['observation_date']:%Y-%m-%d}"
+        return f'<a href="metrics/{_e(metric)}.html#{_e(observation_id)}" title="{_e(observation_id)}">{_e(text)}</a>'
 
     rows, ids = [], []
     for d in tables["discrepancies"].itertuples():
@@ -472,7 +477,7 @@ def _discrepancies(site: Site, tables) -> str:
                 f"<td>{_e(d.discrepancy_id)}</td>",
                 f"<td>{_e(str(d.kind).replace('_', ' '))}</td>",
                 f"<td>{figure_link(d.observation_id)}</td>",
-                "<td>" + ", ".join(figure_link(i) for i in related) + "</td>",
+                "<td>" + "; ".join(figure_link(i) for i in related) + "</td>",
                 "<td>" + ", ".join(f'<a href="metrics/{_e(m)}.html">{_e(m)}</a>' for m in metrics) + "</td>",
                 f"<td>{_e(d.explanation)}</td>",
             ]
