@@ -316,3 +316,12 @@ def test_index_opens_with_headline_figures_that_match_the_data(report, project):
     for counter in standing[standing["body_type"].astype(str) == "independent"]["body_short_name"].unique():
         assert counter.replace("'", "&#x27;") in row, counter
     assert "named list" in row
+
+
+def test_the_same_package_gives_a_byte_identical_report(project, report, tmp_path):
+    again = tmp_path / "again"
+    result = CliRunner().invoke(cli, ["report", "--path", str(project), "-o", str(again)])
+    assert result.exit_code == 0, result.output
+    first = sorted(p.relative_to(report) for p in report.rglob("*") if p.is_file())
+    assert first == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert all((report / name).read_bytes() == (again / name).read_bytes() for name in first)

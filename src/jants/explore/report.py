@@ -35,6 +35,10 @@ th, td { border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left;
 th { background: #f2f2f2; }
 td.num, td.date { text-align: right; white-space: nowrap; } td.date { text-align: left; }
 tr:target { background: #fff4c2; }
+table.discrepancies { table-layout: fixed; min-width: 56rem; }
+table.discrepancies th:nth-child(1) { width: 3.5rem; } table.discrepancies th:nth-child(2) { width: 7rem; }
+table.discrepancies th:nth-child(3) { width: 17%; } table.discrepancies th:nth-child(4) { width: 21%; }
+table.discrepancies th:nth-child(5) { width: 12%; } table.discrepancies td { overflow-wrap: anywhere; }
 nav { font-size: .9rem; margin-bottom: 1rem; }
 footer { border-top: 1px solid #ddd; margin-top: 2.5rem; padding-top: .6rem; font-size: .85rem; color: #444; }
 .search { margin: 1rem 0; } .search input { font-size: 1rem; padding: .3rem .5rem; width: min(30rem, 100%); }
@@ -148,11 +152,12 @@ def _source_cell(row, source) -> str:
     return f"{label}<br><code>{where}{line}</code>"
 
 
-def _table(headers: list[str], rows: list[list[str]], caption: str, row_ids: list[str] | None = None) -> str:
+def _table(headers: list[str], rows: list[list[str]], caption: str, row_ids: list[str] | None = None, css_class: str = "") -> str:
     head = "".join(f'<th scope="col">{_e(h)}</th>' for h in headers)
     ids = row_ids or [""] * len(rows)
     body = "\n".join((f'<tr id="{_e(i)}">' if i else "<tr>") + "".join(cells) + "</tr>" for i, cells in zip(ids, rows))
-    return f'<div class="table-wrap"><table>\n<caption>{_e(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
+    opening = f'<table class="{css_class}">' if css_class else "<table>"
+    return f'<div class="table-wrap">{opening}\n<caption>{_e(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
 
 
 def _chart_series(tables, metric_id: str) -> list[str]:
@@ -477,14 +482,14 @@ def _discrepancies(site: Site, tables) -> str:
                 f"<td>{_e(d.discrepancy_id)}</td>",
                 f"<td>{_e(str(d.kind).replace('_', ' '))}</td>",
                 f"<td>{figure_link(d.observation_id)}</td>",
-                "<td>" + "; ".join(figure_link(i) for i in related) + "</td>",
-                "<td>" + ", ".join(f'<a href="metrics/{_e(m)}.html">{_e(m)}</a>' for m in metrics) + "</td>",
+                "<td>" + "<br>".join(figure_link(i) for i in related) + "</td>",
+                "<td>" + "<br>".join(f'<a href="metrics/{_e(m)}.html">{_e(m)}</a>' for m in metrics) + "</td>",
                 f"<td>{_e(d.explanation)}</td>",
             ]
         )
     body = (
         "<h1>Recorded discrepancies</h1>\n<p>Figures that do not add up, fall over time, conflict with each "
         "other, or carry a defect of the source text. Every figure is kept as stated.</p>\n"
-        + _table(["Id", "Kind", "Figure", "Related figures", "Metrics", "Explanation"], rows, "Discrepancies between figures", ids)
+        + _table(["Id", "Kind", "Figure", "Related figures", "Metrics", "Explanation"], rows, "Discrepancies between figures", ids, "discrepancies")
     )
     return site.page("Recorded discrepancies", body)
