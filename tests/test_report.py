@@ -221,9 +221,10 @@ def test_detector_sees_console_errors_and_external_requests(browser, tmp_path):
 
 
 def chart_size(page) -> list[float]:
-    """The drawn size of the Vega view of a page (its SVG), once drawn."""
+    """The drawn size of the Vega view of a page (its SVG), once drawn, and its number of
+    figure markers (those whose description names a figure: not legend symbols)."""
     page.wait_for_selector("#chart svg.marks", timeout=10_000)
-    return page.eval_on_selector("#chart svg.marks", "svg => [svg.getBoundingClientRect().width, svg.getBoundingClientRect().height, svg.querySelectorAll('g.mark-symbol path').length]")
+    return page.eval_on_selector("#chart svg.marks", "svg => [svg.getBoundingClientRect().width, svg.getBoundingClientRect().height, svg.querySelectorAll('path[aria-label*=\"Figure: \"]').length]")
 
 
 def test_every_page_loads_offline_and_draws_its_chart_and_figures_in_chromium(browser, report, project):
@@ -232,11 +233,14 @@ def test_every_page_loads_offline_and_draws_its_chart_and_figures_in_chromium(br
     figure charted, and shows each of its figures in the table."""
     import jants
     from jants.explore.plot import grouped
+    from jants.explore.report import HEADLINE_SERIES
 
     tidy = jants.observations(project)
     visit = Visit(browser)
     for path in sorted(report.rglob("*.html")):
         page = visit.open(path)
+        if path.name == "index.html":  # the timeline of the headline figures
+            assert chart_size(page)[2] == len(tidy[tidy["series_id"].isin(HEADLINE_SERIES)]), "a marker per headline figure"
         if path.parent.name == "metrics":
             width, height, markers = chart_size(page)
             assert width > 300 and height > 200 and markers > 0, (path.name, width, height, markers)
@@ -255,7 +259,7 @@ def test_hover_over_a_death_toll_point_shows_its_figure_and_source(browser, repo
     visit = Visit(browser)
     page = visit.open(report / "metrics" / "persons_killed.html")
     chart_size(page)
-    markers = page.query_selector_all("#chart g.mark-symbol path")
+    markers = page.query_selector_all('#chart path[aria-label*="Figure: "]')
     shown = []
     for marker in markers[:3]:  # points of one date may overlap: the mouse goes to each centre
         box = marker.bounding_box()

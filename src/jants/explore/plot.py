@@ -67,6 +67,7 @@ COLOURS = [
 UNIT_WORDS = {"KZT": "tenge (KZT)", "USD": "US dollars (USD)"}
 
 PANEL_WIDTH, PANEL_HEIGHT, WRAP = 640, 220, 110
+OVERVIEW_WIDTH, OVERVIEW_HEIGHT = 250, 120
 
 
 def unit_words(unit: str) -> str:
@@ -232,12 +233,12 @@ def time_axis(alt):
         values=["@ticks"],
         labelExpr=f"timeFormat(datetime({EPOCH[:4]}, 0, datum.value), datum.value < 32 ? '%-d %b' : '%-d %b %Y')",  # January 2022 without its year
         labelOverlap="greedy",
+        labelSeparation=6,
         labelFlush=True,
         grid=False,
         labelAngle=0,
     )
-    title = "date the figure refers to (logarithmic time axis: days since 1 January 2022)"
-    return alt.X("day:Q", title=title, scale=alt.Scale(type="log", domain=["@days"], nice=False), axis=axis)
+    return alt.X("day:Q", title="@xtitle", scale=alt.Scale(type="log", domain=["@days"], nice=False), axis=axis)
 
 
 def time_scale(days: list[int]) -> dict:
@@ -245,7 +246,7 @@ def time_scale(days: list[int]) -> dict:
     low, high = (min(days), max(days)) if days else (1, 2)
     domain = [max(0.9, low / 1.12), high * 1.12]
     ticks = [day_number(t) for t in TICKS if domain[0] <= day_number(t) <= domain[1]]
-    return {"@days": domain, "@ticks": ticks or [low]}
+    return {"@days": domain, "@ticks": ticks or [low], "@xtitle": "date the figure refers to (logarithmic time axis: days since 1 January 2022)"}
 
 
 def _from_zero(records: list[dict]) -> bool:
@@ -259,10 +260,11 @@ def _whole(records: list[dict]) -> bool:
     return all(float(r["value"]).is_integer() and (r["upper"] is None or float(r["upper"]).is_integer()) for r in records)
 
 
-def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=None) -> dict:
+def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=None, overview: str | None = None) -> dict:
     """The Vega-Lite specification of a chart of the series (a panel each); with
     `components`, also a panel per breakdown of each series with its components stacked.
-    `tidy` is `observations(tables=tables)` when the caller has it already."""
+    `tidy` is `observations(tables=tables)` when the caller has it already. An `overview`
+    (its title) puts small panels in two columns, without the metrics' definitions."""
     import altair as alt
 
     from .tables import observations
@@ -298,6 +300,8 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         children = set(series[series["parent_series_id"].isin(series_ids)].index)
         drawn_days += [day_number(d) for d in tidy.loc[tidy["series_id"].isin(children), "observation_date"]]
     days = time_scale(drawn_days)
+    if overview:
+        days["@xtitle"] = "date (logarithmic time axis)"
     datasets = Datasets()
     metric_ids = list(dict.fromkeys(str(series.loc[s, "metric_id"]) for s in series_ids))
     one_metric = len(metric_ids) == 1
@@ -305,7 +309,7 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
     for series_id in series_ids:
         metric = metrics.loc[series.loc[series_id, "metric_id"]]
         own = [r for r in records if r["id"] in set(rows.loc[rows["series_id"] == series_id, "observation_id"])]
-        subtitle = None if one_metric else _wrap(f"{metric['label']}: {metric['definition']}")
+        subtitle = None if one_metric or overview else _wrap(f"{metric['label']}: {metric['definition']}")
         label = str(series.loc[series_id, "label"])
         panel_title = f"{label} ({len(own)} figure{'' if len(own) == 1 else 's'})" if own else f"{label} (no figures)"
         values: dict[str, Any] = {"@data": datasets.add(own), "@title": panel_title, "@subtitle": subtitle or [], "@unit": unit_words(str(metric["unit"]))}
@@ -315,18 +319,22 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         # No layer without data (lines, range bars): Vega would warn of an empty extent.
         drawn = [any(r["standing"] for r in own), any(r["upper"] is not None for r in own), True]
         panel["layer"] = [layer for layer, shown in zip(panel["layer"], drawn) if shown]
+        if overview:  # a title of lines no wider than the panel
+            panel.update(width=OVERVIEW_WIDTH, height=OVERVIEW_HEIGHT)
+            panel["title"]["text"] = textwrap.wrap(panel_title, 40, break_on_hyphens=False)
         panels.append(panel)
         if components:
             panels += [_filled(panel, days) for panel in _component_panels(alt, datasets, tidy, tables, series_id)]
-    panels.append(_fill_key(tuple(statuses)))
+    panels.append({**_fill_key(tuple(statuses)), **({"width": OVERVIEW_WIDTH} if overview else {})})
     first = metrics.loc[metric_ids[0]]
-    title = str(first["label"]) if one_metric else "; ".join(str(series.loc[s, "label"]) for s in series_ids)
-    subtitle = _wrap(str(first["definition"])) if one_metric else ["Each panel has its own scale."]
+    title = overview or (str(first["label"]) if one_metric else "; ".join(str(series.loc[s, "label"]) for s in series_ids))
+    subtitle = _wrap(str(first["definition"])) if one_metric and not overview else ["Each panel has its own scale."]
     labels = "; ".join(str(series.loc[s, "label"]) for s in series_ids)
     # Panels are made by Altair one by one and put together here: Altair would copy every
     # panel each time it combines them, which takes seconds for a report.
     heading = alt.TitleParams(title, subtitle=subtitle, anchor="start", fontSize=15, subtitleFontSize=11, subtitleColor="#333")
     footer = alt.TitleParams(_footer(tables, rows), orient="bottom", anchor="start", fontSize=9, fontWeight="normal", color="#555", offset=14)
+    layout = {"concat": panels, "columns": 2} if overview else {"vconcat": panels}
     resolved = {"x": "shared", "y": "independent", "color": "independent" if components else "shared"}
     return {
         "$schema": alt.SCHEMA_URL,
@@ -334,7 +342,7 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         "padding": 12,
         "description": f"Chart of {labels}: {len(records)} figures by reporting body; hover over a point for its source.",
         "title": footer.to_dict(validate=False),
-        "vconcat": [{"title": heading.to_dict(validate=False), "vconcat": panels, "spacing": 28, "resolve": {"scale": resolved}}],
+        "vconcat": [{"title": heading.to_dict(validate=False), **layout, "spacing": 28, "resolve": {"scale": resolved}}],
         "datasets": {**datasets.values, "fill-key": _fill_keys(statuses)},
     }
 

@@ -417,6 +417,19 @@ def _headline_table(tidy) -> str:
     )
 
 
+def _timeline(tables, tidy) -> str:
+    """Every figure of the headline series over time, a small panel each."""
+    from .plot import chart_spec
+
+    spec = chart_spec(tables, HEADLINE_SERIES, tidy=tidy, overview="The headline figures over time")
+    described = "Timeline of the headline figures: a panel per series, every figure by reporting body; hover over a point for its source."
+    return (
+        f'<h2>Timeline</h2>\n<figure><div class="chart" id="chart" role="figure" aria-label="{_e(described)}"></div>'
+        "<figcaption>Every figure of the headline series as stated, by date and reporting body. Hover over a point for its source; "
+        "each series' page has its full chart and table.</figcaption></figure>\n" + _spec_script(spec, "chart")
+    )
+
+
 def _index(site: Site, tables, metrics, tidy) -> str:
     counts = tidy.groupby("metric_id", observed=True).size()
     parts = [
@@ -427,6 +440,7 @@ def _index(site: Site, tables, metrics, tidy) -> str:
         f"<p>{len(tidy)} figures in {len(tables['series'])} series of {len(metrics)} metrics, from {len(tables['sources'])} sources.</p>",
         "<h2>Headline figures</h2>",
         _headline_table(tidy),
+        _timeline(tables, tidy),
         "<h2>Every metric</h2>",
         '<div class="search"><label for="metric-search">Filter the metrics: </label>'
         '<input type="search" id="metric-search" placeholder="e.g. detained, weapons, torture" autocomplete="off"> '
@@ -453,7 +467,7 @@ def _index(site: Site, tables, metrics, tidy) -> str:
     parts.append(
         "<h2>Sources</h2>\n" + _table(["Id", "Title", "Publisher", "Date"], rows, "Source documents", [f"source-{s}" for s in tables["sources"]["source_id"]])
     )
-    return site.page("jants: official figures on the January 2022 events", "\n".join(parts), inline=SEARCH_JS)
+    return site.page("jants: official figures on the January 2022 events", "\n".join(parts), scripts=(VEGA_BUNDLE, "charts.js"), inline=SEARCH_JS)
 
 
 def _discrepancies(site: Site, tables) -> str:
