@@ -329,3 +329,12 @@ def test_the_same_package_gives_a_byte_identical_report(project, report, tmp_pat
     first = sorted(p.relative_to(report) for p in report.rglob("*") if p.is_file())
     assert first == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     assert all((report / name).read_bytes() == (again / name).read_bytes() for name in first)
+
+
+def test_a_release_without_body_type_or_evidence_en_gives_a_report_without_missing_text(project, tmp_path):
+    folder = tmp_path / "old"
+    result = CliRunner().invoke(cli, ["report", "--path", str(project / "dist" / "jants-0.1.0.zip"), "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    for path in sorted(folder.rglob("*.html")):
+        text = " ".join(parse(path).text)
+        assert not MISSING.search(text), (path.name, MISSING.search(text).group(0))

@@ -421,7 +421,8 @@ def _timeline(tables, tidy) -> str:
     """Every figure of the headline series over time, a small panel each."""
     from .plot import chart_spec
 
-    spec = chart_spec(tables, HEADLINE_SERIES, tidy=tidy, overview="The headline figures over time")
+    known = set(tidy["series_id"])  # an older release may lack some
+    spec = chart_spec(tables, [s for s in HEADLINE_SERIES if s in known], tidy=tidy, overview="The headline figures over time")
     described = "Timeline of the headline figures: a panel per series, every figure by reporting body; hover over a point for its source."
     return (
         f'<h2>Timeline</h2>\n<figure><div class="chart" id="chart" role="figure" aria-label="{_e(described)}"></div>'
