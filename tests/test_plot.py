@@ -111,3 +111,11 @@ def test_a_chart_with_more_bodies_than_colours_is_a_usage_error(project, tmp_pat
     assert bodies > len(COLOURS)  # the package has enough bodies to try
     result, _ = plot(project, tmp_path, "crowded.svg", *crowded)
     assert result.exit_code == 2 and "colours of their own" in result.output
+
+
+def test_a_chart_file_gets_the_permissions_of_any_new_file(project, tmp_path):
+    from jants.files import current_umask
+
+    result, output = plot(project, tmp_path, "shared.svg", "persons_killed")
+    assert result.exit_code == 0, result.output
+    assert output.stat().st_mode & 0o777 == 0o666 & ~current_umask()  # not mkstemp's 0600

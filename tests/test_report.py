@@ -113,6 +113,13 @@ def test_no_page_shows_missing_value_text_and_every_page_names_version_licence_a
         assert "NaN" not in chart.read_text(encoding="utf-8"), chart.name
 
 
+def test_the_report_folder_is_readable_as_any_new_folder(report):
+    from jants.files import current_umask
+
+    assert report.stat().st_mode & 0o777 == 0o777 & ~current_umask()  # not mkdtemp's 0700
+    assert (report / "index.html").stat().st_mode & 0o777 == 0o666 & ~current_umask()
+
+
 def test_links_are_unbroken_nothing_loads_from_outside_and_pages_are_accessible(report):
     pages = sorted(report.rglob("*.html"))
     assert len(pages) > 60

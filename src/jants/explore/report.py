@@ -313,6 +313,7 @@ def write_report(root: Path, target: Path) -> Path:
     """Write the report of the package at `root` into the folder `target`."""
     import vl_convert
 
+    from ..files import current_umask
     from .plot import VEGA_LITE
     from .tables import load, observations
 
@@ -340,6 +341,7 @@ def write_report(root: Path, target: Path) -> Path:
             (staging / "csv" / f"{metric.metric_id}.csv").write_bytes(_csv(rows, sources))
         (staging / "index.html").write_text(_index(site, tables, metrics, tidy), encoding="utf-8")
         (staging / "discrepancies.html").write_text(_discrepancies(site, tables), encoding="utf-8")
+        os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes it 0700: a served report must be readable
         if target.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
             os.replace(target, retired / "report")
