@@ -340,6 +340,7 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         "$schema": alt.SCHEMA_URL,
         "background": "white",
         "padding": 12,
+        "config": {"axis": {"labelFontSize": 11, "titleFontSize": 11}, "legend": {"labelFontSize": 11, "titleFontSize": 11}},
         "description": f"Chart of {labels}: {len(records)} figures by reporting body; hover over a point for its source.",
         "title": footer.to_dict(validate=False),
         "vconcat": [{"title": heading.to_dict(validate=False), **layout, "spacing": 28, "resolve": {"scale": resolved}}],
