@@ -22,8 +22,9 @@ LAYERS = [
     "validate",                                                 # validation as a whole
     "curation", "build",                                        # curated input -> package
     "publish.index", "publish.fetch", "locate",                 # which package: path, archive, version, bundled
+    "publish.citation",                                         # how to cite a version (also on every report page)
     "explore.codebook", "explore.rows", "explore.tables", "explore.plot", "explore.report", "explore.database",   # reading for people
-    "publish.diff", "publish.citation", "publish.datareadme", "publish.release",  # releases
+    "publish.diff", "publish.datareadme", "publish.release",  # releases
     "explore", "publish",                                       # (docstrings only)
     "cli", "__init__",                                          # the command line, the package's face
 ]

@@ -3,6 +3,7 @@ and opened in headless Chromium (screenshots kept in tests/output/report/)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from html.parser import HTMLParser
@@ -28,22 +29,34 @@ def report(project, tmp_path_factory) -> Path:
 class Page(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.links, self.images, self.h1, self.th_without_scope, self.lang = [], [], 0, 0, None
+        self.links, self.loads, self.ids, self.h1, self.th_without_scope, self.lang = [], [], set(), 0, 0, None
+        self.text: list[str] = []
+        self._in_data_script = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "html":
             self.lang = attrs.get("lang")
-        if tag in ("a", "link") and attrs.get("href"):
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
-        if tag in ("img", "script") and attrs.get("src"):
-            self.links.append(attrs["src"])
-        if tag == "img":
-            self.images.append(attrs.get("alt", ""))
+        if tag == "link" and attrs.get("href"):
+            self.loads.append(attrs["href"])
+        if tag in ("img", "script", "iframe", "source") and attrs.get("src"):
+            self.loads.append(attrs["src"])
         if tag == "h1":
             self.h1 += 1
         if tag == "th" and not attrs.get("scope"):
             self.th_without_scope += 1
+        self._in_data_script = tag == "script" and attrs.get("type") == "application/json"
+
+    def handle_endtag(self, tag):
+        self._in_data_script = False
+
+    def handle_data(self, data):
+        if not self._in_data_script:
+            self.text.append(data)
 
 
 def parse(path: Path) -> Page:
@@ -52,37 +65,102 @@ def parse(path: Path) -> Page:
     return page
 
 
-def test_every_metric_has_a_page_with_a_chart_and_its_figures(project, report):
+@functools.cache
+def ids_of(path: Path) -> set[str]:
+    return parse(path).ids
+
+
+# Text a missing value leaves when printed: pandas' NaN and NA, Python's None, an empty locator.
+MISSING = re.compile(r"\b(nan|NaN|None|NaT)\b|<NA>|line , :|line nan")
+
+
+def test_every_metric_has_a_page_with_a_chart_its_figures_and_a_csv(project, report):
+    import csv
+
+    import jants
+
+    tidy = jants.observations(project)
     metrics = [line.split(",")[0] for line in (project / "data" / "metrics.csv").read_text(encoding="utf-8").splitlines()[1:]]
     for metric in metrics:
         page = report / "metrics" / f"{metric}.html"
-        assert page.exists(), metric
-        assert (report / "charts" / f"{metric}.svg").exists(), metric
         text = page.read_text(encoding="utf-8")
-        assert ("line " in text or "web page: " in text) and "<table>" in text
-        for missing in ("line , :", "<NA>", ">nan<", "None</td>", "line nan"):
-            assert missing not in text, (metric, missing)
+        assert ("line " in text or "web page: " in text) and "<table>" in text, metric
+        assert '<script type="application/json" data-chart="chart">' in text and '<script src="../vega-embed.js">' in text, metric
+        with open(report / "csv" / f"{metric}.csv", encoding="utf-8", newline="") as stream:
+            rows = list(csv.DictReader(stream))
+        own = tidy[tidy["metric_id"] == metric]
+        assert sorted(r["observation_id"] for r in rows) == sorted(own["observation_id"]), metric
+        assert f'href="../csv/{metric}.csv"' in text
     index = (report / "index.html").read_text(encoding="utf-8")
     assert all(f'href="metrics/{m}.html"' in index for m in metrics)
     assert "not that it is true" in index
     assert "d001" in (report / "discrepancies.html").read_text(encoding="utf-8")
 
 
-def test_links_are_local_and_unbroken_and_pages_are_accessible(report):
+def test_no_page_shows_missing_value_text_and_every_page_names_version_licence_and_citation(project, report):
+    import json
+
+    version = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    pages = sorted(report.rglob("*.html"))
+    for path in pages:
+        page = parse(path)
+        text = " ".join(page.text)
+        found = MISSING.search(text)
+        assert not found, f"{path.name}: {found.group(0)!r} in {text[max(0, found.start() - 80):found.end() + 40]!r}"
+        assert f"jants version {version}" in text and "Creative Commons Attribution 4.0" in text, path.name
+        assert "Cite this:" in text and f"Version {version}" in text, path.name
+    for chart in report.glob("metrics/*.html"):  # the charts' data: no NaN, which JSON cannot even hold
+        assert "NaN" not in chart.read_text(encoding="utf-8"), chart.name
+
+
+def test_the_report_folder_is_readable_as_any_new_folder(report):
+    from jants.files import current_umask
+
+    assert report.stat().st_mode & 0o777 == 0o777 & ~current_umask()  # not mkdtemp's 0700
+    assert (report / "index.html").stat().st_mode & 0o777 == 0o666 & ~current_umask()
+
+
+def test_links_are_unbroken_nothing_loads_from_outside_and_pages_are_accessible(report):
     pages = sorted(report.rglob("*.html"))
     assert len(pages) > 60
-    import xml.etree.ElementTree as ElementTree
-
-    for chart in sorted(report.glob("charts/*.svg")):
-        assert ElementTree.parse(chart).getroot().tag.endswith("svg"), chart
+    outside = re.compile(r"^[a-z]+://|^//")
     for path in pages:
         page = parse(path)
         assert page.lang == "en" and page.h1 == 1, path
         assert page.th_without_scope == 0, path
-        assert all(alt.strip() for alt in page.images), f"{path}: image without alt text"
+        for load in page.loads:  # scripts, styles, images: from the folder, never from the web
+            assert not outside.match(load), f"{path}: {load} loads from outside the report (offline)"
+            assert (path.parent / load).resolve().exists(), f"{path}: missing {load}"
         for link in page.links:
-            assert not re.match(r"^[a-z]+://|^//", link), f"{path}: {link} leaves the report (offline)"
-            assert (path.parent / link.split("#")[0]).resolve().exists(), f"{path}: broken link {link}"
+            if outside.match(link):  # a source's web address or the licence: only a click leaves
+                assert link.startswith("https://") or link.startswith("http://"), link
+                continue
+            target, _, anchor = link.partition("#")
+            linked = (path.parent / target).resolve() if target else path
+            assert linked.exists(), f"{path}: broken link {link}"
+            if anchor:
+                assert anchor in ids_of(linked), f"{path}: {link} points at no element"
+
+
+def test_figures_link_their_sources_and_discrepancies_link_both_ways(project, report):
+    import jants
+
+    tables = jants.load(project)
+    sources = tables["sources"].set_index("source_id")
+    killed = (report / "metrics" / "persons_killed.html").read_text(encoding="utf-8")
+    for row in jants.series("persons_killed", tables=tables).itertuples():
+        cells = killed.split(f'<tr id="{row.observation_id}">', 1)[1].split("</tr>", 1)[0]
+        url = sources.at[row.source_id, "url"]
+        if isinstance(url, str) and url:
+            assert f'href="{url.replace("&", "&amp;")}"' in cells, row.observation_id
+        else:
+            assert f"{sources.at[row.source_id, 'file_name']}:{int(row.source_line)}" in cells, row.observation_id
+    discrepancies = (report / "discrepancies.html").read_text(encoding="utf-8")
+    first = tables["discrepancies"].iloc[0]
+    metric = tables["series"].set_index("series_id").at[tables["observations"].set_index("observation_id").at[first["observation_id"], "series_id"], "metric_id"]
+    assert f'href="metrics/{metric}.html#{first["observation_id"]}"' in discrepancies
+    page = (report / "metrics" / f"{metric}.html").read_text(encoding="utf-8")
+    assert f'href="../discrepancies.html#{first["discrepancy_id"]}"' in page
 
 
 def chromium() -> str:
@@ -108,18 +186,27 @@ def browser():
 
 
 class Visit:
-    """A page as a reader gets it: what it logged, which requests failed or left the machine."""
+    """A page as a reader gets it: what it logged, which loads failed, and which requests
+    would have left the machine (each is stopped and recorded)."""
 
     def __init__(self, browser, width: int = 1200):
         self.context = browser.new_context(viewport={"width": width, "height": 1400})
-        self.page = self.context.new_page()
         self.errors: list[str] = []
         self.external: list[str] = []
         self.failed: list[str] = []
+        self.context.route("**/*", self._only_local)
+        self.page = self.context.new_page()
         self.page.on("console", lambda message: self.errors.append(message.text) if message.type in ("error", "warning") else None)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("request", lambda request: None if request.url.startswith(("file://", "data:")) else self.external.append(request.url))
-        self.page.on("requestfailed", lambda request: self.failed.append(request.url))
+        self.page.on("requestfailed", lambda request: None if request.url in self.external else self.failed.append(request.url))
+
+    def _only_local(self, route):
+        url = route.request.url
+        if url.startswith(("file://", "data:", "blob:")):
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort()
 
     def open(self, path: Path):
         self.page.goto(path.as_uri(), wait_until="load")
@@ -132,55 +219,129 @@ class Visit:
 def test_detector_sees_console_errors_and_external_requests(browser, tmp_path):
     page = tmp_path / "broken.html"
     page.write_text('<!DOCTYPE html><html lang="en"><body><script>undefinedFunction();</script>'
-                    '<img src="http://127.0.0.1:9/x.png" alt="x"></body></html>', encoding="utf-8")
+                    '<img src="http://127.0.0.1:9/x.png" alt="x"><img src="missing.png" alt="y"></body></html>', encoding="utf-8")
     visit = Visit(browser)
     visit.open(page)
     visit.close()
     assert any("undefinedFunction" in e for e in visit.errors) and visit.external == ["http://127.0.0.1:9/x.png"]
+    assert [url.rsplit("/", 1)[-1] for url in visit.failed] == ["missing.png"]
 
 
-@pytest.mark.parametrize("page, width", [("index.html", 390), ("metrics/criminal_cases.html", 1200), ("discrepancies.html", 390)])
-def test_screenshots_of_the_report(browser, report, page, width):
-    visit = Visit(browser, width)
-    shot = OUTPUT / (page.replace("/", "-").replace(".html", f"-{width}.png"))
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    visit.open(report / page).screenshot(path=str(shot), full_page=True)
-    visit.close()
-    assert shot.stat().st_size > 1000 and visit.errors == [] and visit.external == []
+def chart_size(page) -> list[float]:
+    """The drawn size of the Vega view of a page (its SVG), once drawn, and its number of
+    figure markers (those whose description names a figure: not legend symbols)."""
+    page.wait_for_selector("#chart svg.marks", timeout=10_000)
+    return page.eval_on_selector("#chart svg.marks", "svg => [svg.getBoundingClientRect().width, svg.getBoundingClientRect().height, svg.querySelectorAll('path[aria-label*=\"Figure: \"]').length]")
 
 
-def test_every_page_shows_its_chart_and_figures_in_chromium(browser, report, project):
-    """Every page, in one browser: no console error, no failed or outside request; each
-    metric page draws its chart at a visible size and shows each of its figures."""
+def test_every_page_loads_offline_and_draws_its_chart_and_figures_in_chromium(browser, report, project):
+    """Every page, in one browser: no console error, no failed load, no request leaving
+    the machine; each metric page draws its chart at a visible size with a marker per
+    figure charted, and shows each of its figures in the table."""
     import jants
-    from jants.formatting import format_number
+    from jants.explore.plot import grouped
+    from jants.explore.report import HEADLINE_SERIES
 
     tidy = jants.observations(project)
     visit = Visit(browser)
     for path in sorted(report.rglob("*.html")):
         page = visit.open(path)
+        if path.name == "index.html":  # the timeline of the headline figures
+            assert chart_size(page)[2] == len(tidy[tidy["series_id"].isin(HEADLINE_SERIES)]), "a marker per headline figure"
         if path.parent.name == "metrics":
-            size = page.eval_on_selector("figure img", "img => [img.complete, img.naturalWidth, img.getBoundingClientRect().width, img.getBoundingClientRect().height]")
-            assert size[0] and size[1] > 0 and size[2] > 100 and size[3] > 100, (path.name, size)
-            shown = page.inner_text("main") if page.query_selector("main") else page.inner_text("body")
+            width, height, markers = chart_size(page)
+            assert width > 300 and height > 200 and markers > 0, (path.name, width, height, markers)
+            shown = page.inner_text("main")
             for value in tidy.loc[tidy["metric_id"] == path.stem, "value"]:
-                assert format_number(value) in shown, (path.name, value)
+                assert grouped(value) in shown, (path.name, value)
     visit.close()
     assert visit.errors == [] and visit.failed == [] and visit.external == []
+
+
+def test_hover_over_a_death_toll_point_shows_its_figure_and_source(browser, report, project):
+    import jants
+
+    deaths = jants.series("persons_killed", project)
+    sources = jants.load(project)["sources"].set_index("source_id")
+    visit = Visit(browser)
+    page = visit.open(report / "metrics" / "persons_killed.html")
+    chart_size(page)
+    markers = page.query_selector_all('#chart path[aria-label*="Figure: "]')
+    shown = []
+    for marker in markers[:3]:  # points of one date may overlap: the mouse goes to each centre
+        box = marker.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_selector("#vg-tooltip-element.visible", timeout=5_000)
+        shown.append(page.inner_text("#vg-tooltip-element"))
+    visit.close()
+    assert visit.errors == [] and visit.external == []
+    for text in shown:
+        assert all(label in text for label in ("Figure", "Date", "Status", "Stated by", "Source", "Link", "Evidence")), text
+        matching = [row for row in deaths.itertuples() if sources.at[row.source_id, "title"] in text and row.evidence in text]
+        assert matching, text  # the tooltip names a source and quotes the evidence of a figure of the series
+
+
+def test_search_box_filters_the_metrics_offline(browser, report):
+    visit = Visit(browser)
+    page = visit.open(report / "index.html")
+    page.fill("#metric-search", "torture")
+    visible = page.eval_on_selector_all("li[data-search]", "items => items.filter(i => !i.hidden).map(i => i.dataset.search)")
+    hidden_topics = page.eval_on_selector_all("section.topic", "topics => topics.filter(t => t.hidden).length")
+    count = page.inner_text("#metric-count")
+    page.fill("#metric-search", "")
+    everything = page.eval_on_selector_all("li[data-search]", "items => items.filter(i => !i.hidden).length")
+    visit.close()
+    assert visible and all("torture" in words for words in visible), visible
+    assert hidden_topics > 0  # a topic without a match is hidden with its heading
+    assert len(visible) < everything and count == f"{len(visible)} metric{'s' if len(visible) != 1 else ''} shown"
+    assert visit.errors == [] and visit.external == []
+
+
+@pytest.mark.parametrize("page, width", [("index.html", 390), ("index.html", 1200), ("metrics/persons_killed.html", 1200),
+                                         ("metrics/criminal_cases.html", 1200), ("discrepancies.html", 390)])
+def test_screenshots_of_the_report(browser, report, page, width):
+    visit = Visit(browser, width)
+    shot = OUTPUT / (page.replace("/", "-").replace(".html", f"-{width}.png"))
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    opened = visit.open(report / page)
+    if page.startswith("metrics/"):
+        chart_size(opened)
+    opened.screenshot(path=str(shot), full_page=True)
+    visit.close()
+    assert shot.stat().st_size > 1000 and visit.errors == [] and visit.external == []
 
 
 def test_index_opens_with_headline_figures_that_match_the_data(report, project):
     """The latest standing figure of an authority, and the independent counts beside it."""
     import jants
-    from jants.formatting import format_number
+    from jants.explore.plot import grouped
 
     deaths = jants.series("persons_killed", project)
     standing = deaths[~deaths["status"].astype(str).isin(["retracted", "withdrawn", "superseded"])]
     official = standing[standing["body_type"].astype(str) == "authority"].iloc[-1]
     index = (report / "index.html").read_text(encoding="utf-8")
     row = index.split("Persons killed", 1)[1].split("</tr>", 1)[0]
-    assert f'<td class="num">{format_number(official["value"])}</td>' in row
-    assert f"<td>{official['observation_date']:%Y-%m-%d}</td>" in row
+    link = f'href="metrics/persons_killed.html#{official["observation_id"]}">{grouped(official["value"])}</a></td>'
+    assert link in row
+    assert f"<td class=\"date\">{official['observation_date']:%Y-%m-%d}</td>" in row
     for counter in standing[standing["body_type"].astype(str) == "independent"]["body_short_name"].unique():
         assert counter.replace("'", "&#x27;") in row, counter
     assert "named list" in row
+
+
+def test_the_same_package_gives_a_byte_identical_report(project, report, tmp_path):
+    again = tmp_path / "again"
+    result = CliRunner().invoke(cli, ["report", "--path", str(project), "-o", str(again)])
+    assert result.exit_code == 0, result.output
+    first = sorted(p.relative_to(report) for p in report.rglob("*") if p.is_file())
+    assert first == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert all((report / name).read_bytes() == (again / name).read_bytes() for name in first)
+
+
+def test_a_release_without_body_type_or_evidence_en_gives_a_report_without_missing_text(project, tmp_path):
+    folder = tmp_path / "old"
+    result = CliRunner().invoke(cli, ["report", "--path", str(project / "dist" / "jants-0.1.0.zip"), "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    for path in sorted(folder.rglob("*.html")):
+        text = " ".join(parse(path).text)
+        assert not MISSING.search(text), (path.name, MISSING.search(text).group(0))

@@ -1,214 +1,471 @@
-"""Charts of series: every figure as stated, its qualifier visible, its sources named.
+"""Charts of series as Vega-Lite specifications (made with Altair): every figure as stated,
+its qualifier and status visible, its source one hover away.
 
-One line of points per reporting body, in its own colour. The marker says how the
-figure was hedged: a filled circle for an exact figure, an upward triangle for "more
-than"/"at least", a downward one for "less than"/"up to", a hollow circle for
-"approximately"/"almost", and a vertical bar from value to upper value for a range.
-SVG output is deterministic (fixed hash salt, no date), so the same package gives the
-same file.
+`chart_spec` makes the one specification of a chart; the report embeds it interactive and
+`jants plot` renders it to SVG or PNG with vl-convert, so screen and file show the same.
+One panel per series, each with its own y-axis, so that series of different scale never
+share one (small multiples). Colour says which body stated a figure (one colour per body,
+colour-blind-safe, never repeated within a chart), marker shape how it was hedged, a
+filled marker a standing reported figure and a hollow one a disputed, retracted or
+withdrawn one. Values, sources and evidence are in each point's tooltip, not printed
+beside the points, so labels never collide. The output is deterministic.
 """
 
 from __future__ import annotations
 
+import functools
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from .. import model
 
-MARKERS: dict[str, dict[str, Any]] = {
-    "exact": dict(marker="o"),
-    "more_than": dict(marker="^"),
-    "at_least": dict(marker="^"),
-    "less_than": dict(marker="v"),
-    "at_most": dict(marker="v"),
-    "approximately": dict(marker="o", fillstyle="none"),
-    "almost": dict(marker="o", fillstyle="none"),
-    "range": dict(marker="_"),
+# Marker shape per qualifier: one shape per meaning, the legend gives the words.
+SHAPES: dict[str, str] = {
+    "exact": "circle",
+    "more_than": "triangle-up",
+    "at_least": "triangle-up",
+    "less_than": "triangle-down",
+    "at_most": "triangle-down",
+    "approximately": "diamond",
+    "almost": "diamond",
+    "range": "square",
 }
 
 
 def legend_label(qualifier: str) -> str:
-    """The words of every qualifier drawn with the same marker (model.QUALIFIER_WORDS)."""
-    alike = [q for q in model.QUALIFIERS if MARKERS[q] == MARKERS[qualifier]]
+    """The words of every qualifier drawn with the same shape (model.QUALIFIER_WORDS)."""
     if qualifier == "range":
-        return "range (from–to)"
+        return "range (from–to, bar)"
+    alike = [q for q in model.QUALIFIERS if SHAPES[q] == SHAPES[qualifier]]
     return " / ".join(model.QUALIFIER_WORDS[q] or "exact" for q in alike)
 
 
-# Colour-blind-safe: Paul Tol's "muted" scheme, then Okabe-Ito (without its yellow); given
-# to the bodies of one chart in turn, so no two bodies of a chart share a colour up to 16.
+# Colour-blind-safe: Okabe-Ito (without its yellow), the most distinct, first; then Paul
+# Tol's "muted" scheme and a grey; given to the bodies of one chart in turn, never twice.
 COLOURS = [
-    "#332288",
-    "#CC6677",
-    "#117733",
-    "#88CCEE",
-    "#882255",
-    "#44AA99",
-    "#999933",
-    "#AA4499",
-    "#DDCC77",
     "#0072B2",
     "#D55E00",
     "#009E73",
     "#E69F00",
-    "#56B4E9",
     "#CC79A7",
     "#000000",
+    "#882255",
+    "#56B4E9",
+    "#999933",
+    "#332288",
+    "#44AA99",
+    "#DDCC77",
+    "#117733",
+    "#88CCEE",
+    "#AA4499",
+    "#CC6677",
+    "#BBBBBB",
 ]
 
+# Units in words for the y-axis; other unit ids are words joined by underscores.
+UNIT_WORDS = {"KZT": "tenge (KZT)", "USD": "US dollars (USD)"}
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"svg.hashsalt": "jants", "svg.fonttype": "none", "font.size": 9})
-    return plt
+PANEL_WIDTH, PANEL_HEIGHT, WRAP = 640, 220, 110
+OVERVIEW_WIDTH, OVERVIEW_HEIGHT = 250, 120
 
 
-def plot_series(tables, series_ids: list[str], output: Path, components: bool = False) -> Path:
-    """Draw the series into `output` (.svg or .png); with `components`, also the
-    breakdown components of each series, stacked, beside its total."""
-    from .tables import independent, observations
+def unit_words(unit: str) -> str:
+    return UNIT_WORDS.get(unit, unit.replace("_", " "))
 
-    plt = _pyplot()
-    tidy = observations(tables=tables)
+
+def grouped(value: float) -> str:
+    """A number for readers: thousands grouped, no trailing .0 (3,770; 136,800,000,000; 2.5)."""
+    from ..formatting import format_number
+
+    text = format_number(value)
+    whole, dot, fraction = text.partition(".")
+    return (f"{int(whole):,}" if whole.lstrip("-").isdigit() else whole) + dot + fraction
+
+
+def figure_text(row) -> str:
+    """A figure as stated: the qualifier's words and the value ("more than 200", "20 to 100")."""
+    qualifier = str(row["qualifier"])
+    text = grouped(row["value"])
+    if qualifier == "range" and row["value_upper"] == row["value_upper"]:
+        text += f" to {grouped(row['value_upper'])}"
+    return f"{model.QUALIFIER_WORDS.get(qualifier, '')} {text}".strip()
+
+
+def _text(value) -> str:
+    """A cell as text, empty where missing (never "nan" or "<NA>")."""
+    import pandas as pd
+
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _body_label(row) -> str:
+    independent = _text(row.get("body_type")) == "independent"
+    return f"{row['body_short_name']}" + (" (independent)" if independent else "")
+
+
+def _points(tidy, tables) -> list[dict[str, Any]]:
+    """One record per figure with everything its tooltip shows."""
+    sources = tables["sources"].set_index("source_id")
+    records = []
+    for _, row in tidy.iterrows():
+        source = sources.loc[row["source_id"]]
+        url = _text(source.get("url"))
+        line = _text(row["source_line"])
+        where = f"{_text(source.get('file_name')) or row['source_id']}:{int(float(line))}" if line else ""
+        kind = _text(row.get("body_type"))
+        records.append(
+            {
+                "panel": str(row["series_label"]),
+                "date": f"{row['observation_date']:%Y-%m-%d}",
+                "day": day_number(row["observation_date"]),
+                "when": f"{row['observation_date']:%d %B %Y}".lstrip("0"),
+                "value": float(row["value"]),
+                "upper": float(row["value_upper"]) if row["value_upper"] == row["value_upper"] else None,
+                "figure": figure_text(row),
+                "hedge": legend_label(str(row["qualifier"])),
+                "status": str(row["status"]),
+                "standing": str(row["status"]) not in model.NOT_STANDING,
+                "body": _body_label(row),
+                "stated_by": f"{row['body_name']} ({'independent count' if kind == 'independent' else 'authority of Kazakhstan'})",
+                "source": f"{source['title']} ({source['source_date']:%Y-%m-%d})",
+                "link": url or where,
+                "url": url or None,
+                "evidence": _text(row["evidence"]),
+                "english": _text(row.get("evidence_en")),
+                "id": str(row["observation_id"]),
+            }
+        )
+    return records
+
+
+class Datasets:
+    """The data of a chart by name, given to the specification once at its top (Altair
+    would copy inline data into every layer it combines, which is slow)."""
+
+    def __init__(self):
+        self.values: dict[str, list[dict]] = {}
+
+    def add(self, records: list[dict]) -> str:
+        name = f"data-{len(self.values)}"
+        self.values[name] = records
+        return name
+
+
+@functools.lru_cache(maxsize=1)
+def _panel_template() -> dict:
+    """One series' panel, made by Altair once, with "@" placeholders that `_filled` gives
+    each chart's data, titles and scales: a thin line per body through its standing
+    figures, a marker per figure, a bar per range, and a tooltip and link per marker."""
+    import altair as alt
+
+    tooltip = [
+        alt.Tooltip("figure:N", title="Figure"),
+        alt.Tooltip("when:N", title="Date"),
+        alt.Tooltip("status:N", title="Status"),
+        alt.Tooltip("stated_by:N", title="Stated by"),
+        alt.Tooltip("source:N", title="Source"),
+        alt.Tooltip("link:N", title="Link"),
+        alt.Tooltip("evidence:N", title="Evidence"),
+        alt.Tooltip("english:N", title="In English"),
+    ]
+    bodies = alt.Scale(domain=["@bodies"], range=["@colours"])
+    colour = alt.Color(
+        "body:N",
+        title="Reporting body",
+        scale=bodies,
+        legend=alt.Legend(orient="right", labelLimit=480, titleLimit=320, symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1),
+    )
+    shape = alt.Shape(
+        "hedge:N",
+        title="Marker shape: figure stated as",
+        scale=alt.Scale(domain=["@hedges"], range=["@shapes"]),
+        legend=alt.Legend(orient="right", labelLimit=480, titleLimit=320, symbolFillColor="#555", symbolStrokeColor="#555"),
+    )
+    # The stroke in the body's colour, the fill too (same scale, no legend of its own), made
+    # transparent by fillOpacity for a figure that does not stand as reported (the fill key).
+    # Fill and stroke share one legend.
+    fill = alt.Fill("body:N", scale=bodies)
+    hollow = alt.FillOpacity("status:O", scale=alt.Scale(domain=["@statuses"], range=["@opacities"]), legend=None)
+    base = alt.Chart(alt.NamedData(name="@data"))
+    x = time_axis(alt)
+    y = alt.Y("value:Q", title="@unit", scale=alt.Scale(zero=alt.ExprRef("@zero"), nice=True), axis=alt.Axis(format="@format", tickCount=5))
+    lines = base.transform_filter("datum.standing").mark_line(strokeWidth=1.2, opacity=0.55).encode(x=x, y=y, color=colour, detail="body:N")
+    ranges = base.transform_filter("datum.upper != null").mark_rule(strokeWidth=2).encode(x=x, y=y, y2="upper:Q", color=colour)
+    points = base.mark_point(size=70, strokeWidth=1.8, opacity=1).encode(
+        x=x, y=y, color=colour, fill=fill, shape=shape, fillOpacity=hollow, tooltip=tooltip, href=alt.Href("url:N")
+    )
+    title = alt.TitleParams("@title", subtitle=["@subtitle"], anchor="start", fontSize=12, subtitleFontSize=10, subtitleColor="#444")
+    return _part(alt.layer(lines, ranges, points).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT, title=title))
+
+
+def _filled(node, values: dict):
+    """A copy of a template with each "@" placeholder (a string, or a list of just that
+    string) replaced by its value."""
+    if isinstance(node, dict):
+        return {key: _filled(item, values) for key, item in node.items()}
+    if isinstance(node, list):
+        if len(node) == 1 and isinstance(node[0], str) and node[0] in values:
+            return values[node[0]]
+        return [_filled(item, values) for item in node]
+    if isinstance(node, str) and node in values:
+        return values[node]
+    return node
+
+
+# Time runs on a logarithmic axis of days since 1 January 2022: the first days, when most
+# figures were stated, get room, and the years after still fit (a linear axis to 2026 would
+# crowd January 2022 into a few pixels). Ticks are dates, as labels say.
+EPOCH = "2022-01-01"
+TICKS = ["2022-01-05", "2022-01-07", "2022-01-10", "2022-01-15", "2022-02-01", "2022-03-01", "2022-05-01", "2022-08-01",
+         "2023-01-01", "2024-01-01", "2025-01-01", "2026-01-01", "2027-01-01", "2028-01-01"]  # fmt: skip
+
+
+def day_number(when) -> int:
+    """Days since the day before EPOCH (1 January 2022 is day 1), at least 1."""
+    import pandas as pd
+
+    return max(1, int((pd.Timestamp(when) - pd.Timestamp(EPOCH)).days) + 1)
+
+
+def time_axis(alt):
+    axis = alt.Axis(
+        values=["@ticks"],
+        labelExpr=f"timeFormat(datetime({EPOCH[:4]}, 0, datum.value), datum.value < 32 ? '%-d %b' : '%-d %b %Y')",  # January 2022 without its year
+        labelOverlap="greedy",
+        labelSeparation=6,
+        labelFlush=True,
+        grid=False,
+        labelAngle=0,
+    )
+    return alt.X("day:Q", title="@xtitle", scale=alt.Scale(type="log", domain=["@days"], nice=False), axis=axis)
+
+
+def time_scale(days: list[int]) -> dict:
+    """The x domain of a chart and its date ticks inside it."""
+    low, high = (min(days), max(days)) if days else (1, 2)
+    domain = [max(0.9, low / 1.12), high * 1.12]
+    ticks = [day_number(t) for t in TICKS if domain[0] <= day_number(t) <= domain[1]]
+    return {"@days": domain, "@ticks": ticks or [low], "@xtitle": "date the figure refers to (logarithmic time axis: days since 1 January 2022)"}
+
+
+def _from_zero(records: list[dict]) -> bool:
+    """A y-axis starts at zero unless the figures lie in a narrow band (the death toll's
+    225, 230, 232, 238), where revisions would vanish against zero."""
+    values = [r["value"] for r in records] + [r["upper"] for r in records if r["upper"] is not None]
+    return not values or min(values) < 0.5 * max(values)
+
+
+def _whole(records: list[dict]) -> bool:
+    return all(float(r["value"]).is_integer() and (r["upper"] is None or float(r["upper"]).is_integer()) for r in records)
+
+
+def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=None, overview: str | None = None) -> dict:
+    """The Vega-Lite specification of a chart of the series (a panel each); with
+    `components`, also a panel per breakdown of each series with its components stacked.
+    `tidy` is `observations(tables=tables)` when the caller has it already. An `overview`
+    (its title) puts small panels in two columns, without the metrics' definitions."""
+    import altair as alt
+
+    from .tables import observations
+
     known = set(tables["series"]["series_id"])
     unknown = [s for s in series_ids if s not in known]
     if unknown:
         raise KeyError(f"no series {', '.join(unknown)}")
-    rows = tidy[tidy["series_id"].isin(series_ids)]
-    drawn = tidy[tidy["series_id"].isin(series_ids) | tidy["parent_series_id"].isin(series_ids)]
-    colour = {body: COLOURS[i % len(COLOURS)] for i, body in enumerate(sorted(set(drawn["body_id"].astype(str))))}
-    bodies = tables["bodies"].set_index("body_id")
-    short = (bodies["short_name"] + independent(bodies).map({True: " (independent count)", False: ""})).to_dict()
-    units = sorted(set(rows["metric_unit"].astype(str))) or sorted(
-        set(tables["metrics"].set_index("metric_id").loc[tables["series"].set_index("series_id").loc[series_ids, "metric_id"], "unit"])
-    )
-    figure, axis = plt.subplots(figsize=(8, 4.8))
-    seen_bodies, seen_qualifiers, seen_statuses = set(), set(), set()
-    for series_id in series_ids:
-        series_rows = rows[rows["series_id"] == series_id].sort_values(["observation_date", "observation_id"])
-        for body, group in series_rows.groupby("body_id", observed=True, sort=True):
-            standing = group[~group["status"].astype(str).isin(model.NOT_STANDING)]  # shown as points only
-            axis.plot(standing["observation_date"], standing["value"], color=colour[body], linewidth=1, alpha=0.6)
-            seen_bodies.add(body)
-            for _, row in group.iterrows():
-                qualifier = str(row["qualifier"])
-                seen_qualifiers.add(qualifier)
-                changed = str(row["status"]) != "reported"
-                seen_statuses.update([str(row["status"])] if changed else [])
-                axis.plot(
-                    [row["observation_date"]],
-                    [row["value"]],
-                    linestyle="none",
-                    color=colour[body],
-                    markersize=7,
-                    **MARKERS[qualifier],
-                    **({"markerfacecolor": "white"} if changed else {}),
-                )
-                if qualifier == "range" and row["value_upper"] == row["value_upper"]:
-                    axis.vlines(row["observation_date"], row["value"], row["value_upper"], color=colour[body], linewidth=2)
-                axis.annotate(
-                    _figure_text(row),
-                    (row["observation_date"], row["value_upper"] if qualifier == "range" else row["value"]),
-                    textcoords="offset points",
-                    xytext=(4, 4),
-                    fontsize=7,
-                    color=colour[body],
-                )
-        if components:
-            _stack_components(axis, tidy, tables, series_id)
-    labels = tables["series"].set_index("series_id")["label"]
-    axis.set_title("\n".join(labels[s] for s in series_ids), loc="left", fontsize=10)
-    axis.set_ylabel(", ".join(units))
-    axis.set_xlabel("date the figure refers to")
-    axis.grid(True, alpha=0.25)
-    axis.set_ylim(bottom=0)
-    import matplotlib.dates as mdates
-    from matplotlib.lines import Line2D
+    tidy = observations(tables=tables) if tidy is None else tidy
+    series = tables["series"].set_index("series_id")
+    metrics = tables["metrics"].set_index("metric_id")
+    rows = tidy[tidy["series_id"].isin(series_ids)].sort_values(["observation_date", "observation_id"])
+    records = _points(rows, tables)
+    bodies = sorted({r["body"] for r in records})
+    if len(bodies) > len(COLOURS):
+        from ..problems import PackageError, Problem
 
-    axis.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
-    figure.autofmt_xdate()
-    handles = [Line2D([], [], color=colour[b], marker="o", linestyle="-", label=short.get(b, b)) for b in sorted(seen_bodies)]
-    words = sorted({legend_label(q) for q in seen_qualifiers})
-    first_qualifier = {legend_label(q): q for q in sorted(seen_qualifiers, reverse=True)}
-    handles += [Line2D([], [], color="black", linestyle="none", markersize=7, label=w, **MARKERS[first_qualifier[w]]) for w in words]
-    if seen_statuses:
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color="black",
-                marker="o",
-                markerfacecolor="white",
-                linestyle="none",
-                markersize=7,
-                label="open marker: " + ", ".join(sorted(seen_statuses)),
+        message = f"{len(bodies)} reporting bodies in one chart; at most {len(COLOURS)} have colours of their own: chart fewer series at a time"
+        raise PackageError(Problem("usage-error", message))
+    hedges = [legend_label(q) for q in model.QUALIFIERS if legend_label(q) in {r["hedge"] for r in records}]
+    hedges = list(dict.fromkeys(hedges))
+    statuses = [s for s in model.STATUSES if s in {r["status"] for r in records}]
+    scales = {
+        "@bodies": bodies,
+        "@colours": COLOURS[: len(bodies)],
+        "@hedges": hedges,
+        "@shapes": [SHAPES[next(q for q in model.QUALIFIERS if legend_label(q) == h)] for h in hedges],
+        "@statuses": statuses,
+        "@opacities": [1.0 if s == "reported" else 0.0 for s in statuses],
+    }
+    drawn_days = [r["day"] for r in records]
+    if components:
+        children = set(series[series["parent_series_id"].isin(series_ids)].index)
+        drawn_days += [day_number(d) for d in tidy.loc[tidy["series_id"].isin(children), "observation_date"]]
+    days = time_scale(drawn_days)
+    if overview:
+        days["@xtitle"] = "date (logarithmic time axis)"
+    datasets = Datasets()
+    metric_ids = list(dict.fromkeys(str(series.loc[s, "metric_id"]) for s in series_ids))
+    one_metric = len(metric_ids) == 1
+    panels = []
+    for series_id in series_ids:
+        metric = metrics.loc[series.loc[series_id, "metric_id"]]
+        own = [r for r in records if r["id"] in set(rows.loc[rows["series_id"] == series_id, "observation_id"])]
+        subtitle = None if one_metric or overview else _wrap(f"{metric['label']}: {metric['definition']}")
+        label = str(series.loc[series_id, "label"])
+        panel_title = f"{label} ({len(own)} figure{'' if len(own) == 1 else 's'})" if own else f"{label} (no figures)"
+        values: dict[str, Any] = {"@data": datasets.add(own), "@title": panel_title, "@subtitle": subtitle or [], "@unit": unit_words(str(metric["unit"]))}
+        panel = _filled(
+            _panel_template(), {**scales, **values, **days, "@format": ",d" if _whole(own) else ",", "@zero": "true" if _from_zero(own) else "false"}
+        )
+        # No layer without data (lines, range bars): Vega would warn of an empty extent.
+        drawn = [any(r["standing"] for r in own), any(r["upper"] is not None for r in own), True]
+        panel["layer"] = [layer for layer, shown in zip(panel["layer"], drawn) if shown]
+        if overview:  # a title of lines no wider than the panel
+            panel.update(width=OVERVIEW_WIDTH, height=OVERVIEW_HEIGHT)
+            panel["title"]["text"] = textwrap.wrap(panel_title, 40, break_on_hyphens=False)
+        panels.append(panel)
+        if components:
+            panels += [_filled(panel, days) for panel in _component_panels(alt, datasets, tidy, tables, series_id)]
+    panels.append({**_fill_key(tuple(statuses)), **({"width": OVERVIEW_WIDTH} if overview else {})})
+    first = metrics.loc[metric_ids[0]]
+    title = overview or (str(first["label"]) if one_metric else "; ".join(str(series.loc[s, "label"]) for s in series_ids))
+    subtitle = _wrap(str(first["definition"])) if one_metric and not overview else ["Each panel has its own scale."]
+    labels = "; ".join(str(series.loc[s, "label"]) for s in series_ids)
+    # Panels are made by Altair one by one and put together here: Altair would copy every
+    # panel each time it combines them, which takes seconds for a report.
+    heading = alt.TitleParams(title, subtitle=subtitle, anchor="start", fontSize=15, subtitleFontSize=11, subtitleColor="#333")
+    footer = alt.TitleParams(_footer(tables, rows), orient="bottom", anchor="start", fontSize=9, fontWeight="normal", color="#555", offset=14)
+    layout = {"concat": panels, "columns": 2} if overview else {"vconcat": panels}
+    resolved = {"x": "shared", "y": "independent", "color": "independent" if components else "shared"}
+    return {
+        "$schema": alt.SCHEMA_URL,
+        "background": "white",
+        "padding": 12,
+        "config": {"axis": {"labelFontSize": 11, "titleFontSize": 11}, "legend": {"labelFontSize": 11, "titleFontSize": 11}},
+        "description": f"Chart of {labels}: {len(records)} figures by reporting body; hover over a point for its source.",
+        "title": footer.to_dict(validate=False),
+        "vconcat": [{"title": heading.to_dict(validate=False), **layout, "spacing": 28, "resolve": {"scale": resolved}}],
+        "datasets": {**datasets.values, "fill-key": _fill_keys(statuses)},
+    }
+
+
+def _part(chart) -> dict:
+    """A panel's specification, to be placed inside a chart."""
+    spec = chart.to_dict(validate=False)
+    for key in ("$schema", "config", "datasets"):
+        spec.pop(key, None)
+    return spec
+
+
+def _fill_keys(statuses) -> list[dict]:
+    return [
+        {"row": i, "filled": 1.0 if status == "reported" else 0.0, "label": f"{status} ({'filled' if status == 'reported' else 'hollow'})"}
+        for i, status in enumerate(statuses)
+    ]
+
+
+@functools.lru_cache(maxsize=16)
+def _fill_key(statuses: tuple[str, ...]) -> dict:
+    """The legend of marker fill, drawn as a small chart: Vega-Lite makes no legend for
+    fillOpacity. A filled marker is a figure reported and standing, a hollow one not.
+    (Its data, "fill-key", is given by the chart.)"""
+    import altair as alt
+
+    key = alt.Chart(alt.NamedData(name="fill-key"))
+    y = alt.Y("row:O", axis=None)
+    dots = key.mark_point(shape="circle", size=70, strokeWidth=1.8, color="#555", fill="#555", opacity=1).encode(
+        x=alt.value(8), y=y, fillOpacity=alt.FillOpacity("filled:Q", scale=None)
+    )
+    words = key.mark_text(align="left", baseline="middle", fontSize=11, dx=0).encode(x=alt.value(22), y=y, text="label:N")
+    title = alt.TitleParams("Marker fill: status", anchor="start", fontSize=11, fontWeight="bold", orient="top")
+    return _part(alt.layer(dots, words).properties(width=PANEL_WIDTH, height=18 * len(statuses), title=title, view=alt.ViewBackground(stroke=None)))
+
+
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(text, WRAP, break_on_hyphens=False) or [""]
+
+
+def _footer(tables, rows) -> list[str]:
+    """Dataset, version, licence and the sources of the figures drawn."""
+    descriptor = getattr(tables, "descriptor", {}) or {}
+    licence = ", ".join(str(item.get("name", "")) for item in descriptor.get("licenses", [])) or "licence not stated"
+    sources = sorted(set(rows["source_id"].astype(str)))
+    head = f"Data: jants {descriptor.get('version', '')}, {licence}. Figures as stated by the reporting body, not verified. "
+    return _wrap(head + f"Sources ({len(sources)}): " + "; ".join(sources) + ".")
+
+
+def _component_panels(alt, datasets: Datasets, tidy, tables, series_id: str) -> list:
+    """Components of a total, one panel per breakdown (agency, crime type, ...): the
+    components stated on each date, stacked."""
+    children = tables["series"][tables["series"]["parent_series_id"] == series_id]
+    parts = tidy[tidy["series_id"].isin(set(children["series_id"])) & ~tidy["status"].astype(str).isin(model.NOT_STANDING)]
+    panels = []
+    for breakdown, group in parts.groupby("breakdown", observed=True, sort=True):
+        records = [
+            {
+                "day": day_number(row["observation_date"]),
+                "when": f"{row['observation_date']:%d %B %Y}".lstrip("0"),
+                "value": float(row["value"]),
+                "component": str(row["series_label"]).split(": ", 1)[-1],
+                "figure": figure_text(row),
+                "body": str(row["body_short_name"]),
+                "source": str(row["source_id"]),
+            }
+            for _, row in group.sort_values(["observation_date", "series_id"]).iterrows()
+        ]
+        names = sorted({str(r["component"]) for r in records})
+        palette = (COLOURS * (len(names) // len(COLOURS) + 1))[: len(names)]
+        bars = (
+            alt.Chart(alt.NamedData(name=datasets.add(records)))
+            .mark_bar(width=10, stroke="white", strokeWidth=0.5)
+            .encode(
+                x=time_axis(alt),
+                y=alt.Y("sum(value):Q", title=unit_words(str(group["metric_unit"].iloc[0])), stack="zero"),
+                color=alt.Color(
+                    "component:N",
+                    title=f"Components by {str(breakdown).replace('_', ' ')}",
+                    scale=alt.Scale(domain=names, range=palette),
+                    legend=alt.Legend(labelLimit=480),
+                ),
+                order=alt.Order("component:N"),
+                tooltip=[
+                    alt.Tooltip("component:N", title="Component"),
+                    alt.Tooltip("figure:N", title="Figure"),
+                    alt.Tooltip("when:N", title="Date"),
+                    alt.Tooltip("body:N", title="Stated by"),
+                    alt.Tooltip("source:N", title="Source"),
+                ],
+            )
+            .properties(
+                width=PANEL_WIDTH, height=PANEL_HEIGHT, title=alt.TitleParams(f"Components by {str(breakdown).replace('_', ' ')}", anchor="start", fontSize=12)
             )
         )
-    bars, bar_labels = axis.get_legend_handles_labels()
-    if bars:
-        axis.legend(handles=handles + bars[:16], fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-        figure.set_size_inches(11, 5.2)
-        figure.subplots_adjust(right=0.62)
-    else:
-        axis.legend(handles=handles, fontsize=7, loc="best", frameon=False)
-    sources = sorted(set(rows["source_id"].astype(str)))
-    figure.text(0.01, 0.01, "Figures as stated by the reporting body; sources: " + "; ".join(sources), fontsize=6.5, wrap=True)
-    figure.subplots_adjust(bottom=0.25)
+        panels.append(_part(bars))
+    return panels
+
+
+def render(spec: dict, output: Path) -> Path:
+    """Write the chart as .svg or .png with vl-convert (the PNG at twice the size)."""
+    import vl_convert
+
     output = Path(output)
-    if output.suffix.lower() not in (".svg", ".png"):
+    suffix = output.suffix.lower()
+    if suffix not in (".svg", ".png"):
         raise ValueError(f"{output.name}: write .svg or .png")
-    metadata = {"Date": None, "Creator": None} if output.suffix.lower() == ".svg" else {"Software": None}
-    figure.savefig(output, metadata=metadata, dpi=150, bbox_inches="tight")
-    plt.close(figure)
+    from ..files import write_atomically
+
+    if suffix == ".svg":
+        data = vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE).encode("utf-8")
+    else:
+        data = vl_convert.vegalite_to_png(spec, vl_version=VEGA_LITE, scale=2)
+    write_atomically(output, data)
     return output
 
 
-def _figure_text(row) -> str:
-    from ..formatting import format_number
-
-    value = format_number(row["value"])
-    if str(row["qualifier"]) == "range" and row["value_upper"] == row["value_upper"]:
-        return f"{value}–{format_number(row['value_upper'])}"
-    prefix = {"more_than": ">", "at_least": "≥", "less_than": "<", "at_most": "≤", "approximately": "~", "almost": "<~"}
-    status = str(row.get("status", "reported"))
-    return prefix.get(str(row["qualifier"]), "") + value + ("" if status == "reported" else f" ({status})")
+# The Vega-Lite version of Altair's specifications, for vl-convert and the report's bundle.
+VEGA_LITE = "6.4"
 
 
-def _stack_components(axis, tidy, tables, series_id: str) -> None:
-    """Components of a total, one stacked bar per breakdown (agency, crime type, ...),
-    beside each date they were stated on; each component labelled in the legend."""
-    import pandas as pd
-
-    series = tables["series"]
-    children = series[series["parent_series_id"] == series_id]
-    parts = tidy[tidy["series_id"].isin(set(children["series_id"]))]
-    if parts.empty:
-        return
-    width = pd.Timedelta(days=5)
-    import matplotlib
-
-    tab20 = matplotlib.colormaps["tab20"]
-    palette = {sid: tab20(i % 20) for i, sid in enumerate(sorted(parts["series_id"].unique()))}
-    labelled = set()
-    for (date, breakdown), group in parts.groupby(["observation_date", "breakdown"], sort=True, observed=True):
-        offset = 1 + sorted(parts.loc[parts["observation_date"] == date, "breakdown"].astype(str).unique()).index(str(breakdown))
-        bottom = 0.0
-        for _, row in group.sort_values("series_id").iterrows():
-            label = None if row["series_id"] in labelled else str(row["series_label"]).split(": ", 1)[-1]
-            labelled.add(row["series_id"])
-            axis.bar(
-                date + offset * width,
-                row["value"],
-                width=width,
-                bottom=bottom,
-                color=palette[row["series_id"]],
-                alpha=0.45,
-                edgecolor="black",
-                linewidth=0.3,
-                label=label,
-            )
-            bottom += row["value"]
+def plot_series(tables, series_ids: list[str], output: Path, components: bool = False) -> Path:
+    """Draw the series into `output` (.svg or .png); with `components`, also the
+    breakdown components of each series, stacked, in panels of their own."""
+    return render(chart_spec(tables, series_ids, components), output)
