@@ -39,6 +39,26 @@ def positions(values: pa.Array, keys: pa.Array) -> np.ndarray:
     return pc.index_in(values, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def first_positions(named: list, column: pa.Array) -> np.ndarray:
+    """Position of the first row of COLUMN holding each of a few NAMED values, -1 where none does.
+
+    The same as `positions(named, column)`, but the hash table is built of the few names,
+    not of a column of millions of rows."""
+    found = np.full(len(named), -1, dtype=np.int64)
+    if not named or not len(column):
+        return found
+    distinct = list(dict.fromkeys(name for name in named if isinstance(name, str)))
+    which = np.asarray(pc.index_in(column, value_set=pa.array(distinct, pa.string())).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    hit = np.flatnonzero(which >= 0)
+    names, first = np.unique(which[hit], return_index=True)
+    at = dict(zip(names.tolist(), hit[first].tolist()))
+    slot = {name: index for index, name in enumerate(distinct)}
+    for index, name in enumerate(named):
+        if isinstance(name, str) and slot[name] in at:
+            found[index] = at[slot[name]]
+    return found
+
+
 def days(dates: pa.Array) -> np.ndarray:
     """Dates as days since 1970 (float, NaN where empty), for comparisons and grouping."""
     return np.asarray(dates.cast(pa.int32()).to_numpy(zero_copy_only=False), dtype="float64")

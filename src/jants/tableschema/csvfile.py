@@ -212,8 +212,10 @@ def read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | 
     problems += check_header(header, fields, file)
     table = TypedTable(name=resource["name"], file=file, num_rows=data.num_rows, row_numbers=row_numbers)
     missing = schema_missing_values(resource["schema"])
-    problems += check_columns(header, data, fields, table, missing)
-    problems += check_blank_rows(header, data, table, missing)
+    columns = data.columns
+    del data  # each text column is let go of once typed (see check_columns)
+    problems += check_columns(header, columns, fields, table, missing)
+    problems += check_blank_rows(header, columns, table, missing)
     problems += check_primary_key(resource["schema"], table)
     return table, problems
 
@@ -223,15 +225,17 @@ def schema_missing_values(schema: dict) -> list[str]:
     return [""] if found is None else found
 
 
-def check_blank_rows(header: list[str], data: pa.Table, table: TypedTable, missing: list[str]) -> list[Problem]:
-    """Rows without a single value (a blank line, or only separators): frictionless-py's blank-row."""
-    if not header or data.num_rows == 0:
+def check_blank_rows(header: list[str], data: list, table: TypedTable, missing: list[str]) -> list[Problem]:
+    """Rows without a single value (a blank line, or only separators): frictionless-py's blank-row.
+
+    `data` holds the text columns that no field read (see check_columns)."""
+    if not header or table.num_rows == 0:
         return []
-    blank = np.ones(data.num_rows, dtype=bool)
+    blank = np.ones(table.num_rows, dtype=bool)
     for position, label in enumerate(header):
         empty = table.missing.get(label)
-        if empty is None or len(empty) != data.num_rows:
-            empty = ~mask(pc.is_valid(with_missing(data.column(position), missing)))
+        if (empty is None or len(empty) != table.num_rows) and data[position] is not None:
+            empty = ~mask(pc.is_valid(with_missing(data[position], missing)))
         blank &= empty
         if not blank.any():
             return []

@@ -94,8 +94,10 @@ def read_typed_parquet(path: Path, resource: dict, file: str) -> tuple[TypedTabl
         return None, problems + [Problem("parquet-error", f"column cannot be read as text: {clean_message(str(error))}", file=file)]
     table = TypedTable(name=resource["name"], file=file, num_rows=parquet.num_rows)
     missing = schema_missing_values(resource["schema"])
-    problems += check_columns(header, as_text, fields, table, missing)
-    problems += check_blank_rows(header, as_text, table, missing)
+    columns = as_text.columns
+    del as_text
+    problems += check_columns(header, columns, fields, table, missing)
+    problems += check_blank_rows(header, columns, table, missing)
     problems += check_primary_key(resource["schema"], table)
     return table, problems
 

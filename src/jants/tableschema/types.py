@@ -188,6 +188,11 @@ def with_missing(column, missing: list[str]) -> pa.Array:
         hit = hit.fill_null(False)
     if not pc.any(hit).as_py():
         return raw
+    if raw.null_count == 0 and raw.offset == 0:  # the same text buffers, with the missing cells marked null: no copy of the text
+        validity = pc.invert(hit)
+        if validity.offset == 0:
+            offsets, text = raw.buffers()[1:]
+            return pa.Array.from_buffers(pa.string(), len(raw), [validity.buffers()[1], offsets, text])
     return pc.if_else(hit, pa.scalar(None, pa.string()), raw)
 
 
