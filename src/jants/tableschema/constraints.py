@@ -65,6 +65,8 @@ def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
         or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {})
     )
     distinct = Distinct.of(raw) if costly else None
+    if distinct and spec.get("type", "string") in ("string", "any"):
+        table.distinct[name] = distinct  # for foreign keys and joins: the typed column is this text
     if distinct:
         values, invalid_values, warning = convert_column(distinct.values, spec)
         typed, invalid = values.take(distinct.indices), distinct.expand(invalid_values)
