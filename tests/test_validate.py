@@ -133,3 +133,60 @@ def test_hedged_figure_does_not_conflict_with_exact_one(project):
     """'more than 400' and 402 accused on the same day agree; no warning."""
     report = validate_package(project)
     assert not [p for p in report.warnings if p.code == "conflicting-figures"]
+
+
+# The same verdicts by the fast paths ----------------------------------------------------------
+
+SMALL_FILES = {
+    "plain": b"id,label\n1,abc\n2,def\n",
+    "no final newline": b"id,label\n1,abc\n2,def",
+    "header only": b"id,label\n",
+    "quoted cell": b'id,label\n1,"a,b"\n',
+    "carriage returns": b"id,label\r\n1,abc\r\n",
+    "byte-order mark": "\ufeffid,label\n1,abc\n".encode(),
+    "blank line": b"id,label\n1,abc\n\n2,def\n",
+    "short row": b"id,label\n1\n2,def\n",
+    "long row": b"id,label\n1,abc,x\n",
+    "one column with a blank line": b"id\n1\n\n2\n",
+    "empty cells": b"id,label\n,\n2,\n",
+}
+
+
+@pytest.mark.parametrize("name", SMALL_FILES)
+def test_small_plain_csv_reads_as_through_pyarrow(tmp_path, monkeypatch, name):
+    """A small file is split in Python only when its rows are plain; either way the
+    problems are those of the pyarrow path, which the corpus compares with frictionless-py."""
+    from jants.tableschema import csvfile
+
+    schema = {"fields": [{"name": "id", "type": "integer", "constraints": {"required": True}}, {"name": "label"}], "primaryKey": ["id"]}
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "t.csv").write_bytes(SMALL_FILES[name])
+    (root / "datapackage.json").write_text(json.dumps({"name": "small", "resources": [{"name": "t", "path": "t.csv", "schema": schema}]}))
+    plain = csvfile._plain_table(root / "t.csv", ",", '"')
+    assert (plain is not None) == (name in ("plain", "no final newline", "header only", "empty cells"))
+    fast = validate_package(root).to_dict()
+    monkeypatch.setattr(csvfile, "_plain_table", lambda *args: None)
+    assert validate_package(root).to_dict() == fast
+
+
+def test_figure_in_evidence_is_checked_for_every_row_that_repeats_it(package):
+    """The figure-in-evidence rule is worked out once per distinct (evidence, value), and
+    each row that has it is reported."""
+    path = package / "data" / "observations.csv"
+    rows = read_rows(path)
+    header = rows[0]
+    web = [i for i, row in enumerate(rows[1:], 1) if row[header.index("source_line")] == "" and row[header.index("evidence_en")] != ""]
+    first = web[0]
+    copies = []
+    for number in range(3):
+        copy = list(rows[first])
+        copy[header.index("observation_id")] += f"-copy{number}"
+        copy[header.index("value")] = "987654"
+        copies.append(copy)
+    write_rows(path, rows + copies)
+    without_parquet(package)
+    rehash(package)
+    report = validate_package(package)
+    found = [p.row for p in report.errors if p.code == "evidence-error" and p.field == "evidence"]
+    assert found == [len(rows) + 1, len(rows) + 2, len(rows) + 3], report.to_text()

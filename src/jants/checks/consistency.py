@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ..problems import Problem
 from ..tableschema.table import TypedTable
-from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, days, isin, located, positions
+from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, days, first_positions, isin, located, positions
 
 COMPONENT_KINDS = {"components_exceed_total", "components_differ_from_total"}
 
@@ -74,9 +73,8 @@ def check_components(view: ModelView) -> list[Problem]:
     )
     disc = frames["discrepancies"]
     claimed = disc[disc["kind"].isin(sorted(COMPONENT_KINDS))]
-    ids = tables["observations"].columns["observation_id"]
-    for _, claim in claimed.iterrows():
-        position = positions(pa.array([claim["observation_id"]], pa.string()), ids)[0]
+    at = first_positions(claimed["observation_id"].tolist(), tables["observations"].columns["observation_id"])
+    for (_, claim), position in zip(claimed.iterrows(), at):
         rows = totals[totals["index"] == position]
         holds = (rows["component_sum"] > rows["value"]) if claim["kind"] == "components_exceed_total" else (rows["component_sum"] != rows["value"])
         if not holds.any():

@@ -86,26 +86,41 @@ def check_web_evidence(view: ModelView) -> list[Problem]:
 def _figures_shown(table: TypedTable, rows: np.ndarray, values: np.ndarray, uppers: np.ndarray) -> np.ndarray:
     """For each row, whether its value (and upper value) appear in its evidence.
 
-    Whole numbers printed as plain or grouped digits ("3,811", "2 677") are found for all
-    rows at once; anything else (decimals, scale words, number words, other digits) goes
-    through `figures.figure_in_text`, one row at a time.
+    The answer depends only on the evidence and the two values, so it is worked out once
+    per distinct combination of the three and spread back over the rows: a package
+    repeats a few evidence strings over many rows.
     """
-    from ..figures import figure_in_text
-
     if not len(rows):
         return np.zeros(0, dtype=bool)
     evidence = table.columns["evidence"].take(pa.array(rows)).fill_null("")
+    values, uppers = values[rows], uppers[rows]
+    codes = np.asarray(evidence.dictionary_encode().indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    combination = pd.DataFrame({"e": codes, "v": values, "u": uppers}).groupby(["e", "v", "u"], sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(combination, return_index=True)  # the first row of each combination, in the order of their numbers
+    shown = _figures_shown_once(evidence.take(pa.array(first)), values[first], uppers[first])
+    return shown[combination]
+
+
+def _figures_shown_once(evidence: pa.Array, values: np.ndarray, uppers: np.ndarray) -> np.ndarray:
+    """For each evidence string, whether its value (and upper value) appear in it.
+
+    Whole numbers printed as plain or grouped digits ("3,811", "2 677") are found for all
+    at once; anything else (decimals, scale words, number words, other digits) goes
+    through `figures.figure_in_text`, one string at a time.
+    """
+    from ..figures import figure_in_text
+
     runs = _digit_runs(evidence)
     flat = pc.list_flatten(runs)
     keep = np.asarray(pc.not_equal(flat, "").to_numpy(zero_copy_only=False), dtype=bool)
     owner = np.asarray(pc.list_parent_indices(runs).to_numpy(zero_copy_only=False))[keep]
     numbers = pc.cast(pc.replace_substring(flat.filter(pa.array(keep)), ",", ""), pa.float64()).to_numpy(zero_copy_only=False)
-    shown = np.ones(len(rows), dtype=bool)
-    for column in (values[rows], uppers[rows]):
+    shown = np.ones(len(evidence), dtype=bool)
+    for column in (values, uppers):
         present = ~np.isnan(column)
         if not present.any():
             continue
-        fast = np.bincount(owner[numbers == column[owner]], minlength=len(rows)) > 0
+        fast = np.bincount(owner[numbers == column[owner]], minlength=len(evidence)) > 0
         slow = np.flatnonzero(present & ~fast)
         texts = evidence.take(pa.array(slow)).to_pylist() if len(slow) else []
         for position, text in zip(slow, texts):

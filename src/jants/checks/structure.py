@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 
 from .. import model
 from ..problems import Problem
-from .view import ModelView, located
+from .view import ModelView, first_positions, located
 
 
 def check_ranges(view: ModelView) -> list[Problem]:
@@ -109,6 +109,4 @@ def _present(named: list[str], ids: pa.Array) -> set[str]:
     """The named ids that occur in the column ids."""
     if not named:
         return set()
-    candidates = pa.array(named, pa.string())
-    found = pc.is_in(candidates, value_set=ids.drop_null()).to_numpy(zero_copy_only=False)
-    return {name for name, hit in zip(named, found) if hit}
+    return {name for name, position in zip(named, first_positions(named, ids)) if position >= 0}

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from .. import model
 from ..problems import Problem
-from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable
+from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, Distinct, TypedTable
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -42,9 +42,33 @@ def frame(table: TypedTable) -> pd.DataFrame:
     return data
 
 
-def positions(values: pa.Array, keys: pa.Array) -> np.ndarray:
-    """Position of each value among keys, -1 where it is missing."""
+def positions(values: pa.Array, keys: pa.Array, distinct: Distinct | None = None) -> np.ndarray:
+    """Position of each value among keys, -1 where it is missing; through the values'
+    distinct values when they are known."""
+    if distinct is not None:
+        per_value = pc.index_in(distinct.values, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return np.where(distinct.present, per_value[distinct.positions], -1)
     return pc.index_in(values, value_set=keys).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def first_positions(named: list, column: pa.Array) -> np.ndarray:
+    """Position of the first row of COLUMN holding each of a few NAMED values, -1 where none does.
+
+    The same as `positions(named, column)`, but the hash table is built of the few names,
+    not of a column of millions of rows."""
+    found = np.full(len(named), -1, dtype=np.int64)
+    if not named or not len(column):
+        return found
+    distinct = list(dict.fromkeys(name for name in named if isinstance(name, str)))
+    which = np.asarray(pc.index_in(column, value_set=pa.array(distinct, pa.string())).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    hit = np.flatnonzero(which >= 0)
+    names, first = np.unique(which[hit], return_index=True)
+    at = dict(zip(names.tolist(), hit[first].tolist()))
+    slot = {name: index for index, name in enumerate(distinct)}
+    for index, name in enumerate(named):
+        if isinstance(name, str) and slot[name] in at:
+            found[index] = at[slot[name]]
+    return found
 
 
 def days(dates: pa.Array) -> np.ndarray:
@@ -70,14 +94,14 @@ class Links:
 
     @classmethod
     def of(cls, tables: dict[str, TypedTable]) -> Links:
-        obs = tables["observations"].columns
-        series = positions(obs["series_id"], tables["series"].columns["series_id"])
+        obs, distinct = tables["observations"].columns, tables["observations"].distinct
+        series = positions(obs["series_id"], tables["series"].columns["series_id"], distinct.get("series_id"))
         metric_of_series = positions(tables["series"].columns["metric_id"], tables["metrics"].columns["metric_id"])
         metric = np.where(series >= 0, metric_of_series[series], -1) if len(metric_of_series) else np.full(len(series), -1)
         return cls(
             series=series,
             metric=metric,
-            source=positions(obs["source_id"], tables["sources"].columns["source_id"]),
+            source=positions(obs["source_id"], tables["sources"].columns["source_id"], distinct.get("source_id")),
             date=days(obs["observation_date"]),
             value=np.asarray(obs["value"].to_numpy(zero_copy_only=False), dtype="float64"),
             counted=~isin(obs["status"], model.NOT_STANDING),

@@ -21,11 +21,13 @@ from .types import INT64_MAX, INT64_MIN, INTEGER_RE, STRING_FORMATS, convert_col
 PARALLEL_ROWS = 100_000  # from this size columns are checked on several threads (pyarrow releases the GIL)
 
 
-def check_columns(header: list[str], data: pa.Table, fields: list[dict], table: TypedTable, missing: list[str] | None = None) -> list[Problem]:
+def check_columns(header: list[str], data: list, fields: list[dict], table: TypedTable, missing: list[str] | None = None) -> list[Problem]:
     """Convert every column to its type and check field constraints.
 
-    `missing` is the schema's missingValues (default: the empty string); a field's own
-    missingValues replaces it for that field.
+    `data` is the list of text columns, in header order; each column a field reads is
+    dropped from it (set to None) once converted, so that the text and the typed copy
+    of a large table are not both held whole. `missing` is the schema's missingValues
+    (default: the empty string); a field's own missingValues replaces it for that field.
     """
     by_position = {name: index for index, name in enumerate(header)}
     specs = [spec for spec in fields if spec["name"] in by_position]
@@ -33,7 +35,9 @@ def check_columns(header: list[str], data: pa.Table, fields: list[dict], table: 
 
     def check(spec: dict) -> list[Problem]:
         own = missing_value_list(spec["missingValues"]) if "missingValues" in spec else None
-        column = with_missing(data.column(by_position[spec["name"]]), schema_missing if own is None else own)
+        position = by_position[spec["name"]]
+        column = with_missing(data[position], schema_missing if own is None else own)
+        data[position] = None
         return check_column(column, spec, table)
 
     if table.num_rows >= PARALLEL_ROWS and len(specs) > 1:
@@ -61,6 +65,8 @@ def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
         or {"pattern", "minLength", "maxLength"} & set(spec.get("constraints") or {})
     )
     distinct = Distinct.of(raw) if costly else None
+    if distinct and spec.get("type", "string") in ("string", "any"):
+        table.distinct[name] = distinct  # for foreign keys and joins: the typed column is this text
     if distinct:
         values, invalid_values, warning = convert_column(distinct.values, spec)
         typed, invalid = values.take(distinct.indices), distinct.expand(invalid_values)

@@ -330,8 +330,8 @@ def check_profiles(descriptor: dict, file: str) -> list[Problem]:
 
 
 def _profile_problem(profile, standard: set[str], name: str | None, file: str) -> list[Problem]:
-    if profile is None or profile in standard or not isinstance(profile, str):
-        return []  # a profile of the wrong type is reported by the profile check
+    if not isinstance(profile, str) or profile in standard or profile == "":
+        return []  # a profile of the wrong type is reported by the profile check; an empty one is none, as in frictionless-py
     prefix = f"resource {name!r}: " if name else ""
     if URL_PATTERN.match(profile):
         return [
@@ -359,7 +359,7 @@ def for_reference(descriptor: dict) -> dict:
     custom profiles, and schemas and dialects given as paths or URLs, are left out
     (check_profiles, check_schema and check_dialect report them)."""
     copy = dict(descriptor)
-    if copy.get("profile") not in PACKAGE_PROFILES | RESOURCE_PROFILES and isinstance(copy.get("profile"), str):
+    if isinstance(copy.get("profile"), str) and copy["profile"] not in PACKAGE_PROFILES | RESOURCE_PROFILES:
         copy.pop("profile")
     for key in ("schema", "dialect"):
         if isinstance(copy.get(key), str):

@@ -50,7 +50,11 @@ def check_foreign_keys(schema: dict, table: TypedTable, tables: dict[str, TypedT
         child = key_strings([table.columns[c] for c in local])
         parent = key_strings([target.columns[c] for c in remote])
         present = valid_mask(child)
-        found = mask(pc.is_in(child, value_set=parent.drop_null()))
+        distinct = table.distinct.get(local[0]) if len(local) == 1 else None
+        if distinct is not None:  # each distinct value looked up once
+            found = distinct.expand(mask(pc.is_in(distinct.values, value_set=parent.drop_null())))
+        else:
+            found = mask(pc.is_in(child, value_set=parent.drop_null()))
         problems += report_rows(
             present & ~found,
             table,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -14,7 +16,7 @@ from .arrays import mask
 from .constraints import check_columns
 from .csvfile import check_blank_rows, check_header, clean_message, schema_missing_values
 from .keys import check_primary_key
-from .table import TypedTable, report_rows, show
+from .table import MAX_PROBLEMS_PER_CHECK, TypedTable, report_rows, show
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -94,8 +96,10 @@ def read_typed_parquet(path: Path, resource: dict, file: str) -> tuple[TypedTabl
         return None, problems + [Problem("parquet-error", f"column cannot be read as text: {clean_message(str(error))}", file=file)]
     table = TypedTable(name=resource["name"], file=file, num_rows=parquet.num_rows)
     missing = schema_missing_values(resource["schema"])
-    problems += check_columns(header, as_text, fields, table, missing)
-    problems += check_blank_rows(header, as_text, table, missing)
+    columns = as_text.columns
+    del as_text
+    problems += check_columns(header, columns, fields, table, missing)
+    problems += check_blank_rows(header, columns, table, missing)
     problems += check_primary_key(resource["schema"], table)
     return table, problems
 
@@ -110,7 +114,8 @@ def _as_text(column) -> pa.Array:
 def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: list[dict]) -> list[Problem]:
     """A Parquet copy of a CSV table must have the same columns, types and values.
 
-    The file is read one column at a time, so that memory holds one column of it.
+    The file is read one column at a time, in batches of rows, so that memory holds one
+    batch of one column of it besides the CSV's table.
     """
     import pyarrow.parquet as pq
 
@@ -131,23 +136,56 @@ def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: lis
     for spec in fields:
         name = spec["name"]
         want = ARROW_TYPES.get(spec.get("type", "string"), pa.string())
-        try:
-            column = parquet.read(columns=[name]).column(0).combine_chunks()
-            column.validate(full=True)  # string cells are valid UTF-8
-        except UNREADABLE_PARQUET as error:
-            return problems + [_parquet_error(error, file, name)]
-        if column.type != want:
-            problems.append(
-                Problem("parquet-mismatch", f"type {column.type} differs from the schema's {spec.get('type', 'string')} ({want})", file=file, field=name)
-            )
+        found = parquet.schema_arrow.field(name).type
+        if found != want:
+            problems.append(Problem("parquet-mismatch", f"type {found} differs from the schema's {spec.get('type', 'string')} ({want})", file=file, field=name))
             continue
         theirs = csv_table.columns.get(name)
-        if theirs is None:
+        try:
+            differs, shown = _differing_rows(parquet, name, theirs)
+        except UNREADABLE_PARQUET as error:
+            return problems + [_parquet_error(error, file, name)]
+        if differs is None:
             continue
-        if theirs.type != want:
-            theirs = theirs.cast(want)
-        same = pc.or_kleene(pc.equal(column, theirs), pc.and_(pc.is_null(column), pc.is_null(theirs)))
-        if pa.types.is_floating(want):  # NaN is the same value in both, though not equal to itself
-            same = pc.or_kleene(same, pc.and_kleene(pc.is_nan(column), pc.is_nan(theirs)))
-        problems += report_rows(~mask(same), csv_table, name, "parquet-mismatch", lambda v: f"Parquet value {show(v)} differs from the CSV", column, file=file)
+        problems += report_rows(differs, csv_table, name, "parquet-mismatch", lambda v: f"Parquet value {show(v)} differs from the CSV", shown, file=file)
     return problems
+
+
+BATCH_ROWS = 1 << 16
+
+
+def _differing_rows(parquet, name: str, theirs: pa.Array | None) -> tuple[np.ndarray | None, pa.Array | None]:
+    """Rows where a Parquet column differs from the CSV's typed column, and the Parquet
+    values of the first of them (the rest null), read in batches."""
+    masks: list[np.ndarray] = []
+    first: dict[int, object] = {}
+    offset = 0
+    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[name], use_threads=False):
+        column = batch.column(0)
+        column.validate(full=True)  # string cells are valid UTF-8
+        if theirs is not None:
+            mine = theirs.slice(offset, len(column))
+            if mine.type != column.type:
+                mine = mine.cast(column.type)
+            same = pc.or_kleene(pc.equal(column, mine), pc.and_(pc.is_null(column), pc.is_null(mine)))
+            if pa.types.is_floating(column.type):  # NaN is the same value in both, though not equal to itself
+                same = pc.or_kleene(same, pc.and_kleene(pc.is_nan(column), pc.is_nan(mine)))
+            differs = ~mask(same)
+            for index in np.flatnonzero(differs)[: MAX_PROBLEMS_PER_CHECK - len(first)]:
+                first[offset + int(index)] = column[int(index)].as_py()
+            masks.append(differs)
+        offset += len(column)
+    if theirs is None:
+        return None, None
+    return (np.concatenate(masks) if masks else np.zeros(0, dtype=bool)), cast(pa.Array, FirstValues(first))
+
+
+class FirstValues:
+    """The Parquet values of the first differing rows, by row position: all that
+    `report_rows` shows of a column."""
+
+    def __init__(self, values: dict[int, object]):
+        self.values = values
+
+    def __getitem__(self, index: int) -> pa.Scalar:
+        return pa.scalar(self.values.get(index))

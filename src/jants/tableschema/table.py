@@ -28,6 +28,7 @@ class TypedTable:
     row_numbers: np.ndarray | None = None
 
     missing: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # cells without a value, per field
+    distinct: dict[str, Distinct] = field(default_factory=dict, repr=False)  # of text fields whose typed column is their text
     _duplicates: dict = field(default_factory=dict, repr=False)
 
     def duplicated(self, key: list[str]) -> np.ndarray:

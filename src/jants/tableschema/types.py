@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from .arrays import mask, matches, valid_mask
 
 UNCHECKED_TYPES = {"duration", "geopoint", "geojson", "list"}
+SMALL = 64  # columns up to this many cells are looked at in Python where that saves a compute call
 
 
 NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^(NaN|INF|-INF)$"
@@ -133,11 +134,19 @@ INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 def _beyond_int64(raw: pa.Array, ok: np.ndarray) -> np.ndarray:
     """Integers written with more than 18 digits that do not fit 64 bits (checked one by one: they are rare)."""
+    if not len(raw) or _longest_bytes(raw) <= 18:  # no cell has 19 characters: nothing to look at
+        return np.zeros(len(raw), dtype=bool)
     long = ok & mask(pc.greater(pc.utf8_length(raw), 18))
     beyond = np.zeros(len(raw), dtype=bool)
     for index in np.flatnonzero(long):
         beyond[index] = not INT64_MIN <= int(raw[int(index)].as_py()) <= INT64_MAX
     return beyond
+
+
+def _longest_bytes(raw: pa.Array) -> int:
+    """The length in bytes of the longest cell of a string column, read from its offsets."""
+    offsets = np.frombuffer(raw.buffers()[1], dtype=np.int32)[raw.offset : raw.offset + len(raw) + 1]
+    return int(np.diff(offsets).max())
 
 
 def _safe_cast(raw: pa.Array, ok: np.ndarray, target: pa.DataType, lenient: bool = False) -> pa.Array:
@@ -180,6 +189,8 @@ def with_missing(column, missing: list[str]) -> pa.Array:
         raw = raw.cast(pa.string())
     if not missing:
         return raw
+    if len(raw) <= SMALL and not set(raw.to_pylist()) & set(missing):  # a small column: one look, no compute call
+        return raw
     if missing == [""]:
         hit = pc.equal(raw, "")
     else:
@@ -188,6 +199,11 @@ def with_missing(column, missing: list[str]) -> pa.Array:
         hit = hit.fill_null(False)
     if not pc.any(hit).as_py():
         return raw
+    if raw.null_count == 0 and raw.offset == 0:  # the same text buffers, with the missing cells marked null: no copy of the text
+        validity = pc.invert(hit)
+        if validity.offset == 0:
+            offsets, text = raw.buffers()[1:]
+            return pa.Array.from_buffers(pa.string(), len(raw), [validity.buffers()[1], offsets, text])
     return pc.if_else(hit, pa.scalar(None, pa.string()), raw)
 
 
