@@ -255,8 +255,7 @@ def discrepancies(tables: TablesOfRows, series_id: str | None = None) -> list[Ro
     observations = {o["observation_id"]: o for o in tables["observations"]}
     result = []
     for item in tables["discrepancies"]:
-        related = str(item.get("related_observation_ids") or "").split()
-        known = [observations[i] for i in [item["observation_id"], *related] if i in observations]
+        known = [observations[i] for i in _concerned(item) if i in observations]
         series = sorted({str(o["series_id"]) for o in known})
         if series_id is not None and series_id not in series:
             continue
