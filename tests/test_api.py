@@ -10,7 +10,7 @@ from jants import model
 
 def test_load_types(project):
     tables = jants.load(project)
-    assert list(tables) == list(model.TABLES)
+    assert list(tables) == list(model.PUBLISHED)
     obs = tables.observations
     assert pd.api.types.is_datetime64_any_dtype(obs["observation_date"])
     assert isinstance(obs["qualifier"].dtype, pd.CategoricalDtype)
@@ -24,3 +24,24 @@ def test_tidy_observations_have_labels(project):
     assert len(tidy) == len(jants.load(project).observations)
     for column in ("series_label", "metric_label", "metric_unit", "topic", "body_name", "source_title"):
         assert tidy[column].notna().all(), column
+
+
+def test_load_gives_the_figures_table_beside_the_model_tables(project):
+    tables = jants.load(project)
+    figures = tables.figures
+    assert list(figures.columns) == [field["name"] for field in model.FIGURES["fields"]]
+    assert sorted(figures["observation_id"]) == sorted(tables.observations["observation_id"])
+    assert pd.api.types.is_datetime64_any_dtype(figures["observation_date"])
+    assert figures["value"].dtype == "float64"
+
+
+def test_load_as_of_keeps_figures_and_observations_in_step(project):
+    tables = jants.load(project, as_of="2022-03-01")
+    assert 0 < len(tables.observations) < len(jants.load(project).observations)
+    assert sorted(tables.figures["observation_id"]) == sorted(tables.observations["observation_id"])
+    assert (tables.figures["observation_date"] <= pd.Timestamp("2022-03-01")).all()
+
+
+def test_load_of_a_release_before_figures_gives_the_model_tables(project):
+    tables = jants.load(version="0.3.0")
+    assert list(tables) == list(model.TABLES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from .. import model
 from ..package import load_descriptor
 from . import rows
 
@@ -48,7 +49,8 @@ def _typed(frame, schema: dict):
 
 
 def load(path: str | Path | None = None, version: str | None = None, as_of: str | None = None) -> Tables:
-    """Every table of the package as a DataFrame.
+    """Every table of the package as a DataFrame: the tables of the jants model, then the
+    derived `figures` (one labelled row per figure) where the release has it (from 0.4.0).
 
     Dates are datetimes, closed vocabularies are categoricals, values are floats.
     `path` is a package folder, a datapackage.json or a release archive (.zip); by
@@ -64,6 +66,8 @@ def load(path: str | Path | None = None, version: str | None = None, as_of: str 
         tables.origin = located.label
     if as_of is not None:
         tables["observations"] = as_known_on(tables, as_of)
+        if "figures" in tables:
+            tables["figures"] = tables.figures[tables.figures["observation_id"].isin(tables.observations["observation_id"])].reset_index(drop=True)
     return tables
 
 
@@ -81,6 +85,10 @@ def _read_tables(root: Path) -> Tables:
 
             frame = pd.read_csv(root / str(resource.path), dtype=str, keep_default_na=False, na_values=[""])
         tables[name] = _typed(frame, resource.schema)
+    for name in model.DERIVED:  # releases before 0.4.0 have no derived tables
+        resource, parquet = package.resource(name), package.copy_of(name, "parquet")
+        if parquet is not None and parquet.path and resource is not None:
+            tables[name] = _typed(pq.ParquetFile(root / parquet.path).read().to_pandas(), resource.schema)
     return tables
 
 
