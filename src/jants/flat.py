@@ -50,9 +50,8 @@ def discrepancy_ids(observation_ids: pa.Array, discrepancies: Columns) -> pa.Arr
     named: dict[str, set[str]] = {}
     related = discrepancies["related_observation_ids"].to_pylist()
     for discrepancy, figure, others in zip(discrepancies["discrepancy_id"].to_pylist(), discrepancies["observation_id"].to_pylist(), related):
-        for observation in [figure, *(others or "").split()]:
-            if observation:
-                named.setdefault(observation, set()).add(discrepancy)
+        for observation in model.concerned_figures(figure, others):
+            named.setdefault(observation, set()).add(discrepancy)
     keys = pa.array(sorted(named), pa.string())
     values = pa.array([" ".join(sorted(named[key])) for key in keys.to_pylist()], pa.string())
     return pc.take(values, pc.index_in(observation_ids, value_set=keys))

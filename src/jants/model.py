@@ -298,6 +298,13 @@ TABLES = {
 """Table name -> (Table Schema, description), in the order resources are published."""
 
 
+def concerned_figures(observation_id: str | None, related_observation_ids: str | None) -> list[str]:
+    """The figures a discrepancy concerns: the one it is about, then its related figures,
+    each once. The one reading of a discrepancy row, for the figures table, `jants show`
+    and the report alike."""
+    return [figure for figure in dict.fromkeys([observation_id or "", *(related_observation_ids or "").split()]) if figure]
+
+
 def schema(table: str) -> dict:
     return PUBLISHED[table][0]
 

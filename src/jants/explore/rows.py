@@ -243,8 +243,7 @@ def discrepancy_ids(tables: TablesOfRows) -> dict[str, list[str]]:
 
 
 def _concerned(item: Row) -> list[str]:
-    related = str(item.get("related_observation_ids") or "").split()
-    return list(dict.fromkeys([item["observation_id"], *related]))
+    return model.concerned_figures(item["observation_id"], item.get("related_observation_ids"))
 
 
 def discrepancies(tables: TablesOfRows, series_id: str | None = None) -> list[Row]:

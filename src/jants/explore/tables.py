@@ -86,9 +86,9 @@ def _read_tables(root: Path) -> Tables:
             frame = pd.read_csv(root / str(resource.path), dtype=str, keep_default_na=False, na_values=[""])
         tables[name] = _typed(frame, resource.schema)
     for name in model.DERIVED:  # releases before 0.4.0 have no derived tables
-        resource, parquet = package.resource(name), package.copy_of(name, "parquet")
-        if parquet is not None and parquet.path and resource is not None:
-            tables[name] = _typed(pq.ParquetFile(root / parquet.path).read().to_pandas(), resource.schema)
+        derived, copy = package.resource(name), package.copy_of(name, "parquet")
+        if derived is not None and copy is not None and copy.path:
+            tables[name] = _typed(pq.ParquetFile(root / copy.path).read().to_pandas(), derived.schema)
     return tables
 
 
