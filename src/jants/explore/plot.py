@@ -94,6 +94,11 @@ HEADLINE_SERIES = [
     "total_damage_kzt",
 ]
 
+# One selection bound to the shared time scale, in every panel: a drag pans, the wheel
+# zooms, a double-click resets, and all panels follow (a selection per panel would not:
+# Vega-Lite lets only the last of them drive a shared scale).
+ZOOM = {"name": "zoom", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}
+
 NUDGE = 7  # pixels between markers of one date in one panel
 
 
@@ -331,7 +336,7 @@ def time_axis(alt):
         values=["@ticks"],
         labelOverlap=True,
         labelSeparation=4,
-        labelFlush=True,
+        labelFlush=False,  # a last label pushed in from the edge could touch its neighbour
         grid=False,
         labelAngle=0,
     )
@@ -464,8 +469,8 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         # No layer without data (lines, range bars): Vega would warn of an empty extent.
         drawn = [any(r["standing"] for r in own), any(r["upper"] is not None for r in own), True]
         panel["layer"] = [layer for layer, shown in zip(panel["layer"], drawn) if shown]
-        if not standalone:  # the time axis zooms and pans; all panels share it
-            panel["layer"][-1]["params"] = [{"name": f"zoom_{number}", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}]
+        if not standalone:  # the markers are where the time axis is zoomed and panned (ZOOM)
+            panel["layer"][-1]["name"] = f"figures_{number}"
             if len(series_ids) == 1 and not components:
                 del panel["title"]  # the page's heading names the one series
         if overview:  # a title of lines no wider than the panel
@@ -484,6 +489,7 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
     inner: dict[str, Any] = {**layout, "spacing": 28, "resolve": {"scale": resolved}}
     spec: dict[str, Any] = {
         "$schema": alt.SCHEMA_URL,
+        **({} if standalone else {"params": [{**ZOOM, "views": [f"figures_{n}" for n in range(len(series_ids))]}]}),
         "background": "white",
         "padding": 12,
         "config": {"axis": {"labelFontSize": 11, "titleFontSize": 11}, "legend": {"labelFontSize": 11, "titleFontSize": 11}},
