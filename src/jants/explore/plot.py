@@ -169,6 +169,9 @@ def _points(tidy, tables) -> list[dict[str, Any]]:
                 "id": str(row["observation_id"]),
             }
         )
+        if not records[-1]["english"]:  # never an empty row in the tooltip
+            in_english = _text(source.get("language")) == "en"
+            records[-1]["english"] = "(the evidence is in English)" if in_english else "(no English rendering recorded)"
     return records
 
 
@@ -291,10 +294,19 @@ def _panel_template() -> dict:
     base = alt.Chart(alt.NamedData(name="@data"))
     x = time_axis(alt)
     nudge = alt.ExprRef("datum.nudge")  # pixels, as the mark's offset: Vega-Lite's xOffset channel needs a banded x
-    y = alt.Y("value:Q", title="@unit", scale=alt.Scale(zero=alt.ExprRef("@zero"), nice=True), axis=alt.Axis(format="@format", tickCount=5))
-    lines = base.transform_filter("datum.standing").mark_line(strokeWidth=1.2, opacity=0.55, xOffset=nudge).encode(x=x, y=y, color=colour, detail="body:N")
-    ranges = base.transform_filter("datum.upper != null").mark_rule(strokeWidth=2, xOffset=nudge).encode(x=x, y=y, y2="upper:Q", color=colour)
-    points = base.mark_point(size=80, strokeWidth=1.8, xOffset=nudge).encode(
+    y = alt.Y(
+        "value:Q",
+        title="@unit",
+        scale=alt.Scale(zero=alt.ExprRef("@zero"), nice=True),
+        axis=alt.Axis(format="@format", tickCount=5),
+    )
+    lines = (
+        base.transform_filter("datum.standing")
+        .mark_line(strokeWidth=1.2, opacity=0.55, xOffset=nudge, clip=True)
+        .encode(x=x, y=y, color=colour, detail="body:N")
+    )
+    ranges = base.transform_filter("datum.upper != null").mark_rule(strokeWidth=2, xOffset=nudge, clip=True).encode(x=x, y=y, y2="upper:Q", color=colour)
+    points = base.mark_point(size=80, strokeWidth=1.8, xOffset=nudge, clip=True).encode(
         x=x, y=y, color=colour, fill=fill, shape=shape, tooltip=tooltip, href=alt.Href("url:N"), **looks
     )
     title = alt.TitleParams("@title", subtitle=["@subtitle"], anchor="start", fontSize=12, subtitleFontSize=10, subtitleColor="#444")
@@ -340,7 +352,9 @@ def time_axis(alt):
         grid=False,
         labelAngle=0,
     )
-    return alt.X("date:T", title="@xtitle", scale=alt.Scale(type="utc", domain=["@days"], nice=False), axis=axis)
+    # Padding keeps a marker at the first or last day whole inside the panel, which clips
+    # what a zoom moves out of it.
+    return alt.X("date:T", title="@xtitle", scale=alt.Scale(type="utc", domain=["@days"], nice=False, padding=8), axis=axis)
 
 
 def time_scale(dates: list[str]) -> dict:
@@ -391,6 +405,19 @@ def _from_zero(records: list[dict]) -> bool:
     225, 230, 232, 238), where revisions would vanish against zero."""
     values = [r["value"] for r in records] + [r["upper"] for r in records if r["upper"] is not None]
     return not values or min(values) < 0.5 * max(values)
+
+
+def _headroom(records: list[dict]) -> dict:
+    """Room above the highest figure (and below the lowest, off zero) for a whole marker:
+    the panel clips its marks, so that a zoomed view draws nothing outside it."""
+    values = [r["value"] for r in records] + [r["upper"] for r in records if r["upper"] is not None]
+    if not values:
+        return {}
+    low, high = min(values), max(values)
+    if _from_zero(records):
+        return {"domainMax": high + 0.05 * (abs(high) or 1)}
+    room = 0.05 * ((high - low) or abs(high) or 1)
+    return {"domainMin": low - room, "domainMax": high + room}
 
 
 def _whole(records: list[dict]) -> bool:
@@ -464,11 +491,14 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         panel_title = f"{label} ({len(own)} figure{'' if len(own) == 1 else 's'})" if own else f"{label} (no figures)"
         values: dict[str, Any] = {"@data": datasets.add(own), "@title": panel_title, "@subtitle": subtitle or [], "@unit": unit_words(str(metric["unit"]))}
         panel = _filled(
-            _panel_template(), {**scales, **values, **days, "@format": ",d" if _whole(own) else ",", "@zero": "true" if _from_zero(own) else "false"}
+            _panel_template(),
+            {**scales, **values, **days, "@format": ",d" if _whole(own) else ",", "@zero": "true" if _from_zero(own) else "false"},
         )
         # No layer without data (lines, range bars): Vega would warn of an empty extent.
         drawn = [any(r["standing"] for r in own), any(r["upper"] is not None for r in own), True]
         panel["layer"] = [layer for layer, shown in zip(panel["layer"], drawn) if shown]
+        for layer in panel["layer"]:
+            layer["encoding"]["y"]["scale"].update(_headroom(own))
         if not standalone:  # the markers are where the time axis is zoomed and panned (ZOOM)
             panel["layer"][-1]["name"] = f"figures_{number}"
             if len(series_ids) == 1 and not components:
@@ -495,7 +525,7 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         "config": {"axis": {"labelFontSize": 11, "titleFontSize": 11}, "legend": {"labelFontSize": 11, "titleFontSize": 11}},
         "description": f"Chart of {labels}: {len(records)} figures by reporting body; hover over a point for its source.",
         "vconcat": [inner],
-        "datasets": {**datasets.values, "status-key": _status_keys(statuses)},
+        "datasets": {**datasets.values, "status-key": _status_keys(statuses, short=bool(overview))},
     }
     if standalone:
         first = metrics.loc[metric_ids[0]]
@@ -516,9 +546,16 @@ def _part(chart) -> dict:
     return spec
 
 
-def _status_keys(statuses) -> list[dict]:
+def _status_keys(statuses, short: bool = False) -> list[dict]:
+    """The rows of the status key; `short`: the status and its look only, for a narrow chart."""
     return [
-        {"row": i, "status": status, "fill": STATUS_LOOK[status][0], "opacity": STATUS_LOOK[status][2], "label": STATUS_LOOK[status][3]}
+        {
+            "row": i,
+            "status": status,
+            "fill": STATUS_LOOK[status][0],
+            "opacity": STATUS_LOOK[status][2],
+            "label": f"{status} ({STATUS_LOOK[status][3].split(' (', 1)[1]}" if short else STATUS_LOOK[status][3],
+        }
         for i, status in enumerate(statuses)
     ]
 
@@ -576,7 +613,7 @@ def _component_panels(alt, datasets: Datasets, tidy, tables, series_id: str) -> 
         palette = (COLOURS * (len(names) // len(COLOURS) + 1))[: len(names)]
         bars = (
             alt.Chart(alt.NamedData(name=datasets.add(records)))
-            .mark_bar(width=10, stroke="white", strokeWidth=0.5)
+            .mark_bar(width=10, stroke="white", strokeWidth=0.5, clip=True)
             .encode(
                 x=time_axis(alt),
                 y=alt.Y("sum(value):Q", title=unit_words(str(group["metric_unit"].iloc[0])), stack="zero"),
