@@ -214,15 +214,19 @@ def body_colours(tidy) -> dict[str, str]:
 
 def chart_colours(records: list[dict], colours: dict[str, str]) -> dict[str, str]:
     """The colour of each body label of a chart: its own, unless a body with more figures in
-    the package already has that colour here; then the first colour free in this chart."""
+    the package has that colour in this chart too; then the first colour that no body of
+    this chart has of its own."""
     ranks = {body: rank for rank, body in enumerate(colours)}
-    bodies = {r["body"]: r["body_id"] for r in records}
+    bodies = sorted({r["body"]: r["body_id"] for r in records}.items(), key=lambda item: (ranks.get(item[1], len(ranks)), item[0]))
+    own = {label: colours.get(body, COLOURS[0]) for label, body in bodies}
     chosen: dict[str, str] = {}
-    for label, body in sorted(bodies.items(), key=lambda item: (ranks.get(item[1], len(ranks)), item[0])):
-        colour = colours.get(body, COLOURS[0])
-        if colour in chosen.values():
-            colour = next(c for c in COLOURS if c not in chosen.values())
-        chosen[label] = colour
+    for label, _ in bodies:
+        if own[label] not in chosen.values():
+            chosen[label] = own[label]
+    for label, _ in bodies:
+        if label not in chosen:
+            free = [c for c in COLOURS if c not in chosen.values()]
+            chosen[label] = next((c for c in free if c not in own.values()), free[0])
     return dict(sorted(chosen.items()))
 
 
@@ -284,7 +288,7 @@ def _panel_template() -> dict:
     # The stroke in the body's colour, the fill too (same scale, no legend of its own); the
     # status sets how much of the fill shows, the outline's dash and the marker's opacity
     # (STATUS_LOOK; their legend is the chart's status key).
-    fill = alt.Fill("body:N", scale=bodies)
+    fill = alt.Fill("body:N", scale=bodies, legend=None)
     status = alt.Scale(domain=["@statuses"], range=["@fills"])
     looks = {
         "fillOpacity": alt.FillOpacity("status:O", scale=status, legend=None),
@@ -640,6 +644,15 @@ def _component_panels(alt, datasets: Datasets, tidy, tables, series_id: str) -> 
     return panels
 
 
+def _numbered_clips(svg: str) -> str:
+    """The SVG with its clip paths numbered from 1: Vega counts them over every chart it
+    has drawn in the process, so the same chart would differ from one call to the next."""
+    import re
+
+    numbers: dict[str, str] = {}
+    return re.sub(r"\bclip(\d+)\b", lambda m: "clip" + numbers.setdefault(m.group(1), str(len(numbers) + 1)), svg)
+
+
 def render(spec: dict, output: Path) -> Path:
     """Write the chart as .svg or .png with vl-convert (the PNG at twice the size)."""
     import vl_convert
@@ -651,7 +664,7 @@ def render(spec: dict, output: Path) -> Path:
     from ..files import write_atomically
 
     if suffix == ".svg":
-        data = vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE).encode("utf-8")
+        data = _numbered_clips(vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE)).encode("utf-8")
     else:
         data = vl_convert.vegalite_to_png(spec, vl_version=VEGA_LITE, scale=2)
     write_atomically(output, data)
