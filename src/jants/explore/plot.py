@@ -273,12 +273,8 @@ def _panel_template() -> dict:
         alt.Tooltip("english:N", title="In English"),
     ]
     bodies = alt.Scale(domain=["@bodies"], range=["@colours"])
-    colour = alt.Color(
-        "body:N",
-        title="Reporting body",
-        scale=bodies,
-        legend=alt.Legend(orient="right", labelLimit=480, titleLimit=320, symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1),
-    )
+    body_legend = alt.Legend(orient="right", labelLimit=480, titleLimit=320, symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1)
+    colour = alt.Color("body:N", title="Reporting body", scale=bodies, legend=body_legend)
     shape = alt.Shape(
         "hedge:N",
         title="Marker shape: figure stated as",
@@ -288,7 +284,7 @@ def _panel_template() -> dict:
     # The stroke in the body's colour, the fill too (same scale, no legend of its own); the
     # status sets how much of the fill shows, the outline's dash and the marker's opacity
     # (STATUS_LOOK; their legend is the chart's status key).
-    fill = alt.Fill("body:N", scale=bodies, legend=None)
+    fill = alt.Fill("body:N", title="Reporting body", scale=bodies, legend=body_legend)  # merged into the colour's legend
     status = alt.Scale(domain=["@statuses"], range=["@fills"])
     looks = {
         "fillOpacity": alt.FillOpacity("status:O", scale=status, legend=None),
@@ -520,6 +516,7 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
     # panel each time it combines them, which takes seconds for a report.
     layout = {"concat": panels, "columns": 2} if overview else {"vconcat": panels}
     resolved = {"x": "shared", "y": "independent", "color": "independent" if components else "shared"}
+    resolved["fill"] = resolved["color"]
     inner: dict[str, Any] = {**layout, "spacing": 28, "resolve": {"scale": resolved}}
     spec: dict[str, Any] = {
         "$schema": alt.SCHEMA_URL,
