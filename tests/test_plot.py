@@ -144,7 +144,7 @@ def test_each_status_is_drawn_its_own_way_and_the_key_says_which(project, tmp_pa
         }
         assert all(encoding[c]["scale"]["domain"] == domain for c in ("strokeDash", "opacity"))
         assert len(set(combos.values())) == len(combos), combos
-        assert [row["label"] for row in spec["datasets"]["status-key"]] == [STATUS_LOOK[s][3] for s in domain]
+        assert [row["label"] for row in spec["datasets"]["status_key"]] == [STATUS_LOOK[s][3] for s in domain]
     assert {"retracted", "disputed"} <= set(point_encoding(chart_spec(tables, ["persons_killed"]))["fillOpacity"]["scale"]["domain"])
     assert "withdrawn" in point_encoding(chart_spec(tables, ["criminal_cases"]))["fillOpacity"]["scale"]["domain"]
     result, output = plot(project, tmp_path, "killed.svg", "persons_killed")

@@ -526,7 +526,7 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         "config": {"axis": {"labelFontSize": 11, "titleFontSize": 11}, "legend": {"labelFontSize": 11, "titleFontSize": 11}},
         "description": f"Chart of {labels}: {len(records)} figures by reporting body; hover over a point for its source.",
         "vconcat": [inner],
-        "datasets": {**datasets.values, "status-key": _status_keys(statuses, short=bool(overview))},
+        "datasets": {**datasets.values, "status_key": _status_keys(statuses, short=bool(overview))},
     }
     if standalone:
         first = metrics.loc[metric_ids[0]]
@@ -564,10 +564,10 @@ def _status_keys(statuses, short: bool = False) -> list[dict]:
 @functools.lru_cache(maxsize=16)
 def _status_key(statuses: tuple[str, ...]) -> dict:
     """The legend of marker fill, outline and opacity, drawn as a small chart: Vega-Lite
-    makes no legend for them. (Its data, "status-key", is given by the chart.)"""
+    makes no legend for them. (Its data, "status_key", is given by the chart.)"""
     import altair as alt
 
-    key = alt.Chart(alt.NamedData(name="status-key"))
+    key = alt.Chart(alt.NamedData(name="status_key"))
     y = alt.Y("row:O", axis=None)
     dash = alt.StrokeDash("status:N", scale=alt.Scale(domain=list(statuses), range=[STATUS_LOOK[s][1] for s in statuses]), legend=None)
     dots = key.mark_point(shape="circle", size=80, strokeWidth=1.8, color="#444", fill="#444").encode(
