@@ -247,3 +247,14 @@ def test_figures_of_one_date_are_set_apart(tables):
         points = next(layer for layer in panel["layer"] if layer["mark"]["type"] == "point")
         assert points["mark"]["xOffset"] == {"expr": "datum.nudge"}
     assert crowded  # the package has figures stated on the same day
+
+
+def test_an_agency_component_has_the_colour_of_its_body(tables):
+    spec = chart_spec(tables, ["criminal_cases"], components=True)
+    inner = spec["vconcat"][0]["vconcat"]
+    agency = next(p for p in inner if p.get("title", {}).get("text") == "Components by agency")
+    scale = agency["encoding"]["color"]["scale"]
+    components = dict(zip(scale["domain"], scale["range"]))
+    bodies = colours_of(spec)
+    assert components["Ministry of Internal Affairs"] == bodies["Ministry of Internal Affairs"]
+    assert len(set(components.values())) == len(components)

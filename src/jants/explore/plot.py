@@ -591,6 +591,18 @@ def _footer(tables, rows) -> list[str]:
     return _wrap(head + f"Sources ({len(sources)}): " + "; ".join(sources) + ".")
 
 
+def _component_colours(names: list[str], tidy) -> list[str]:
+    """Colours of the components of a breakdown: an agency named as a reporting body has
+    that body's colour, the others the first colours left, in turn."""
+    by_name = dict(zip(tidy["body_short_name"].astype(str), tidy["body_id"].astype(str)))
+    bodies = body_colours(tidy)
+    own = {name: bodies[by_name[name]] for name in names if name in by_name and by_name[name] in bodies}
+    if len(set(own.values())) < len(own):
+        own = {}
+    left = iter([c for c in COLOURS if c not in own.values()] * (len(names) // len(COLOURS) + 1))
+    return [own[name] if name in own else next(left) for name in names]
+
+
 def _component_panels(alt, datasets: Datasets, tidy, tables, series_id: str) -> list:
     """Components of a total, one panel per breakdown (agency, crime type, ...): the
     components stated on each date, stacked."""
@@ -611,7 +623,7 @@ def _component_panels(alt, datasets: Datasets, tidy, tables, series_id: str) -> 
             for _, row in group.sort_values(["observation_date", "series_id"]).iterrows()
         ]
         names = sorted({str(r["component"]) for r in records})
-        palette = (COLOURS * (len(names) // len(COLOURS) + 1))[: len(names)]
+        palette = _component_colours(names, tidy)
         bars = (
             alt.Chart(alt.NamedData(name=datasets.add(records)))
             .mark_bar(width=10, stroke="white", strokeWidth=0.5, clip=True)
