@@ -191,7 +191,7 @@ def body_colours(tidy) -> dict[str, str]:
 
     Bodies are taken by number of figures (most first, then by id), and each gets the first
     colour of COLOURS that no body it is drawn with (same metric, topic or the headline
-    timeline) has already: the package's 37 bodies share 17 colours, but no chart of the
+    timeline) has already: there are more bodies than colours, but no chart of the
     report shows one twice. `chart_colours` settles a rare clash in a chart of `jants plot`
     that mixes series of different topics."""
     held = _COLOURED.get(id(tidy))

@@ -260,7 +260,7 @@ def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[st
         )
         figure_html = (
             f'<figure><div class="chart" id="chart" role="figure" aria-label="{_e(described)}"></div>'
-            f"<figcaption>{_e(labels)}. Hover over a point for the figure, its source and evidence; click it to open the source. Drag the chart or turn the mouse wheel over it to move or zoom the time axis (January to March 2022 is the most crowded); double-click to see all of it again.</figcaption></figure>\n"
+            f"<figcaption>{_e(labels)}. Hover over a point for the figure, its source and evidence; click it to open the source. Drag the chart or turn the mouse wheel over it to move or zoom the time axis, to read crowded weeks apart; double-click to see all of it again.</figcaption></figure>\n"
             + _spec_script(spec, "chart")
         )
     cells, ids, concerned = [], [], []
