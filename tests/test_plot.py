@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 import jants
 from jants.cli import cli
-from jants.explore.plot import COLOURS, chart_spec
+from jants import model
+from jants.explore.plot import COLOURS, HEADLINE_SERIES, STATUS_LOOK, body_colours, chart_colours, chart_spec
 
 
 def plot(project, tmp_path, name, *args):
@@ -27,7 +28,7 @@ def tables(project):
 def panels(spec: dict) -> list[dict]:
     """The series panels of a chart (those with a y-axis of figures), top to bottom."""
     inner = spec["vconcat"][0]
-    return [p for p in inner["vconcat"] if any(layer.get("mark", {}).get("type") == "point" and "tooltip" in layer.get("encoding", {}) for layer in p.get("layer", []))]
+    return [p for p in inner.get("vconcat", inner.get("concat")) if any(layer.get("mark", {}).get("type") == "point" and "tooltip" in layer.get("encoding", {}) for layer in p.get("layer", []))]
 
 
 def test_two_series_of_different_scale_get_a_panel_and_an_axis_each(project, tmp_path, tables):
@@ -50,7 +51,7 @@ def test_svg_is_deterministic_and_names_bodies_qualifiers_statuses_and_sources(p
     assert first.exit_code == 0 and second.exit_code == 0, first.output
     assert hashlib.sha256(a.read_bytes()).hexdigest() == hashlib.sha256(b.read_bytes()).hexdigest()
     svg = a.read_text(encoding="utf-8")
-    for text in ("Ministry of Internal Affairs", "Ministry of Foreign Affairs", "more than / at least", "exact", "Marker fill: status",
+    for text in ("Ministry of Internal Affairs", "Ministry of Foreign Affairs", "more than / at least", "exact", "Marker fill and outline: status",
                  "reported (filled)", "acca-briefing-2022-04-19", "briefing-2022-04-11", "mfa-reply-ohchr-2022-03-18", "persons",
                  "CC-BY-4.0", f"jants {jants.__version__}"):
         assert text in svg, text
@@ -78,7 +79,8 @@ def test_each_body_has_its_own_colour_and_each_shape_one_meaning(tables):
         assert len(set(colours["range"])) == len(colours["domain"]) and set(colours["range"]) <= set(COLOURS), series
         shapes = encoding["shape"]["scale"]
         assert len(set(shapes["range"])) == len(shapes["domain"]), series  # no shape means two things
-        assert encoding["fillOpacity"]["field"] == "status" and encoding["shape"]["field"] == "hedge"
+        assert encoding["shape"]["field"] == "hedge"
+        assert all(encoding[channel]["field"] == "status" for channel in ("fillOpacity", "strokeDash", "opacity"))
 
 
 def test_range_and_components(project, tmp_path):
@@ -119,3 +121,140 @@ def test_a_chart_file_gets_the_permissions_of_any_new_file(project, tmp_path):
     result, output = plot(project, tmp_path, "shared.svg", "persons_killed")
     assert result.exit_code == 0, result.output
     assert output.stat().st_mode & 0o777 == 0o666 & ~current_umask()  # not mkstemp's 0600
+
+
+def point_encoding(spec: dict, panel: int = 0) -> dict:
+    return next(layer for layer in panels(spec)[panel]["layer"] if layer["mark"]["type"] == "point")["encoding"]
+
+
+def test_each_status_is_drawn_its_own_way_and_the_key_says_which(project, tmp_path, tables):
+    """Fill, outline dash and opacity together tell every status apart: hollow is not two things."""
+    assert sorted(STATUS_LOOK) == sorted(model.STATUSES)
+    looks = [(fill, tuple(dash), opacity) for fill, dash, opacity, _ in STATUS_LOOK.values()]
+    assert len(set(looks)) == len(looks)
+    for series in (["persons_killed"], ["criminal_cases"]):  # retracted and disputed; withdrawn
+        spec = chart_spec(tables, series)
+        encoding = point_encoding(spec)
+        drawn = [r["status"] for r in spec["datasets"][panels(spec)[0]["data"]["name"]]]
+        domain = encoding["fillOpacity"]["scale"]["domain"]
+        assert set(domain) == set(drawn) and len(domain) > 1, series
+        combos = {
+            status: (encoding["fillOpacity"]["scale"]["range"][i], tuple(encoding["strokeDash"]["scale"]["range"][i]), encoding["opacity"]["scale"]["range"][i])
+            for i, status in enumerate(domain)
+        }
+        assert all(encoding[c]["scale"]["domain"] == domain for c in ("strokeDash", "opacity"))
+        assert len(set(combos.values())) == len(combos), combos
+        assert [row["label"] for row in spec["datasets"]["status_key"]] == [STATUS_LOOK[s][3] for s in domain]
+    assert {"retracted", "disputed"} <= set(point_encoding(chart_spec(tables, ["persons_killed"]))["fillOpacity"]["scale"]["domain"])
+    assert "withdrawn" in point_encoding(chart_spec(tables, ["criminal_cases"]))["fillOpacity"]["scale"]["domain"]
+    result, output = plot(project, tmp_path, "killed.svg", "persons_killed")
+    svg = output.read_text(encoding="utf-8")
+    assert "retracted by the body (hollow, dashed outline)" in svg and "disputed by another official figure (hollow)" in svg
+    assert 'stroke-dasharray="2,2"' in svg  # the retracted figure's outline
+
+
+def report_charts(tables):
+    """The series of every chart the report draws: a metric page's, and the index timeline."""
+    from jants.explore.report import _chart_series
+
+    charts = [_chart_series(tables, m) for m in tables["metrics"]["metric_id"]]
+    return [c for c in charts if c] + [[s for s in HEADLINE_SERIES if s in set(tables["observations"]["series_id"])]]
+
+
+def colours_of(spec: dict) -> dict[str, str]:
+    scale = point_encoding(spec)["color"]["scale"]
+    return dict(zip(scale["domain"], scale["range"]))
+
+
+def test_a_body_has_one_colour_on_every_page_and_no_chart_repeats_one(tables):
+    import jants
+
+    tidy = jants.observations(tables=tables)
+    killed = colours_of(chart_spec(tables, ["persons_killed"], tidy=tidy, standalone=False))
+    cases = colours_of(chart_spec(tables, ["criminal_cases"], tidy=tidy))
+    both = set(killed) & set(cases)
+    assert "Prosecutor General's Office" in both  # a body on two metric pages, in a report chart and a chart file
+    assert all(killed[body] == cases[body] for body in both)
+    by_label = {}
+    for series in report_charts(tables):
+        spec = chart_spec(tables, series, tidy=tidy, standalone=False, overview="x" if len(series) > 2 else None)
+        colours = colours_of(spec)
+        assert len(set(colours.values())) == len(colours), series  # never one colour for two bodies of a chart
+        for label, colour in colours.items():
+            assert by_label.setdefault(label, colour) == colour, (label, series)  # the same on every page
+    assert len(by_label) > len(COLOURS)  # more bodies than colours, and still no clash in any chart
+    assert body_colours(tidy) is body_colours(tidy)  # deterministic and computed once per table
+
+
+def test_a_chart_file_mixing_topics_settles_a_colour_clash_without_a_repeat():
+    records = [{"body": "A", "body_id": "a"}, {"body": "B", "body_id": "b"}, {"body": "C", "body_id": "c"}]
+    chosen = chart_colours(records, {"a": COLOURS[0], "b": COLOURS[0], "c": COLOURS[1]})
+    assert chosen == {"A": COLOURS[0], "B": COLOURS[2], "C": COLOURS[1]}  # the body with more figures keeps its colour
+
+
+def test_time_axis_is_linear_and_every_tick_of_a_chart_file_is_labelled_once(project, tmp_path, tables):
+    import re
+
+    for series in (["persons_killed"], ["criminal_cases"], ["persons_detained"]):
+        spec = chart_spec(tables, series)
+        x = point_encoding(spec)["x"]
+        assert x["type"] == "temporal" and x["scale"]["type"] == "utc", series  # not log, not a day count
+        assert x["axis"]["values"] == sorted(x["axis"]["values"]) and len(x["axis"]["values"]) >= 4
+    import datetime
+
+    ticks = point_encoding(chart_spec(tables, ["persons_killed", "persons_injured"]))["x"]["axis"]["values"]
+    months = [datetime.date.fromisoformat(t) for t in ticks]
+    expected = [f"{d:%Y}" if d.month == 1 else f"{d:%b}" for d in months]
+    result, output = plot(project, tmp_path, "axis.svg", "persons_killed", "persons_injured")
+    assert result.exit_code == 0, result.output
+    svg = output.read_text(encoding="utf-8")
+    axes = re.findall(r'<g class="mark-text role-axis-label"[^>]*>(.*?)</g>', svg)
+    labels = [re.findall(r'opacity="([\d.]+)"[^>]*>([^<]*)</text>', axis) for axis in axes]
+    dates = [axis for axis in labels if any(text in ("Jul", "2023") for _, text in axis)]
+    assert len(dates) == 2  # a time axis per panel
+    for axis in dates:
+        texts = [text for _, text in axis]
+        assert all(opacity == "1" for opacity, _ in axis), axis  # none hidden for overlap: no skipped tick
+        assert texts == expected, texts  # a label per tick: the year at January, else the month
+        assert all(a != b for a, b in zip(texts, texts[1:]))  # never the same label twice in a row
+
+
+def test_report_charts_leave_titles_to_the_page_and_zoom_the_time_axis(tables):
+    report = chart_spec(tables, ["persons_killed"], standalone=False)
+    file = chart_spec(tables, ["persons_killed"])
+    assert "title" not in report and "title" not in report["vconcat"][0]  # the page's heading and footer say it
+    assert "title" not in panels(report)[0]  # one series: its name is the page's heading
+    assert file["vconcat"][0]["title"]["text"] == "Persons killed" and "CC-BY-4.0" in " ".join(file["title"]["text"])
+    (zoom,) = report["params"]
+    assert zoom["bind"] == "scales" and zoom["select"] == {"type": "interval", "encodings": ["x"]}
+    named = [layer.get("name") for p in panels(report) for layer in p["layer"]]
+    assert set(zoom["views"]) <= set(named) and len(zoom["views"]) == len(panels(report))
+    assert "params" not in file
+    assert "values" not in point_encoding(report)["x"]["axis"]  # Vega picks ticks for the zoomed view
+
+
+def test_figures_of_one_date_are_set_apart(tables):
+    spec = chart_spec(tables, ["persons_killed", "persons_detained"])
+    crowded = 0
+    for panel in panels(spec):
+        records = spec["datasets"][panel["data"]["name"]]
+        by_date = {}
+        for r in records:
+            by_date.setdefault(r["date"], []).append(r["nudge"])
+        for nudges in by_date.values():
+            assert len(set(nudges)) == len(nudges) and abs(sum(nudges)) < 1e-6, nudges  # apart, centred on the date
+            crowded += len(nudges) > 1
+        points = next(layer for layer in panel["layer"] if layer["mark"]["type"] == "point")
+        assert points["mark"]["xOffset"] == {"expr": "datum.nudge"}
+    assert crowded  # the package has figures stated on the same day
+
+
+def test_an_agency_component_has_the_colour_of_its_body(tables):
+    spec = chart_spec(tables, ["criminal_cases"], components=True)
+    inner = spec["vconcat"][0]["vconcat"]
+    agency = next(p for p in inner if p.get("title", {}).get("text") == "Components by agency")
+    scale = agency["encoding"]["color"]["scale"]
+    components = dict(zip(scale["domain"], scale["range"]))
+    bodies = colours_of(spec)
+    assert components["Ministry of Internal Affairs"] == bodies["Ministry of Internal Affairs"]
+    assert len(set(components.values())) == len(components)

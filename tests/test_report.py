@@ -281,6 +281,48 @@ def test_hover_over_a_death_toll_point_shows_its_figure_and_source(browser, repo
         assert matching, text  # the tooltip names a source and quotes the evidence of a figure of the series
 
 
+def time_labels(page) -> list[list[str]]:
+    """The shown labels of each time axis of the chart, left to right (not the y-axes)."""
+    return page.eval_on_selector_all(
+        "#chart g.role-axis",
+        "axes => axes.map(a => [...a.querySelectorAll('g.role-axis-label text')].filter(t => t.getAttribute('opacity') != '0')"
+        ".sort((a, b) => a.getBoundingClientRect().x - b.getBoundingClientRect().x).map(t => t.textContent))"
+        ".filter(texts => texts.some(t => /^(\\d{4}|[A-Z][a-z]{2}|\\d{1,2} [A-Z][a-z]{2})( \\d{4})?$/.test(t)) && !texts.every(t => /^[\\d,.]+$/.test(t)))",
+    )
+
+
+def test_the_time_axis_of_every_panel_zooms_pans_and_resets_together(browser, report):
+    """The crowded first months can be read: the wheel zooms, a drag pans, a double-click
+    resets, and every panel of the chart follows (one time scale)."""
+    visit = Visit(browser)
+    page = visit.open(report / "metrics" / "persons_killed.html")
+    chart_size(page)
+    whole = time_labels(page)
+    box = page.query_selector("#chart svg.marks").bounding_box()
+    page.mouse.move(box["x"] + 150, box["y"] + 120)
+    for _ in range(8):
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(200)
+    zoomed = time_labels(page)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 350, box["y"] + 120, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(200)
+    panned = time_labels(page)
+    page.mouse.dblclick(box["x"] + 150, box["y"] + 120)
+    page.wait_for_timeout(200)
+    reset = time_labels(page)
+    visit.close()
+    assert len(whole) == 2 and whole[0] == whole[1], whole  # two panels, one time axis
+    assert zoomed[0] != whole[0] and zoomed[0] == zoomed[1], zoomed  # both panels zoomed
+    assert panned[0] != zoomed[0] and panned[0] == panned[1], panned
+    assert reset == whole
+    for labels in (whole, zoomed, panned):
+        assert all(a != b for a, b in zip(labels[0], labels[0][1:])), labels  # no label twice in a row
+    assert visit.errors == [] and visit.external == []
+
+
 def test_search_box_filters_the_metrics_offline(browser, report):
     visit = Visit(browser)
     page = visit.open(report / "index.html")

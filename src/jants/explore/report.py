@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from .. import model
+from .plot import HEADLINE_SERIES
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 72rem;
@@ -251,7 +252,7 @@ def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[st
     chart_ids = _chart_series(tables, metric.metric_id)
     figure_html = ""
     if chart_ids:
-        spec = chart_spec(tables, chart_ids, tidy=tidy)
+        spec = chart_spec(tables, chart_ids, tidy=tidy, standalone=False)
         labels = "; ".join(tables["series"].set_index("series_id").loc[chart_ids, "label"])
         described = (
             f"Chart of {labels}: {len(rows)} figures from {rows['observation_date'].min():%d %B %Y} "
@@ -259,7 +260,7 @@ def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[st
         )
         figure_html = (
             f'<figure><div class="chart" id="chart" role="figure" aria-label="{_e(described)}"></div>'
-            f"<figcaption>{_e(labels)}. Hover over a point for the figure, its source and evidence; click it to open the source.</figcaption></figure>\n"
+            f"<figcaption>{_e(labels)}. Hover over a point for the figure, its source and evidence; click it to open the source. Drag the chart or turn the mouse wheel over it to move or zoom the time axis, to read crowded weeks apart; double-click to see all of it again.</figcaption></figure>\n"
             + _spec_script(spec, "chart")
         )
     cells, ids, concerned = [], [], []
@@ -358,17 +359,8 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-# The series a reader asks about first, and the named-victim list shown beside the death toll.
-HEADLINE_SERIES = [
-    "persons_killed",
-    "persons_injured",
-    "persons_detained",
-    "criminal_cases",
-    "persons_convicted",
-    "weapons_stolen",
-    "weapons_recovered",
-    "total_damage_kzt",
-]
+# The series a reader asks about first (the timeline's too: plot.HEADLINE_SERIES), and the
+# named-victim list shown beside the death toll.
 BESIDE = {"persons_killed": ["persons_killed.named_list"]}
 
 
@@ -424,11 +416,12 @@ def _timeline(tables, tidy) -> str:
     from .plot import chart_spec
 
     known = set(tidy["series_id"])  # an older release may lack some
-    spec = chart_spec(tables, [s for s in HEADLINE_SERIES if s in known], tidy=tidy, overview="The headline figures over time")
+    spec = chart_spec(tables, [s for s in HEADLINE_SERIES if s in known], tidy=tidy, overview="The headline figures over time", standalone=False)
     described = "Timeline of the headline figures: a panel per series, every figure by reporting body; hover over a point for its source."
     return (
         f'<h2>Timeline</h2>\n<figure><div class="chart" id="chart" role="figure" aria-label="{_e(described)}"></div>'
         "<figcaption>Every figure of the headline series as stated, by date and reporting body. Hover over a point for its source; "
+        "drag or turn the mouse wheel over a panel to move or zoom the time axis of all of them, double-click to reset; "
         "each series' page has its full chart and table.</figcaption></figure>\n" + _spec_script(spec, "chart")
     )
 
