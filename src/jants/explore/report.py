@@ -183,8 +183,8 @@ def discrepancy_links(tables) -> dict[str, list[str]]:
     """The discrepancy ids that concern each figure (its own id or a related one)."""
     links: dict[str, list[str]] = {}
     for item in tables["discrepancies"].itertuples(index=False):
-        related = str(item.related_observation_ids).split() if isinstance(item.related_observation_ids, str) else []
-        for observation_id in dict.fromkeys([item.observation_id, *related]):
+        related = item.related_observation_ids if isinstance(item.related_observation_ids, str) else None
+        for observation_id in model.concerned_figures(item.observation_id, related):
             links.setdefault(observation_id, []).append(item.discrepancy_id)
     return links
 
