@@ -40,8 +40,23 @@ def figures_join(tables: Mapping[str, Columns]) -> dict[str, pa.Array]:
     columns = {}
     for name, table, field in model.FIGURE_COLUMNS:
         columns[name] = obs[field] if table == "observations" else pc.take(tables[table][field], at[table])
+    own = unsorted["date_precision"].take(order) if "date_precision" in unsorted else pa.nulls(len(order), pa.string())
+    columns["date_precision"] = date_precision(
+        own, obs["observation_date"], columns["source_date"], pc.take(tables["sources"]["date_precision"], at["sources"])
+    )
     columns["discrepancy_ids"] = discrepancy_ids(obs["observation_id"], tables["discrepancies"])
-    return columns
+    return {spec["name"]: columns[spec["name"]] for spec in model.FIGURES["fields"]}
+
+
+def date_precision(own: pa.Array, observation_date: pa.Array, source_date: pa.Array, source_precision: pa.Array) -> pa.Array:
+    """How precisely each figure's date is known (model.FIGURE_DATE_PRECISION): the
+    observation's own precision, else day where the source states a date of its own for the
+    figure or its date is known to the day, else the source's precision."""
+    own = pc.if_else(pc.equal(own.cast(pa.string()), ""), pa.scalar(None, pa.string()), own.cast(pa.string()))
+    source_precision = source_precision.cast(pa.string())
+    to_the_day = pc.or_(pc.not_equal(observation_date, source_date), pc.is_in(source_precision, value_set=pa.array(["day", "day_of_statement"])))
+    inherited = pc.if_else(to_the_day, pa.scalar("day"), source_precision)
+    return pc.coalesce(own, inherited)
 
 
 def discrepancy_ids(observation_ids: pa.Array, discrepancies: Columns) -> pa.Array:

@@ -364,9 +364,25 @@ def _figure_field(name: str, table: str, field: str) -> dict:
     return {**spec, **({"constraints": constraints} if constraints else {})}
 
 
+FIGURE_DATE_PRECISION = _enum(
+    "date_precision",
+    OBSERVATION_DATE_PRECISIONS,
+    "How precisely observation_date is known, read from the observation and its source: the observation's own "
+    "date_precision where it has one; else day when the source states the figure's date (it differs from source_date) "
+    "or the source's date is known to the day; else the source's date_precision (month or year: observation_date is "
+    "the last day of that month or year). on_or_before: the figure was stated on or before observation_date.",
+)
+
+
+def _figures_fields() -> list[dict]:
+    copied = [_figure_field(*column) for column in FIGURE_COLUMNS]
+    at = next(i for i, spec in enumerate(copied) if spec["name"] == "observation_date") + 1
+    return [*copied[:at], FIGURE_DATE_PRECISION, *copied[at:]]
+
+
 FIGURES = {
     "fields": [
-        *[_figure_field(*column) for column in FIGURE_COLUMNS],
+        *_figures_fields(),
         _field(
             "discrepancy_ids",
             "string",
