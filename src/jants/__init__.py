@@ -1,4 +1,4 @@
-"""jants: official figures on the January 2022 events in Kazakhstan, as a data package.
+"""jants: official and independent figures on the January 2022 events in Kazakhstan, as a data package.
 
 >>> import jants
 >>> tables = jants.load()                # every table as a pandas DataFrame

@@ -161,7 +161,7 @@ SOURCES = {
             "source_kind",
             SOURCE_KINDS,
             "document_text: the text is held and verified by SHA-256; "
-            "web_report: a web page reporting an official statement, known by URL, publisher, page title, "
+            "web_report: a web page reporting a figure stated by a body (an authority or an independent counter), known by URL, publisher, page title, "
             "page date and language; its observations carry a verbatim span of the page and an English rendering.",
         ),
         _field("source_date", "date", "Date of the document (for a web report, the page date), or of the event it reports when undated.", required=True),
@@ -228,7 +228,7 @@ OBSERVATIONS = {
             required=False,
         ),
         _field("period_start", "date", "For a figure over a stated period: first day of the period."),
-        _id("body_id", "Body whose official stated the figure."),
+        _id("body_id", "Body that stated the figure: an authority whose official stated it, or an independent counter (bodies.body_type)."),
         _enum("attribution", ATTRIBUTIONS, "explicit: the source names the speaker or body; implied: from context."),
         _text("speaker", "Official named as stating the figure, as written in the source."),
         _field("value", "number", "The figure as stated.", required=True, minimum=0),
@@ -288,7 +288,7 @@ DISCREPANCIES = {
 }
 
 TABLES = {
-    "bodies": (BODIES, "Bodies whose officials stated figures."),
+    "bodies": (BODIES, "Bodies that stated figures: authorities of Kazakhstan and others, and independent counters (body_type)."),
     "sources": (SOURCES, "Source documents, with what is known of their origin and dating."),
     "metrics": (METRICS, "What is counted, with its scope, unit and kind."),
     "series": (SERIES, "A metric with fixed dimension values; breakdown components point to their total."),

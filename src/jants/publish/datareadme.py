@@ -154,7 +154,7 @@ def data_readme(root: Path, descriptor: dict, date: str) -> str:
         "as current.",
         "",
         "**attribution**: `explicit` when the source names the speaker or body, `implied` when the "
-        "body is inferred from context. `body_id` is the body whose official stated the figure; the "
+        "body is inferred from context. `body_id` is the body that stated the figure (its `body_type` tells an authority from an independent counter); the "
         "outlet that published it is the source's `publisher`.",
         "",
         "## Opening the data",
