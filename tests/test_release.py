@@ -269,6 +269,15 @@ def test_citation_gives_the_doi_and_url_when_the_metadata_records_them(released,
     assert unknown.exit_code == 1 and "released: 0.1.0" in unknown.output
 
 
+def test_citation_of_a_release_gives_its_title_as_released(project):
+    """0.2.1 was titled 'official figures'; the title changed in 0.3.0, the citation of 0.2.1 did not."""
+    old = CliRunner().invoke(jants.cli.cli, ["cite", "0.2.1"])
+    assert old.exit_code == 0 and "jants: official figures on the January 2022 events" in old.output, old.output
+    current = json.loads((project / "datapackage.json").read_text())
+    latest = CliRunner().invoke(jants.cli.cli, ["cite"])
+    assert latest.exit_code == 0 and current["title"] in latest.output, latest.output
+
+
 def test_citation_cff_is_valid(project, released):
     command = cffconvert()
     for folder in (project, released):

@@ -107,12 +107,15 @@ def cite(descriptor: dict, date: str, sha256: str | None, fmt: str, doi: str | N
 def citation(version: str | None = None, fmt: str = "text") -> str:
     """The citation of VERSION (default: the latest release) from the release index, or of
     the working package when nothing is released."""
-    from ..locate import default_dir, release_index
+    from ..locate import default_dir, opened, release_index
     from ..package import load_descriptor
 
-    descriptor = load_descriptor(default_dir()).descriptor
+    current = load_descriptor(default_dir()).descriptor
     index = release_index()
     release = index.entry(version) if version is not None else index.latest()
     if release is None:
-        return cite(descriptor, str(descriptor.get("created", ""))[:10], None, fmt)
-    return cite({**descriptor, "version": release.version}, release.date, release.sha256, fmt, release.doi)
+        return cite(current, str(current.get("created", ""))[:10], None, fmt)
+    with opened(None, release.version) as located:  # title and authors as released; the homepage is where the project is now
+        released = load_descriptor(located.root).descriptor
+    homepage = current.get("homepage") or released.get("homepage")
+    return cite({**released, "version": release.version, "homepage": homepage}, release.date, release.sha256, fmt, release.doi)
