@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import jants
 from jants import model
@@ -45,3 +46,25 @@ def test_load_as_of_keeps_figures_and_observations_in_step(project):
 def test_load_of_a_release_before_figures_gives_the_model_tables(project):
     tables = jants.load(version="0.3.0")
     assert list(tables) == list(model.TABLES)
+
+
+def test_load_warns_about_a_table_that_differs_from_its_descriptor(project, tmp_path):
+    import shutil
+    import warnings
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    copy = tmp_path / "package"
+    shutil.copytree(project / "data", copy / "data")
+    shutil.copy(project / "datapackage.json", copy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        jants.load(copy)  # as built: no warning
+    path = copy / "data" / "observations.parquet"
+    table = pq.read_table(path)
+    column = table.schema.get_field_index("value")
+    pq.write_table(table.set_column(column, "value", pc.add(table["value"], 1)), path)
+    with pytest.warns(UserWarning, match=r"data/observations\.parquet: .*not the file the package was built with"):
+        tables = jants.load(copy)
+    assert len(tables.observations) == len(table)

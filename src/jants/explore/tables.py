@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .. import model
-from ..package import load_descriptor
+from ..package import check_integrity, load_descriptor
 from . import rows
 
 
@@ -79,17 +79,29 @@ def _read_tables(root: Path) -> Tables:
     tables.descriptor = package.descriptor
     for name, (resource, parquet) in rows.table_resources(package).items():
         if parquet is not None and parquet.path:
+            _warn_if_edited(root, parquet)
             frame = pq.ParquetFile(root / parquet.path).read().to_pandas()  # read_table would import pyarrow.dataset
         else:
             import pandas as pd
 
+            _warn_if_edited(root, resource)
             frame = pd.read_csv(root / str(resource.path), dtype=str, keep_default_na=False, na_values=[""])
         tables[name] = _typed(frame, resource.schema)
     for name in model.DERIVED:  # releases before 0.4.0 have no derived tables
         derived, copy = package.resource(name), package.copy_of(name, "parquet")
         if derived is not None and copy is not None and copy.path:
+            _warn_if_edited(root, copy)
             tables[name] = _typed(pq.ParquetFile(root / copy.path).read().to_pandas(), derived.schema)
     return tables
+
+
+def _warn_if_edited(root: Path, resource) -> None:
+    """A file whose size or SHA-256 differs from its descriptor's is not the one the package
+    was built with: load it (it may be a deliberate edit) but say so."""
+    import warnings
+
+    for problem in check_integrity(root / str(resource.path), resource.descriptor, str(resource.path)):
+        warnings.warn(f"{problem.file}: {problem.message}; it is not the file the package was built with (jants validate checks it)", UserWarning, stacklevel=4)
 
 
 def _as_rows(tables: Tables, columns: Mapping[str, list[str] | None]) -> rows.Rows:
