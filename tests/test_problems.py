@@ -30,3 +30,13 @@ def test_every_code_says_what_it_means():
 def test_docs_list_of_codes_is_generated_from_the_catalogue(project):
     assert (project / "docs" / "problems.md").read_text(encoding="utf-8") == catalogue_markdown(), \
         "docs/problems.md is stale: python -m jants.problems > docs/problems.md"
+
+
+def test_report_counts_read_as_english():
+    from jants.problems import Problem, Report
+
+    report = Report(package="pkg")
+    report.add([Problem("type-error", "bad", file="data/x.csv", row=2, field="value"), Problem("no-schema", "none", severity="warning")])
+    assert report.to_text().splitlines()[-1] == "pkg: invalid (1 error, 1 warning)"
+    report.add([Problem("type-error", "bad", file="data/x.csv", row=3, field="value")])
+    assert report.to_text().splitlines()[-1] == "pkg: invalid (2 errors, 1 warning)"

@@ -67,7 +67,7 @@ class Report:
         lines = [str(p) for p in self.errors] + [str(p) for p in self.warnings]
         lines.append(f"provenance: {self.provenance}")
         verdict = "valid" if self.valid else "invalid"
-        lines.append(f"{self.package}: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)")
+        lines.append(f"{self.package}: {verdict} ({_count(len(self.errors), 'error')}, {_count(len(self.warnings), 'warning')})")
         return "\n".join(lines)
 
 
@@ -305,3 +305,7 @@ def catalogue_markdown() -> str:
 
 if __name__ == "__main__":
     print(catalogue_markdown(), end="")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
