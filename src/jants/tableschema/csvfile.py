@@ -17,7 +17,7 @@ from .arrays import key_strings, mask
 from .constraints import check_columns
 from .descriptor import missing_values as missing_value_list
 from .keys import check_primary_key
-from .table import MAX_PROBLEMS_PER_CHECK, Batch, SeenKeys, TypedTable, merge_batches, report_rows, resolve
+from .table import MAX_PROBLEMS_PER_CHECK, Batch, CompactColumns, SeenKeys, TypedTable, merge_batches, report_rows, resolve
 from .text import check_text_bytes
 from .types import with_missing
 
@@ -303,8 +303,19 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
     offset = 0
     keys: dict[tuple, SeenKeys] = {}
 
+    starts: list[int] = []  # the first row of each batch
+
     def key_of(key: tuple, rows: np.ndarray) -> pa.Array:
-        return key_strings([pa.chunked_array(chunks[name]).take(pa.array(rows)).combine_chunks() for name in key])
+        """The keys of earlier rows, each taken from its own batch's chunk."""
+        which = np.searchsorted(starts, rows, side="right") - 1
+        parts, order = [], []
+        for batch in np.unique(which):
+            here = np.flatnonzero(which == batch)
+            taken = [chunks[name][batch].take(pa.array(rows[here] - starts[batch])) for name in key]
+            parts.append(key_strings([column.dictionary.take(column.indices) if isinstance(column, pa.DictionaryArray) else column for column in taken]))
+            order.append(here)
+        joined = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+        return joined.take(pa.array(np.argsort(np.concatenate(order), kind="stable"))) if order else joined
 
     found: list[Problem] | None = None
     for data, row_numbers in batches:
@@ -317,14 +328,14 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
         batch_problems += check_blank_rows(header, columns, table, missing)
         batch_problems += check_primary_key(schema, table)
         found = merge_batches(found, batch_problems)
+        starts.append(offset)
         for name, column in table.columns.items():
-            chunks.setdefault(name, []).append(column)
+            chunks.setdefault(name, []).append(CompactColumns.chunk(column))
         numbers.append(row_numbers)
         offset += table.num_rows
-    whole = TypedTable(name=resource["name"], file=file, num_rows=offset)
+    whole = TypedTable(name=resource["name"], file=file, num_rows=offset, columns=CompactColumns())
     for name in [spec["name"] for spec in fields if spec["name"] in chunks]:
-        parts = chunks.pop(name)
-        whole.columns[name] = pa.concat_arrays(parts) if len(parts) > 1 else parts[0]
+        whole.columns[name] = CompactColumns.joined(chunks.pop(name))
     all_numbers = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64)
     if not np.array_equal(all_numbers, np.arange(2, offset + 2)):
         whole.row_numbers = all_numbers

@@ -5,7 +5,7 @@ Row numbers are those of a spreadsheet: the header is row 1, the first data row 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +24,7 @@ class TypedTable:
 
     name: str
     file: str
-    columns: dict[str, pa.Array] = field(default_factory=dict)
+    columns: MutableMapping[str, pa.Array] = field(default_factory=dict)
     num_rows: int = 0
     row_numbers: np.ndarray | None = None
 
@@ -49,6 +49,55 @@ class TypedTable:
         if self.row_numbers is not None:
             return int(self.row_numbers[index])
         return index + 2
+
+
+class CompactColumns(MutableMapping[str, pa.Array]):
+    """The typed columns of a table read in batches. A text column that repeats a few
+    values (as the model's vocabularies, dates as text, evidence, notes do) is kept
+    dictionary-encoded, its distinct values and an int32 position a row, and given out
+    whole only while a check reads it."""
+
+    def __init__(self) -> None:
+        self._stored: dict[str, pa.Array] = {}
+
+    def __getitem__(self, name: str) -> pa.Array:
+        column = self._stored[name]
+        if isinstance(column, pa.DictionaryArray):
+            return column.dictionary.take(column.indices)
+        return column
+
+    def __setitem__(self, name: str, column: pa.Array) -> None:
+        self._stored[name] = column
+
+    def __delitem__(self, name: str) -> None:
+        del self._stored[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    def nbytes(self) -> int:
+        return sum(column.nbytes for column in self._stored.values())
+
+    @staticmethod
+    def chunk(column: pa.Array) -> pa.Array:
+        """One batch's column as it is kept: text that repeats, dictionary-encoded."""
+        if pa.types.is_string(column.type) and len(column) >= 64:
+            encoded = column.dictionary_encode()
+            if len(encoded.dictionary) <= len(column) // 4:
+                return encoded
+        return column
+
+    @staticmethod
+    def joined(chunks: list[pa.Array]) -> pa.Array:
+        """A column of its batches' chunks: dictionary-encoded if every chunk is."""
+        if len(chunks) == 1:
+            return chunks[0]
+        if all(isinstance(chunk, pa.DictionaryArray) for chunk in chunks):
+            return pa.chunked_array(chunks).unify_dictionaries().combine_chunks()
+        return pa.concat_arrays([chunk.dictionary.take(chunk.indices) if isinstance(chunk, pa.DictionaryArray) else chunk for chunk in chunks])
 
 
 @dataclass
