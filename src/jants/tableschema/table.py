@@ -78,6 +78,11 @@ class CompactColumns(MutableMapping[str, pa.Array]):
     def __len__(self) -> int:
         return len(self._stored)
 
+    def taken(self, name: str, rows: pa.Array) -> pa.Array:
+        """Some rows of a column, without giving out the whole column."""
+        column = self._stored[name].take(rows)
+        return column.dictionary.take(column.indices) if isinstance(column, pa.DictionaryArray) else column
+
     def nbytes(self) -> int:
         return sum(column.nbytes for column in self._stored.values())
 
@@ -292,3 +297,10 @@ def _hashes(keys: pa.Array) -> np.ndarray:
     encoded = keys.cast(pa.string()).dictionary_encode()
     per_value = hash_array(np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object), categorize=False)
     return per_value[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+
+
+def rows_of(columns: MutableMapping[str, pa.Array], name: str, rows: pa.Array) -> pa.Array:
+    """Rows of one column, read from its compact form where it has one."""
+    if isinstance(columns, CompactColumns):
+        return columns.taken(name, rows)
+    return columns[name].take(rows)
