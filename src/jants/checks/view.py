@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from .. import model
 from ..problems import Problem
-from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, Distinct, TypedTable
+from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, CompactColumns, Distinct, TypedTable
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -37,7 +37,11 @@ def uses_jants_model(tables: dict[str, TypedTable]) -> bool:
 
 
 def frame(table: TypedTable) -> pd.DataFrame:
-    data = pd.DataFrame({name: column.to_pandas() for name, column in table.columns.items()})
+    """A table as pandas; a text column kept dictionary-encoded (CompactColumns) becomes a
+    categorical column, its codes and distinct values, not a string a row."""
+    columns = table.columns
+    stored = columns.stored if isinstance(columns, CompactColumns) else columns.__getitem__
+    data = pd.DataFrame({name: stored(name).to_pandas() for name in columns})
     data["_row"] = table.row_numbers if table.row_numbers is not None else np.arange(2, table.num_rows + 2)
     return data
 

@@ -83,15 +83,19 @@ class CompactColumns(MutableMapping[str, pa.Array]):
         column = self._stored[name].take(rows)
         return column.dictionary.take(column.indices) if isinstance(column, pa.DictionaryArray) else column
 
+    def stored(self, name: str) -> pa.Array:
+        """A column as kept (dictionary-encoded or not)."""
+        return self._stored[name]
+
     def nbytes(self) -> int:
         return sum(column.nbytes for column in self._stored.values())
 
     @staticmethod
     def chunk(column: pa.Array) -> pa.Array:
         """One batch's column as it is kept: text that repeats, dictionary-encoded."""
-        if pa.types.is_string(column.type) and len(column) >= 64:
+        if pa.types.is_string(column.type) and len(column) >= 8:
             encoded = column.dictionary_encode()
-            if len(encoded.dictionary) <= len(column) // 4:
+            if len(encoded.dictionary) <= len(column) // 2:
                 return encoded
         return column
 
@@ -100,8 +104,9 @@ class CompactColumns(MutableMapping[str, pa.Array]):
         """A column of its batches' chunks: dictionary-encoded if every chunk is."""
         if len(chunks) == 1:
             return chunks[0]
-        if all(isinstance(chunk, pa.DictionaryArray) for chunk in chunks):
-            return pa.chunked_array(chunks).unify_dictionaries().combine_chunks()
+        if any(isinstance(chunk, pa.DictionaryArray) for chunk in chunks):  # text that repeats: all of it encoded
+            encoded = [chunk if isinstance(chunk, pa.DictionaryArray) else chunk.dictionary_encode() for chunk in chunks]
+            return pa.chunked_array(encoded).unify_dictionaries().combine_chunks()
         return pa.concat_arrays([chunk.dictionary.take(chunk.indices) if isinstance(chunk, pa.DictionaryArray) else chunk for chunk in chunks])
 
 
