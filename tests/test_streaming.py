@@ -46,14 +46,14 @@ def batches(monkeypatch) -> dict[str, int]:
     return counts
 
 
-def both_ways(target, sources, monkeypatch, batches, env=None) -> list[dict]:
+def both_ways(target, sources, monkeypatch, batches, env=None, budget=TINY) -> list[dict]:
     """The problems of TARGET read whole and read in batches, asserted equal."""
     for name, value in (env or {}).items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("JANTS_MEMORY_BUDGET", raising=False)
     whole = validate_package(target, sources)
     assert not batches, f"read in batches without a budget: {batches}"
-    monkeypatch.setenv("JANTS_MEMORY_BUDGET", TINY)
+    monkeypatch.setenv("JANTS_MEMORY_BUDGET", budget)
     streamed = validate_package(target, sources)
     assert [asdict(p) for p in streamed.problems] == [asdict(p) for p in whole.problems]
     assert streamed.stats == whole.stats
@@ -241,3 +241,19 @@ def test_row_numbers_after_dropped_rows(package, monkeypatch, batches):
     assert batches["bodies.csv"] > 3
     monkeypatch.delenv("JANTS_MEMORY_BUDGET")
     assert report.problems == validate_package(package).problems
+
+
+def test_scale_script_grows_a_valid_package_that_streams_to_the_same_problems(project, tmp_path, monkeypatch, batches):
+    """scripts/scale.py's package of real rows (here 3,000) is valid, read whole or in batches."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("scale", project / "scripts" / "scale.py")
+    scale = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scale)
+    sizes = scale.grow(tmp_path / "grown", 3000)
+    assert len(read_rows(tmp_path / "grown" / "data" / "observations.csv")) == 3001
+    assert len(read_rows(tmp_path / "grown" / "data" / "figures.csv")) == 3001
+    assert sizes["figures"] > sizes["observations"]
+    problems = both_ways(tmp_path / "grown", None, monkeypatch, batches, budget="256K")
+    assert not [p for p in problems if p["severity"] == "error"], problems[:3]
+    assert batches["figures.csv"] > 20
