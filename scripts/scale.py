@@ -147,7 +147,7 @@ def validate(package: Path, budget: str, sources: Path | None, kill_above_mb: fl
         "seconds": round(time.perf_counter() - started, 1),
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
         "stopped_by_watchdog": killed.is_set(),
-        "report": (out.strip().splitlines() or [""])[-1:] + err.strip().splitlines()[-2:],
+        "report": out.strip().splitlines()[:5] + (out.strip().splitlines() or [""])[-1:] + err.strip().splitlines()[-2:],
     }
 
 

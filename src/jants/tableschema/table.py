@@ -61,10 +61,7 @@ class CompactColumns(MutableMapping[str, pa.Array]):
         self._stored: dict[str, pa.Array] = {}
 
     def __getitem__(self, name: str) -> pa.Array:
-        column = self._stored[name]
-        if isinstance(column, pa.DictionaryArray):
-            return column.dictionary.take(column.indices)
-        return column
+        return decoded(self._stored[name])
 
     def __setitem__(self, name: str, column: pa.Array) -> None:
         self._stored[name] = column
@@ -80,8 +77,7 @@ class CompactColumns(MutableMapping[str, pa.Array]):
 
     def taken(self, name: str, rows: pa.Array) -> pa.Array:
         """Some rows of a column, without giving out the whole column."""
-        column = self._stored[name].take(rows)
-        return column.dictionary.take(column.indices) if isinstance(column, pa.DictionaryArray) else column
+        return decoded(self._stored[name].take(rows))
 
     def stored(self, name: str) -> pa.Array:
         """A column as kept (dictionary-encoded or not)."""
@@ -309,3 +305,17 @@ def rows_of(columns: MutableMapping[str, pa.Array], name: str, rows: pa.Array) -
     if isinstance(columns, CompactColumns):
         return columns.taken(name, rows)
     return columns[name].take(rows)
+
+
+def encoded(columns: MutableMapping[str, pa.Array], name: str) -> pa.DictionaryArray | None:
+    """A column's dictionary encoding, when it is kept as one (CompactColumns): a check
+    can then work once per distinct value without the column ever being whole."""
+    if isinstance(columns, CompactColumns):
+        stored = columns.stored(name)
+        if isinstance(stored, pa.DictionaryArray):
+            return stored
+    return None
+
+
+def decoded(column: pa.Array) -> pa.Array:
+    return column.dictionary.take(column.indices) if isinstance(column, pa.DictionaryArray) else column
