@@ -72,6 +72,9 @@ class CompactColumns(MutableMapping[str, pa.Array]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._stored)
 
+    def __contains__(self, name: object) -> bool:  # without giving the column out (Mapping's would)
+        return name in self._stored
+
     def __len__(self) -> int:
         return len(self._stored)
 
@@ -89,9 +92,9 @@ class CompactColumns(MutableMapping[str, pa.Array]):
     @staticmethod
     def chunk(column: pa.Array) -> pa.Array:
         """One batch's column as it is kept: text that repeats, dictionary-encoded."""
-        if pa.types.is_string(column.type) and len(column) >= 8:
+        if pa.types.is_string(column.type) and len(column) > 1:
             encoded = column.dictionary_encode()
-            if len(encoded.dictionary) <= len(column) // 2:
+            if len(encoded.dictionary) < len(column):  # ids stay as they are
                 return encoded
         return column
 
