@@ -72,7 +72,7 @@ def cli():
 @click.option(
     "--memory-budget",
     metavar="SIZE",
-    help="Read a table in batches when its file is larger than SIZE (e.g. 512M, 2G; default a quarter of the machine's memory).",
+    help="Read a table in batches when its file is larger than SIZE (e.g. 512M, 2G; default a 64th of the machine's memory, at least 64M).",
 )
 @no_traceback
 def validate(package, sources_dir, as_json, memory_budget):

@@ -24,7 +24,7 @@ ENV = {
     "max_descriptor_bytes": ("JANTS_MAX_DESCRIPTOR_BYTES", 64 << 20),
     "memory_budget": ("JANTS_MEMORY_BUDGET", 0),  # 0: a share of the machine's memory (see default_memory_budget)
 }
-MEMORY_SHARE = 4  # by default a table is streamed when its file is larger than a quarter of the machine's memory
+MEMORY_SHARE = 64  # by default a table is read in batches when its file is larger than a 64th of the machine's memory
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -38,11 +38,13 @@ def parse_bytes(text: str) -> int | None:
 
 
 def default_memory_budget() -> int:
-    """A quarter of the machine's physical memory (1 GiB where it cannot be read)."""
+    """A 64th of the machine's physical memory, at least 64 MiB (256 MiB where it cannot be
+    read). Reading in batches costs little time (docs/performance.md) and keeps a table's
+    text out of memory, so it starts well before a table nears the machine's memory."""
     try:
-        return max(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // MEMORY_SHARE, 1 << 20)
+        return max(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // MEMORY_SHARE, 64 << 20)
     except (AttributeError, OSError, ValueError):
-        return 1 << 30
+        return 256 << 20
 
 
 @dataclass(frozen=True)

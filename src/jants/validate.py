@@ -37,7 +37,7 @@ def validate_package(path: str | Path, sources_dir: str | Path | None = None, me
     Never raises: whatever the package holds, the answer is a Report (an unexpected
     failure is itself reported, as `internal-error`, so that --json still prints JSON).
     A table whose file is larger than `memory_budget` bytes (default: JANTS_MEMORY_BUDGET,
-    else a quarter of the machine's memory) is read in batches, with the same problems.
+    else a 64th of the machine's memory) is read in batches, with the same problems.
     """
     try:
         with fixed_limits(memory_budget):
