@@ -61,9 +61,12 @@ def both_ways(target, sources, monkeypatch, batches, env=None, budget=TINY) -> l
     return [asdict(p) for p in whole.problems]
 
 
-def test_shipped_package_streams_and_stays_valid(project, sources_dir, monkeypatch, batches):
-    assert both_ways(project, sources_dir, monkeypatch, batches) == []
+@pytest.mark.parametrize("budget", [TINY, "4K"])
+def test_shipped_package_streams_and_stays_valid(project, sources_dir, monkeypatch, batches, budget):
+    assert both_ways(project, sources_dir, monkeypatch, batches, budget=budget) == []
     assert batches["observations.csv"] > 10 and batches["figures.csv"] > 10, batches
+    if budget == "4K":  # every table of the package, the small ones too
+        assert {"bodies.csv", "sources.csv", "metrics.csv", "series.csv", "discrepancies.csv"} <= set(batches), batches
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -171,10 +174,11 @@ def missing_keys(package):
     rehash(package)
 
 
+@pytest.mark.parametrize("budget", [TINY, "4K"])
 @pytest.mark.parametrize("mutate", [duplicate_keys, broken_foreign_keys, broken_evidence, edited_figures, bad_cells, missing_keys])
-def test_problems_across_batches_are_the_same(package, sources_dir, mutate, monkeypatch, batches):
+def test_problems_across_batches_are_the_same(package, sources_dir, mutate, monkeypatch, batches, budget):
     mutate(package)
-    problems = both_ways(package, sources_dir, monkeypatch, batches)
+    problems = both_ways(package, sources_dir, monkeypatch, batches, budget=budget)
     assert problems
     assert batches["observations.csv"] > 10
 
