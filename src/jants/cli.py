@@ -69,8 +69,13 @@ def cli():
 @click.argument("package", required=False)
 @click.option("--sources", "sources_dir", type=click.Path(path_type=Path), envvar="JANTS_SOURCES", help=SOURCES_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (also for usage errors).")
+@click.option(
+    "--memory-budget",
+    metavar="SIZE",
+    help="Read a table in batches when its file is larger than SIZE (e.g. 512M, 2G; default a 64th of the machine's memory, at least 64M).",
+)
 @no_traceback
-def validate(package, sources_dir, as_json):
+def validate(package, sources_dir, as_json, memory_budget):
     """Validate a data package: a folder, a datapackage.json, a release archive (.zip) or
     a released version (0.1.0).
 
@@ -83,11 +88,15 @@ def validate(package, sources_dir, as_json):
         jants validate path/to/package --sources ../shared/sources --json
         jants validate jants-0.2.1.zip
     """
+    from .limits import parse_bytes
     from .locate import package_path
     from .problems import PackageError, Problem
     from .validate import usage_error, validate_package
 
+    budget = parse_bytes(memory_budget) if memory_budget else None
     try:
+        if memory_budget and budget is None:
+            raise PackageError(Problem("usage-error", f"--memory-budget {memory_budget}: not a size (write it as 512M or 2G)"))
         if sources_dir is not None and not sources_dir.is_dir():
             raise PackageError(Problem("usage-error", f"--sources {sources_dir}: no such folder"))
         path = package_path(package)
@@ -96,7 +105,7 @@ def validate(package, sources_dir, as_json):
             raise
         click.echo(usage_error(package, error.problem.message, error.problem.code).to_json())
         sys.exit(2 if error.problem.code == "usage-error" else 1)
-    report = validate_package(path, sources_dir)
+    report = validate_package(path, sources_dir, memory_budget=budget)
     click.echo(report.to_json() if as_json else report.to_text())
     sys.exit(0 if report.valid else 1)
 

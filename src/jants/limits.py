@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import os
+import re
 from dataclasses import dataclass
 
 ENV = {
@@ -20,7 +22,29 @@ ENV = {
     "max_parquet_bytes": ("JANTS_MAX_PARQUET_BYTES", 16 << 30),
     "parquet_ratio_floor": ("JANTS_PARQUET_RATIO_FLOOR", 256 << 20),
     "max_descriptor_bytes": ("JANTS_MAX_DESCRIPTOR_BYTES", 64 << 20),
+    "memory_budget": ("JANTS_MEMORY_BUDGET", 0),  # 0: a share of the machine's memory (see default_memory_budget)
 }
+MEMORY_SHARE = 64  # by default a table is read in batches when its file is larger than a 64th of the machine's memory
+UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_bytes(text: str) -> int | None:
+    """A size in bytes, written as 123, 64K, 512M or 2G (binary units, an optional B); None if it is not one."""
+    match = re.fullmatch(r"([0-9][0-9_]*)\s*([KMGT]?)(?:I?B)?", text.strip().upper())
+    if not match:
+        return None
+    value = int(match.group(1).replace("_", "")) * UNITS[match.group(2)]
+    return value if value > 0 else None
+
+
+def default_memory_budget() -> int:
+    """A 64th of the machine's physical memory, at least 64 MiB (256 MiB where it cannot be
+    read). Reading in batches costs little time (docs/performance.md) and keeps a table's
+    text out of memory, so it starts well before a table nears the machine's memory."""
+    try:
+        return max(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // MEMORY_SHARE, 64 << 20)
+    except (AttributeError, OSError, ValueError):
+        return 256 << 20
 
 
 @dataclass(frozen=True)
@@ -33,6 +57,7 @@ class Limits:
     max_parquet_bytes: int
     parquet_ratio_floor: int
     max_descriptor_bytes: int
+    memory_budget: int  # a CSV table whose file is larger is read in batches (tableschema.csvfile)
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -41,6 +66,7 @@ class Limits:
         for name, (variable, default) in ENV.items():
             text = os.environ.get(variable, "").strip().replace("_", "")
             values[name] = int(text) if text.isdigit() and int(text) > 0 else default
+        values["memory_budget"] = parse_bytes(os.environ.get(ENV["memory_budget"][0], "")) or default_memory_budget()
         return cls(**values)
 
     @staticmethod
@@ -58,9 +84,13 @@ def current() -> Limits:
 
 
 @contextlib.contextmanager
-def fixed():
-    """Read the limits once for a whole validation, not once per file."""
-    token = _ACTIVE.set(Limits.from_env())
+def fixed(memory_budget: int | None = None):
+    """Read the limits once for a whole validation, not once per file (with the memory
+    budget given on the command line, if any, in place of the environment's)."""
+    limits = Limits.from_env()
+    if memory_budget:
+        limits = dataclasses.replace(limits, memory_budget=memory_budget)
+    token = _ACTIVE.set(limits)
     try:
         yield _ACTIVE.get()
     finally:

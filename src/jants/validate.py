@@ -31,14 +31,16 @@ SWAP_JOURNAL = ".jants-swap"  # written by build.swap_into_place
 INTEGRITY_CODES = {"bytes-mismatch", "hash-mismatch"}
 
 
-def validate_package(path: str | Path, sources_dir: str | Path | None = None) -> Report:
+def validate_package(path: str | Path, sources_dir: str | Path | None = None, memory_budget: int | None = None) -> Report:
     """Check a package directory, a descriptor file, or a release archive (.zip).
 
     Never raises: whatever the package holds, the answer is a Report (an unexpected
     failure is itself reported, as `internal-error`, so that --json still prints JSON).
+    A table whose file is larger than `memory_budget` bytes (default: JANTS_MEMORY_BUDGET,
+    else a 64th of the machine's memory) is read in batches, with the same problems.
     """
     try:
-        with fixed_limits():
+        with fixed_limits(memory_budget):
             return _validate(Path(path), sources_dir)
     except Exception as error:  # noqa: BLE001 - the last line of defence: a report, never a traceback
         report = Report(package=str(path))

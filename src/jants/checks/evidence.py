@@ -8,21 +8,32 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..problems import Problem
-from ..tableschema.table import TypedTable
+from ..tableschema.arrays import valid_mask
+from ..tableschema.table import TypedTable, decoded, encoded
 from .view import Links, ModelView, located
 
 
 def check_evidence_length(view: ModelView) -> list[Problem]:
     """At most 12 words; split on ASCII whitespace first, exact count only where that finds more."""
     table, obs, file = view.tables["observations"], view.frames["observations"], view.files["observations"]
-    evidence = table.columns["evidence"].fill_null("")
+    compact = encoded(table.columns, "evidence")
+    if compact is not None:  # once per distinct evidence string
+        per_value = _words(compact.dictionary.fill_null(""))
+        words = np.where(valid_mask(compact.indices), per_value[np.asarray(compact.indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)], 0)
+    else:
+        words = _words(table.columns["evidence"].fill_null(""))
+    return located(obs, words > 12, file, "evidence", "evidence-error", lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept")
+
+
+def _words(evidence: pa.Array) -> np.ndarray:
+    """Words of each string: split on ASCII whitespace, counted exactly only where that finds more than 12."""
     rough = pc.list_value_length(pc.ascii_split_whitespace(evidence)).to_numpy(zero_copy_only=False)
     candidates = np.flatnonzero(rough > 12)
     words = np.zeros(len(rough), dtype=np.int64)
     if len(candidates):
         exact = pc.count_substring_regex(evidence.take(pa.array(candidates)), r"\S+")
         words[candidates] = exact.to_numpy(zero_copy_only=False)
-    return located(obs, words > 12, file, "evidence", "evidence-error", lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept")
+    return words
 
 
 def _per_observation(frames: dict[str, pd.DataFrame], links: Links, column: str) -> np.ndarray:
@@ -92,12 +103,24 @@ def _figures_shown(table: TypedTable, rows: np.ndarray, values: np.ndarray, uppe
     """
     if not len(rows):
         return np.zeros(0, dtype=bool)
-    evidence = table.columns["evidence"].take(pa.array(rows)).fill_null("")
+    compact = encoded(table.columns, "evidence")
+    if compact is not None:  # the codes it is kept in: no string column is made
+        taken = compact.take(pa.array(rows))
+        codes = np.asarray(taken.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+        def evidence_at(positions: np.ndarray) -> pa.Array:
+            return decoded(taken.take(pa.array(positions))).fill_null("")
+    else:
+        evidence = table.columns["evidence"].take(pa.array(rows)).fill_null("")
+        codes = np.asarray(evidence.dictionary_encode().indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+        def evidence_at(positions: np.ndarray) -> pa.Array:
+            return evidence.take(pa.array(positions))
+
     values, uppers = values[rows], uppers[rows]
-    codes = np.asarray(evidence.dictionary_encode().indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     combination = pd.DataFrame({"e": codes, "v": values, "u": uppers}).groupby(["e", "v", "u"], sort=False, dropna=False).ngroup().to_numpy()
     _, first = np.unique(combination, return_index=True)  # the first row of each combination, in the order of their numbers
-    shown = _figures_shown_once(evidence.take(pa.array(first)), values[first], uppers[first])
+    shown = _figures_shown_once(evidence_at(first), values[first], uppers[first])
     return shown[combination]
 
 

@@ -11,11 +11,14 @@ from .. import model
 from ..flat import figures_join
 from ..formatting import format_number
 from ..problems import Problem
-from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable, show
+from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable, rows_of, show
 from .view import ModelView, positions
 
 CODE = "figures-mismatch"
 FROM = {name: table for name, table, _ in model.FIGURE_COLUMNS} | {"discrepancy_ids": "discrepancies"}
+
+
+SLICE_ROWS = 1 << 16  # the join is made and compared this many rows at a time, so that it is never held whole
 
 
 def check_figures(view: ModelView) -> list[Problem]:
@@ -24,13 +27,17 @@ def check_figures(view: ModelView) -> list[Problem]:
     if figures is None:
         return []
     file = figures.file
-    expected = figures_join({name: view.tables[name].columns for name in model.TABLES})
-    absent = [name for name in expected if name not in figures.columns]
+    tables = {name: view.tables[name].columns for name in model.TABLES}
+    observations = tables["observations"]
+    order = pc.sort_indices(pa.table({name: observations[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
+    names = list(figures_join({**tables, "observations": _observations(observations, order.slice(0, 0))}))
+    absent = [name for name in names if name not in figures.columns]
     if absent:
         return [Problem(CODE, f"column {name!r} of the figures table is missing", file=file, field=name) for name in absent]
     ids = figures.columns["observation_id"]
-    at = positions(expected["observation_id"], ids)  # each expected row's place in the table
-    problems = _rows(figures, expected["observation_id"], at)
+    expected_ids = rows_of(observations, "observation_id", order)
+    at = positions(expected_ids, ids)  # each expected row's place in the table
+    problems = _rows(figures, expected_ids, at)
     if problems:
         return problems
     if (at != np.arange(len(at))).any():
@@ -38,15 +45,33 @@ def check_figures(view: ModelView) -> list[Problem]:
         return [
             Problem(
                 CODE,
-                f"rows are not in the order of {', '.join(model.FIGURE_ORDER)}: observation {expected['observation_id'][first].as_py()!r} belongs here",
+                f"rows are not in the order of {', '.join(model.FIGURE_ORDER)}: observation {expected_ids[first].as_py()!r} belongs here",
                 file=file,
                 row=figures.row_number(first),
                 field="observation_id",
             )
         ]
-    for name, column in expected.items():
-        problems += _cells(figures, name, column)
+    del ids, expected_ids, at
+    found: dict[str, tuple[list[Problem], int]] = {name: ([], 0) for name in names}
+    for start in range(0, len(order), SLICE_ROWS):
+        part = order.slice(start, SLICE_ROWS)
+        expected = figures_join({**tables, "observations": _observations(observations, part)})
+        rows = pa.array(np.arange(start, start + len(part)))
+        for name, column in expected.items():
+            shown, count = found[name]
+            more, differ = _cells(figures, name, rows_of(figures.columns, name, rows), column, start, MAX_PROBLEMS_PER_CHECK - len(shown))
+            found[name] = (shown + more, count + differ)
+    for name, (shown, count) in found.items():
+        problems += shown
+        if count > MAX_PROBLEMS_PER_CHECK:
+            problems.append(Problem(CODE, f"... and {count - MAX_PROBLEMS_PER_CHECK} more rows like these", file=file, field=name))
     return problems
+
+
+def _observations(observations, rows: pa.Array) -> dict[str, pa.Array]:
+    """The observations' columns of the join, at ROWS (in the figures' order)."""
+    wanted = {field for _, table, field in model.FIGURE_COLUMNS if table == "observations"} | set(model.FIGURE_ORDER)
+    return {name: rows_of(observations, name, rows) for name in observations if name in wanted}
 
 
 def _rows(figures: TypedTable, expected_ids: pa.Array, at: np.ndarray) -> list[Problem]:
@@ -67,28 +92,26 @@ def _rows(figures: TypedTable, expected_ids: pa.Array, at: np.ndarray) -> list[P
     return problems
 
 
-def _cells(figures: TypedTable, name: str, expected: pa.Array) -> list[Problem]:
-    """Cells that differ from the join (compared as text where the table gives the column another type)."""
-    ours, theirs = figures.columns[name], expected
+def _cells(figures: TypedTable, name: str, ours: pa.Array, theirs: pa.Array, start: int, room: int) -> tuple[list[Problem], int]:
+    """Cells of rows START... that differ from the join (compared as text where the table
+    gives the column another type): the first ROOM of them as problems, and how many."""
     if ours.type != theirs.type:
         ours, theirs = ours.cast(pa.string()), theirs.cast(pa.string())
     same = pc.or_kleene(pc.equal(ours, theirs), pc.and_kleene(pc.is_null(ours), pc.is_null(theirs))).fill_null(False)
     differ = np.flatnonzero(~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool))
     problems = []
-    for index in differ[:MAX_PROBLEMS_PER_CHECK]:
+    for index in differ[: max(room, 0)]:
         was, wanted = ours[int(index)].as_py(), theirs[int(index)].as_py()
         problems.append(
             Problem(
                 CODE,
                 f"{_shown(was)}, but {FROM[name]} gives {_shown(wanted)} (the figures table is derived: rebuild it with jants build)",
                 file=figures.file,
-                row=figures.row_number(int(index)),
+                row=figures.row_number(start + int(index)),
                 field=name,
             )
         )
-    if len(differ) > MAX_PROBLEMS_PER_CHECK:
-        problems.append(Problem(CODE, f"... and {len(differ) - MAX_PROBLEMS_PER_CHECK} more rows like these", file=figures.file, field=name))
-    return problems
+    return problems, len(differ)
 
 
 def _shown(value) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..problems import Problem
+from ..tableschema.table import rows_of
 from .view import ModelView, located
 
 
@@ -24,7 +25,6 @@ def check_provenance(view: ModelView) -> list[Problem]:
     obs = frames["observations"]
     sources = frames["sources"]
     numbers = np.asarray(tables["observations"].columns["source_line"].to_numpy(zero_copy_only=False), dtype="float64")
-    evidence_of = tables["observations"].columns["evidence"].fill_null("")
     for position, source in sources.iterrows():
         if source["source_kind"] != "document_text" or pd.isna(source["file_name"]):
             continue
@@ -60,7 +60,11 @@ def check_provenance(view: ModelView) -> list[Problem]:
         )
         inside = np.flatnonzero(mine & ~beyond)
         text = lines[numbers[inside].astype("int64") - 1].astype(str)
-        evidence = np.asarray(evidence_of.take(pa.array(inside)).to_pylist(), dtype=str) if len(inside) else np.array([], dtype=str)
+        evidence = (
+            np.asarray(rows_of(tables["observations"].columns, "evidence", pa.array(inside)).fill_null("").to_pylist(), dtype=str)
+            if len(inside)
+            else np.array([], dtype=str)
+        )
         missing = np.zeros(len(mine), dtype=bool)
         missing[inside] = np.strings.find(text, evidence) < 0
         problems += located(

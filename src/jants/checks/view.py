@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from .. import model
 from ..problems import Problem
-from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, Distinct, TypedTable
+from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, CompactColumns, Distinct, TypedTable
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -36,8 +36,14 @@ def uses_jants_model(tables: dict[str, TypedTable]) -> bool:
     )
 
 
-def frame(table: TypedTable) -> pd.DataFrame:
-    data = pd.DataFrame({name: column.to_pandas() for name, column in table.columns.items()})
+def frame(table: TypedTable, compact: bool = False) -> pd.DataFrame:
+    """A table as pandas. With COMPACT, a text column kept dictionary-encoded
+    (CompactColumns) becomes a categorical column, its codes and distinct values, not a
+    string a row: for the observations, the one table of the model that grows with the
+    rows (the checks read the others with string methods)."""
+    columns = table.columns
+    stored = columns.stored if compact and isinstance(columns, CompactColumns) else columns.__getitem__
+    data = pd.DataFrame({name: stored(name).to_pandas() for name in columns})
     data["_row"] = table.row_numbers if table.row_numbers is not None else np.arange(2, table.num_rows + 2)
     return data
 
@@ -124,7 +130,7 @@ class ModelView:
     def of(cls, tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None) -> ModelView:
         return cls(
             tables=tables,
-            frames={name: frame(tables[name]) for name in model.TABLES},
+            frames={name: frame(tables[name], compact=name == "observations") for name in model.TABLES},
             files={name: tables[name].file for name in model.TABLES},
             links=Links.of(tables),
             descriptor=descriptor,

@@ -76,8 +76,8 @@ def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
         problems.append(Problem("type-not-checked", warning, file=table.file, field=name, severity="warning"))
     type_ = spec.get("type", "string")
     fmt = spec.get("format")
-    if type_ == "integer" and invalid.any():
-        beyond = invalid & cell_mask(raw, distinct, lambda values: matches(values, INTEGER_RE))
+    if type_ == "integer":  # reported even when empty, so that every batch of a table makes the same calls
+        beyond = invalid & cell_mask(raw, distinct, lambda values: matches(values, INTEGER_RE)) if invalid.any() else invalid
         invalid = invalid & ~beyond
         problems += report_rows(
             beyond, table, name, "integer-out-of-range", lambda v: f"{show(v)} is beyond the 64-bit integers jants reads ({INT64_MIN} to {INT64_MAX})", raw

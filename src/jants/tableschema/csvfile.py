@@ -13,11 +13,11 @@ import pyarrow.csv as pacsv
 
 from ..limits import current as current_limits
 from ..problems import Problem
-from .arrays import mask
+from .arrays import key_strings, mask
 from .constraints import check_columns
 from .descriptor import missing_values as missing_value_list
 from .keys import check_primary_key
-from .table import MAX_PROBLEMS_PER_CHECK, TypedTable, report_rows
+from .table import MAX_PROBLEMS_PER_CHECK, Batch, CompactColumns, SeenKeys, TypedTable, merge_batches, report_rows, resolve
 from .text import check_text_bytes
 from .types import with_missing
 
@@ -231,23 +231,228 @@ def check_header(header: list[str], fields: list[dict], file: str) -> list[Probl
 
 
 def read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | None, list[Problem]]:
-    """Read a CSV resource and run every Table Schema check on it."""
+    """Read a CSV resource and run every Table Schema check on it.
+
+    A file larger than the memory budget (limits.memory_budget) is read in batches of
+    rows: each batch is typed and checked, its keys are checked against those of the
+    batches before it (`SeenKeys`), and only its typed columns are kept. A smaller file
+    is one batch. Either way the problems are the same, with the same rows.
+    """
     problems = check_text_bytes(path, file)
     if problems:
         return None, problems
-    header, data, row_numbers, problems = read_csv_strings(path, resource, file)
-    if header is None or data is None:
-        return None, problems
+    budget = current_limits().memory_budget
+    if path.stat().st_size <= budget:
+        header, data, row_numbers, problems = read_csv_strings(path, resource, file)
+        if header is None or data is None:
+            return None, problems
+        return _typed(header, iter([(data, row_numbers)]), resource, file, problems, batched=False)
+    batch_bytes = max(budget // BATCH_SHARE, 1)
+    try:
+        header, problems = _stream_header(path, resource, file)
+        if header is None:
+            return None, problems
+        try:
+            return _typed(header, _string_batches(path, resource, len(header), None, batch_bytes), resource, file, [], batched=True)
+        except _Restart:
+            dropped, problems = _dropped_rows(path, resource, file, len(header))
+            if dropped is None:
+                return None, problems
+            return _typed(header, _string_batches(path, resource, len(header), dropped, batch_bytes), resource, file, problems, batched=True)
+    except _Unparsable as error:
+        return None, [error.problem]
+
+
+def _dropped_rows(path: Path, resource: dict, file: str, width: int) -> tuple[np.ndarray | None, list[Problem]]:
+    """The rows with the wrong number of cells (which pyarrow drops) and their problems."""
+    dialect = resource.get("dialect") or {}
+    delimiter, quote = dialect.get("delimiter", ","), dialect.get("quoteChar", '"')
+    try:
+        located = _rows_with_wrong_width(path, delimiter, quote, width)
+    except csv.Error as error:
+        return None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {error}", file=file, row=_locate_parse_error(path, delimiter, quote))]
+    return np.array(sorted({row for row, _ in located}), dtype=np.int64), _width_problems(located, width, file)
+
+
+BATCH_SHARE = 4  # a batch of rows holds about this share of the memory budget as text
+
+
+class _Unparsable(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def _typed(header: list[str], batches, resource: dict, file: str, problems: list[Problem], batched: bool) -> tuple[TypedTable | None, list[Problem]]:
+    """The checks of each batch of string columns, merged as if the table were one batch,
+    and the typed table made of the batches' typed columns."""
     fields = resource["schema"]["fields"]
-    problems += check_header(header, fields, file)
-    table = TypedTable(name=resource["name"], file=file, num_rows=data.num_rows, row_numbers=row_numbers)
-    missing = schema_missing_values(resource["schema"])
-    columns = data.columns
-    del data  # each text column is let go of once typed (see check_columns)
-    problems += check_columns(header, columns, fields, table, missing)
-    problems += check_blank_rows(header, columns, table, missing)
-    problems += check_primary_key(resource["schema"], table)
-    return table, problems
+    schema = resource["schema"]
+    missing = schema_missing_values(schema)
+    problems = problems + check_header(header, fields, file)
+    if not batched:
+        data, row_numbers = next(batches)
+        table = TypedTable(name=resource["name"], file=file, num_rows=data.num_rows, row_numbers=row_numbers)
+        columns = data.columns
+        del data  # each text column is let go of once typed (see check_columns)
+        problems += check_columns(header, columns, fields, table, missing)
+        problems += check_blank_rows(header, columns, table, missing)
+        problems += check_primary_key(schema, table)
+        return table, problems
+    chunks: dict[str, list[pa.Array]] = {}
+    numbers: list[np.ndarray] = []
+    offset = 0
+    keys: dict[tuple, SeenKeys] = {}
+
+    starts: list[int] = []  # the first row of each batch
+
+    def key_of(key: tuple, rows: np.ndarray) -> pa.Array:
+        """The keys of earlier rows, each taken from its own batch's chunk."""
+        which = np.searchsorted(starts, rows, side="right") - 1
+        parts, order = [], []
+        for batch in np.unique(which):
+            here = np.flatnonzero(which == batch)
+            taken = [chunks[name][batch].take(pa.array(rows[here] - starts[batch])) for name in key]
+            parts.append(key_strings([column.dictionary.take(column.indices) if isinstance(column, pa.DictionaryArray) else column for column in taken]))
+            order.append(here)
+        joined = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+        return joined.take(pa.array(np.argsort(np.concatenate(order), kind="stable"))) if order else joined
+
+    found: list[Problem] | None = None
+    for data, row_numbers in batches:
+        if row_numbers is None:
+            row_numbers = np.arange(offset + 2, offset + data.num_rows + 2)
+        table = TypedTable(name=resource["name"], file=file, num_rows=data.num_rows, row_numbers=row_numbers, batch=Batch(offset, keys, key_of))
+        columns = data.columns
+        del data
+        batch_problems = check_columns(header, columns, fields, table, missing)
+        batch_problems += check_blank_rows(header, columns, table, missing)
+        batch_problems += check_primary_key(schema, table)
+        found = merge_batches(found, batch_problems)
+        starts.append(offset)
+        for name, column in table.columns.items():
+            chunks.setdefault(name, []).append(CompactColumns.chunk(column))
+        numbers.append(row_numbers)
+        offset += table.num_rows
+    whole = TypedTable(name=resource["name"], file=file, num_rows=offset, columns=CompactColumns())
+    for name in [spec["name"] for spec in fields if spec["name"] in chunks]:
+        whole.columns[name] = CompactColumns.joined(chunks.pop(name))
+    all_numbers = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64)
+    if not np.array_equal(all_numbers, np.arange(2, offset + 2)):
+        whole.row_numbers = all_numbers
+    return whole, problems + resolve(found or [])
+
+
+def _stream_options(path: Path, resource: dict, width: int, on_invalid, block_size: int = BLOCK_SIZE):
+    dialect = resource.get("dialect") or {}
+    return dict(
+        read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=block_size, use_threads=_large(path)),
+        parse_options=pacsv.ParseOptions(
+            delimiter=dialect.get("delimiter", ","),
+            quote_char=dialect.get("quoteChar", '"'),
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            double_quote=dialect.get("doubleQuote", True),
+            invalid_row_handler=on_invalid,
+        ),
+        convert_options=pacsv.ConvertOptions(column_types=_string_columns(width), strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+
+
+def _stream_header(path: Path, resource: dict, file: str) -> tuple[list[str] | None, list[Problem]]:
+    """The header, or the problems that stop the reading, as `read_csv_strings` finds them."""
+    dialect = resource.get("dialect") or {}
+    delimiter = dialect.get("delimiter", ",")
+    quote = dialect.get("quoteChar", '"')
+    try:
+        width = _header_width(path, delimiter, quote)
+    except csv.Error as error:
+        return None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {error}", file=file, row=1)]
+    if width is None:
+        return None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+    limit = current_limits().max_columns
+    if width > limit:
+        return None, [
+            Problem(
+                "too-many-columns", f"header has {width} columns, more than {limit}, the most jants reads (raise it with JANTS_MAX_COLUMNS)", file=file, row=1
+            )
+        ]
+    for batch in _blocks(path, resource, width, file):
+        if batch.num_rows:
+            return [value if value is not None else "" for value in batch.slice(0, 1).to_pylist()[0].values()], []
+    return None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+
+
+class _Restart(Exception):
+    """A row has the wrong number of cells: the rows must be numbered knowing which were dropped."""
+
+
+def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None):
+    """The file's record batches (the header is the first row of the first), or _Unparsable."""
+    dialect = resource.get("dialect") or {}
+    delimiter, quote = dialect.get("delimiter", ","), dialect.get("quoteChar", '"')
+    try:
+        reader = pacsv.open_csv(path, **_stream_options(path, resource, width, on_invalid or (lambda row: "skip")))
+        yield from reader
+    except pa.ArrowInvalid as error:
+        message = str(error).splitlines()[0]
+        if "straddl" in message:
+            message = f"a row is longer than {BLOCK_SIZE >> 20} MiB, the longest row jants reads"
+        raise _Unparsable(
+            Problem("csv-parse-error", f"cannot be parsed as CSV: {clean_message(message)}", file=file, row=_locate_parse_error(path, delimiter, quote))
+        ) from None
+
+
+def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray | None, batch_bytes: int):
+    """Batches of data rows as string columns (about BATCH_BYTES of text each), with
+    their row numbers when rows were dropped (None otherwise). With DROPPED None (not
+    known yet), a row with the wrong number of cells raises _Restart."""
+    bad: list[int] = []
+
+    def on_invalid(row):
+        bad.append(row.number)
+        return "skip"
+
+    known = dropped is not None
+    dropped = dropped if dropped is not None else np.zeros(0, dtype=np.int64)
+    kept_before = dropped - 2 - np.arange(len(dropped))  # data rows kept before each dropped row
+    start = 0  # data rows given so far
+    first = True
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+    pending_bytes = 0
+
+    def emit(batches: list[pa.RecordBatch]):
+        nonlocal start
+        table = pa.Table.from_batches(batches).combine_chunks()
+        numbers = None
+        if len(dropped):
+            index = np.arange(start, start + table.num_rows)
+            numbers = index + 2 + np.searchsorted(kept_before, index, side="right")
+        start += table.num_rows
+        return table, numbers
+
+    empty = None
+    for batch in _blocks(path, resource, width, resource["path"], None if known else on_invalid):
+        if bad:
+            raise _Restart
+        if first and batch.num_rows:
+            batch = batch.slice(1)
+            first = False
+            empty = batch.slice(0, 0)
+        while batch.num_rows:
+            row_bytes = max(batch.nbytes // max(batch.num_rows, 1), 1)
+            room = max((batch_bytes - pending_bytes) // row_bytes, 1)
+            part, batch = batch.slice(0, room), batch.slice(room)
+            pending.append(part)
+            pending_rows += part.num_rows
+            pending_bytes += part.num_rows * row_bytes
+            if pending_bytes >= batch_bytes:
+                yield emit(pending)
+                pending, pending_rows, pending_bytes = [], 0, 0
+    if bad:
+        raise _Restart
+    if pending_rows or (start == 0 and empty is not None):  # a header without rows is one empty batch
+        yield emit(pending or [empty])
 
 
 def schema_missing_values(schema: dict) -> list[str]:
@@ -259,16 +464,14 @@ def check_blank_rows(header: list[str], data: list, table: TypedTable, missing: 
     """Rows without a single value (a blank line, or only separators): frictionless-py's blank-row.
 
     `data` holds the text columns that no field read (see check_columns)."""
-    if not header or table.num_rows == 0:
-        return []
-    blank = np.ones(table.num_rows, dtype=bool)
+    blank = np.full(table.num_rows, bool(header))
     for position, label in enumerate(header):
+        if not blank.any():
+            break
         empty = table.missing.get(label)
         if (empty is None or len(empty) != table.num_rows) and data[position] is not None:
             empty = ~mask(pc.is_valid(with_missing(data[position], missing)))
         blank &= empty
-        if not blank.any():
-            return []
     return report_rows(blank, table, None, "blank-row", lambda v: "row has no value in any cell")
 
 

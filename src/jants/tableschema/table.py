@@ -5,6 +5,7 @@ Row numbers are those of a spreadsheet: the header is row 1, the first data row 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..problems import Problem
-from .arrays import duplicated, mask, valid_mask
+from .arrays import duplicated, key_strings, mask, valid_mask
 
 MAX_PROBLEMS_PER_CHECK = 20
 
@@ -23,24 +24,151 @@ class TypedTable:
 
     name: str
     file: str
-    columns: dict[str, pa.Array] = field(default_factory=dict)
+    columns: MutableMapping[str, pa.Array] = field(default_factory=dict)
     num_rows: int = 0
     row_numbers: np.ndarray | None = None
 
     missing: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # cells without a value, per field
     distinct: dict[str, Distinct] = field(default_factory=dict, repr=False)  # of text fields whose typed column is their text
     _duplicates: dict = field(default_factory=dict, repr=False)
+    batch: Batch | None = field(default=None, repr=False)  # set while the table is one batch of a longer one
 
     def duplicated(self, key: list[str]) -> np.ndarray:
-        """Rows whose key repeats an earlier row, computed once per key (unique and primaryKey share it)."""
+        """Rows whose key repeats an earlier row, computed once per key (unique and primaryKey share it).
+
+        In a batch, earlier rows include those of the batches before it (see `SeenKeys`)."""
         if tuple(key) not in self._duplicates:
-            self._duplicates[tuple(key)] = duplicated([self.columns[name] for name in key])
+            columns = [self.columns[name] for name in key]
+            found = duplicated(columns)
+            if self.batch is not None:
+                found |= self.batch.seen(tuple(key)).earlier(key_strings(columns), ~found, self.batch)
+            self._duplicates[tuple(key)] = found
         return self._duplicates[tuple(key)]
 
     def row_number(self, index: int) -> int:
         if self.row_numbers is not None:
             return int(self.row_numbers[index])
         return index + 2
+
+
+class CompactColumns(MutableMapping[str, pa.Array]):
+    """The typed columns of a table read in batches. A text column that repeats a few
+    values (as the model's vocabularies, dates as text, evidence, notes do) is kept
+    dictionary-encoded, its distinct values and an int32 position a row, and given out
+    whole only while a check reads it."""
+
+    def __init__(self) -> None:
+        self._stored: dict[str, pa.Array] = {}
+
+    def __getitem__(self, name: str) -> pa.Array:
+        return decoded(self._stored[name])
+
+    def __setitem__(self, name: str, column: pa.Array) -> None:
+        self._stored[name] = column
+
+    def __delitem__(self, name: str) -> None:
+        del self._stored[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __contains__(self, name: object) -> bool:  # without giving the column out (Mapping's would)
+        return name in self._stored
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    def taken(self, name: str, rows: pa.Array) -> pa.Array:
+        """Some rows of a column, without giving out the whole column."""
+        return decoded(self._stored[name].take(rows))
+
+    def stored(self, name: str) -> pa.Array:
+        """A column as kept (dictionary-encoded or not)."""
+        return self._stored[name]
+
+    def nbytes(self) -> int:
+        return sum(column.nbytes for column in self._stored.values())
+
+    @staticmethod
+    def chunk(column: pa.Array) -> pa.Array:
+        """One batch's column as it is kept: text that repeats, dictionary-encoded."""
+        if pa.types.is_string(column.type) and len(column) > 1:
+            encoded = column.dictionary_encode()
+            if len(encoded.dictionary) < len(column):  # ids stay as they are
+                return encoded
+        return column
+
+    @staticmethod
+    def joined(chunks: list[pa.Array]) -> pa.Array:
+        """A column of its batches' chunks: dictionary-encoded if every chunk is."""
+        if len(chunks) == 1:
+            return chunks[0]
+        if any(isinstance(chunk, pa.DictionaryArray) for chunk in chunks):  # text that repeats: all of it encoded
+            encoded = [chunk if isinstance(chunk, pa.DictionaryArray) else chunk.dictionary_encode() for chunk in chunks]
+            return pa.chunked_array(encoded).unify_dictionaries().combine_chunks()
+        return pa.concat_arrays([chunk.dictionary.take(chunk.indices) if isinstance(chunk, pa.DictionaryArray) else chunk for chunk in chunks])
+
+
+@dataclass
+class Batch:
+    """Where a batch of rows sits in its table: the rows before it, the keys they hold,
+    and how to read the key of an earlier row (by its position in the table)."""
+
+    offset: int
+    keys: dict[tuple, SeenKeys]
+    key_of: Callable[[tuple, np.ndarray], pa.Array]
+
+    def seen(self, key: tuple) -> SeenKeys:
+        return self.keys.setdefault(key, SeenKeys(key))
+
+
+@dataclass(frozen=True)
+class RowsFound(Problem):
+    """What one `report_rows` call found in one batch: the first problems and how many
+    rows there were. `merge_batches` adds up those of each batch, `resolve` makes them
+    the problems a whole table gives."""
+
+    shown: tuple[Problem, ...] = ()
+    total: int = 0
+
+
+def merge_batches(before: list[Problem] | None, batch: list[Problem]) -> list[Problem]:
+    """The problems of the batches so far and of one more, call by call (every batch runs
+    the same calls, so the lists line up); other problems (a type warning) are kept once."""
+    if before is None:
+        return batch
+    if len(before) != len(batch):
+        raise RuntimeError(f"batches gave {len(before)} and {len(batch)} problem lists")
+    merged: list[Problem] = []
+    for old, new in zip(before, batch):
+        if isinstance(old, RowsFound) and isinstance(new, RowsFound):
+            merged.append(
+                RowsFound(old.code, "", old.file, None, old.field, old.severity, (old.shown + new.shown)[:MAX_PROBLEMS_PER_CHECK], old.total + new.total)
+            )
+        else:
+            merged.append(old)
+    return merged
+
+
+def resolve(problems: list[Problem]) -> list[Problem]:
+    """Problems as `report_rows` gives them for a whole table: each call's first rows, then one line for the rest."""
+    found: list[Problem] = []
+    for problem in problems:
+        if not isinstance(problem, RowsFound):
+            found.append(problem)
+            continue
+        found += problem.shown
+        if problem.total > MAX_PROBLEMS_PER_CHECK:
+            found.append(
+                Problem(
+                    problem.code,
+                    f"... and {problem.total - MAX_PROBLEMS_PER_CHECK} more rows",
+                    file=problem.file,
+                    field=problem.field,
+                    severity=problem.severity,
+                )
+            )
+    return found
 
 
 def report_rows(
@@ -60,6 +188,8 @@ def report_rows(
     for index in indexes[:MAX_PROBLEMS_PER_CHECK]:
         value = raw[int(index)].as_py() if raw is not None else None
         problems.append(Problem(code, describe(value), file=file, row=table.row_number(int(index)), field=field_name, severity=severity))
+    if table.batch is not None:  # one entry, even for no rows, so that the batches' lists line up
+        return [RowsFound(code, "", file, None, field_name, severity, tuple(problems), len(indexes))]
     if len(indexes) > MAX_PROBLEMS_PER_CHECK:
         problems.append(Problem(code, f"... and {len(indexes) - MAX_PROBLEMS_PER_CHECK} more rows", file=file, field=field_name, severity=severity))
     return problems
@@ -110,3 +240,85 @@ def cell_mask(raw: pa.Array, distinct: Distinct | None, test) -> np.ndarray:
     if distinct is not None:
         return distinct.expand(mask(test(distinct.values)))
     return mask(test(raw))
+
+
+class SeenKeys:
+    """The keys of the rows of earlier batches, as 64-bit hashes, each with the position
+    of the row it first appeared in: 16 bytes a row, whatever the key's length.
+
+    A row whose hash was seen is a duplicate only once its key equals that earlier row's
+    key (read back through `Batch.key_of`), so a collision of hashes is never reported.
+    The hashes are kept in a few sorted runs, merged as they grow (a log-structured set).
+    """
+
+    def __init__(self, key: tuple):
+        self.key = key
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, first positions)
+
+    def earlier(self, keys: pa.Array, first: np.ndarray, batch: Batch) -> np.ndarray:
+        """Rows of this batch (among FIRST: the first of their key in it) whose key was in an
+        earlier batch; the other first rows join the set."""
+        found = np.zeros(len(keys), dtype=bool)
+        candidates = np.flatnonzero(first & valid_mask(keys))
+        if not len(candidates):
+            return found
+        hashes = _hashes(keys.take(pa.array(candidates)))
+        repeated = np.zeros(len(candidates), dtype=bool)
+        for run_hashes, run_positions in self.runs:
+            left = np.searchsorted(run_hashes, hashes, side="left")
+            right = np.searchsorted(run_hashes, hashes, side="right")
+            for width in np.unique(right - left):
+                if width == 0:
+                    continue
+                for step in range(int(width)):
+                    todo = np.flatnonzero((right - left == width) & ~repeated)
+                    if not len(todo):
+                        break
+                    earlier_rows = run_positions[left[todo] + step]
+                    theirs = batch.key_of(self.key, earlier_rows)
+                    ours = keys.take(pa.array(candidates[todo]))
+                    same = mask(pc.equal(ours.cast(pa.string()), theirs.cast(pa.string())))
+                    repeated[todo[same]] = True
+        found[candidates[repeated]] = True
+        new = ~repeated
+        self._add(hashes[new], candidates[new] + batch.offset)
+        return found
+
+    def _add(self, hashes: np.ndarray, positions: np.ndarray) -> None:
+        order = np.argsort(hashes, kind="stable")
+        self.runs.append((hashes[order], positions[order]))
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (a, pa_), (b, pb) = self.runs[-2], self.runs[-1]
+            hashes, positions = np.concatenate([a, b]), np.concatenate([pa_, pb])
+            order = np.argsort(hashes, kind="stable")
+            self.runs[-2:] = [(hashes[order], positions[order])]
+
+
+def _hashes(keys: pa.Array) -> np.ndarray:
+    """64-bit hashes of key values (as text), each distinct value hashed once."""
+    from pandas.util import hash_array
+
+    encoded = keys.cast(pa.string()).dictionary_encode()
+    per_value = hash_array(np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object), categorize=False)
+    return per_value[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+
+
+def rows_of(columns: MutableMapping[str, pa.Array], name: str, rows: pa.Array) -> pa.Array:
+    """Rows of one column, read from its compact form where it has one."""
+    if isinstance(columns, CompactColumns):
+        return columns.taken(name, rows)
+    return columns[name].take(rows)
+
+
+def encoded(columns: MutableMapping[str, pa.Array], name: str) -> pa.DictionaryArray | None:
+    """A column's dictionary encoding, when it is kept as one (CompactColumns): a check
+    can then work once per distinct value without the column ever being whole."""
+    if isinstance(columns, CompactColumns):
+        stored = columns.stored(name)
+        if isinstance(stored, pa.DictionaryArray):
+            return stored
+    return None
+
+
+def decoded(column: pa.Array) -> pa.Array:
+    return column.dictionary.take(column.indices) if isinstance(column, pa.DictionaryArray) else column

@@ -1,0 +1,277 @@
+"""Past memory (issue 19, item 3): a table whose file is larger than the memory budget is
+read in batches of rows, and gives the same problems, with the same rows, fields and
+messages, as when it is read whole.
+
+Every package here is validated twice, once whole and once with a budget of a few KB
+(so that even the shipped package is read a few rows at a time), and the two full lists
+of problems must be equal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+
+from jants.cli import cli
+from jants.limits import Limits, parse_bytes
+from jants.tableschema import csvfile
+from jants.tableschema.table import Batch, CompactColumns, SeenKeys
+from jants.validate import validate_package
+
+from conftest import derive_figures, read_rows, rehash, set_cell, without_parquet, write_rows
+from corpus import CASES
+from hostile import HOSTILE, SOURCES
+
+TINY = "32K"  # batches of about 8 KB of text: 10 to 20 rows of observations
+
+
+@pytest.fixture
+def batches(monkeypatch) -> dict[str, int]:
+    """The number of batches each streamed file was read in."""
+    counts: dict[str, int] = {}
+    original = csvfile._string_batches
+
+    def counting(path, *args, **kwargs):
+        counts[path.name] = 0
+        for batch in original(path, *args, **kwargs):
+            counts[path.name] += 1
+            yield batch
+
+    monkeypatch.setattr(csvfile, "_string_batches", counting)
+    return counts
+
+
+def both_ways(target, sources, monkeypatch, batches, env=None, budget=TINY) -> list[dict]:
+    """The problems of TARGET read whole and read in batches, asserted equal."""
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("JANTS_MEMORY_BUDGET", raising=False)
+    whole = validate_package(target, sources)
+    assert not batches, f"read in batches without a budget: {batches}"
+    monkeypatch.setenv("JANTS_MEMORY_BUDGET", budget)
+    streamed = validate_package(target, sources)
+    assert [asdict(p) for p in streamed.problems] == [asdict(p) for p in whole.problems]
+    assert streamed.stats == whole.stats
+    assert streamed.provenance == whole.provenance
+    return [asdict(p) for p in whole.problems]
+
+
+@pytest.mark.parametrize("budget", [TINY, "4K"])
+def test_shipped_package_streams_and_stays_valid(project, sources_dir, monkeypatch, batches, budget):
+    assert both_ways(project, sources_dir, monkeypatch, batches, budget=budget) == []
+    assert batches["observations.csv"] > 10 and batches["figures.csv"] > 10, batches
+    if budget == "4K":  # every table of the package, the small ones too
+        assert {"bodies.csv", "sources.csv", "metrics.csv", "series.csv", "discrepancies.csv"} <= set(batches), batches
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_package_streams_to_the_same_problems(package, scratch, case, monkeypatch, batches):
+    if case.sources and not SOURCES.is_dir():
+        pytest.skip(f"source texts not found at {SOURCES}")
+    target = case.mutate(package, scratch) or package
+    problems = both_ways(target, SOURCES if case.sources else None, monkeypatch, batches)
+    assert any(p["code"] == case.code for p in problems)
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[c.name for c in HOSTILE])
+def test_hostile_package_streams_to_the_same_problems(package, scratch, case, monkeypatch, batches):
+    if case.sources is not None and not SOURCES.is_dir():
+        pytest.skip(f"source texts not found at {SOURCES}")
+    target = case.mutate(package, scratch) or package
+    both_ways(target, case.sources(scratch) if case.sources else None, monkeypatch, batches, case.env)
+
+
+# Many rows of one kind, so that the problems of one check span batches and pass the cap --
+
+
+def _edit_observations(package, change) -> None:
+    path = package / "data" / "observations.csv"
+    rows = read_rows(path)
+    change(rows)
+    write_rows(path, rows)
+
+
+def duplicate_keys(package):
+    """Rows 2 to 40 repeated at the end: primary key and unique errors in later batches."""
+    without_parquet(package)
+    _edit_observations(package, lambda rows: rows.extend([list(row) for row in rows[1:40]]))
+    rehash(package)
+
+
+def broken_foreign_keys(package):
+    """A series id that no series has, on 30 rows spread over the table."""
+    without_parquet(package)
+
+    def change(rows):
+        column = rows[0].index("series_id")
+        for row in rows[5::19][:30]:
+            row[column] = "no-such-series"
+
+    _edit_observations(package, change)
+    rehash(package)
+
+
+def broken_evidence(package):
+    """Evidence that is no longer on its line, and evidence too long, on many rows."""
+    without_parquet(package)
+
+    def change(rows):
+        column = rows[0].index("evidence")
+        for number, row in enumerate(rows[1:], 2):
+            if number % 7 == 0:
+                row[column] = row[column] + " and more words that the source does not have here at all"
+
+    _edit_observations(package, change)
+    derive_figures(package)
+
+
+def edited_figures(package):
+    """Cells of the derived figures table changed on 40 rows, and one row's value emptied."""
+
+    def change(rows):
+        column = rows[0].index("value")
+        for row in rows[3::13][:40]:
+            row[column] = "12345"
+        rows[-1][column] = ""
+
+    path = package / "data" / "figures.csv"
+    rows = read_rows(path)
+    change(rows)
+    write_rows(path, rows)
+    rehash(package)
+
+
+def bad_cells(package):
+    """Type and constraint errors on many rows, and a few dropped rows (wrong cell counts)."""
+    without_parquet(package)
+
+    def change(rows):
+        date, value, qualifier = (rows[0].index(name) for name in ("observation_date", "value", "qualifier"))
+        for row in rows[2::9]:
+            row[date] = "2022-02-30"
+        for row in rows[4::17]:
+            row[value] = "many"
+        for row in rows[6::23]:
+            row[qualifier] = "roughly"
+        rows[100].append("extra")
+        rows[300] = rows[300][:3]
+        rows.insert(450, [])
+
+    _edit_observations(package, change)
+    rehash(package)
+
+
+def missing_keys(package):
+    """Empty primary key cells in later batches."""
+    without_parquet(package)
+    for row in (250, 400, 600):
+        set_cell(package, "observations", row, "observation_id", "", rehash_all=False)
+    rehash(package)
+
+
+@pytest.mark.parametrize("budget", [TINY, "4K"])
+@pytest.mark.parametrize("mutate", [duplicate_keys, broken_foreign_keys, broken_evidence, edited_figures, bad_cells, missing_keys])
+def test_problems_across_batches_are_the_same(package, sources_dir, mutate, monkeypatch, batches, budget):
+    mutate(package)
+    problems = both_ways(package, sources_dir, monkeypatch, batches, budget=budget)
+    assert problems
+    assert batches["observations.csv"] > 10
+
+
+def test_duplicates_in_later_batches_name_their_rows(package, monkeypatch, batches):
+    duplicate_keys(package)
+    problems = both_ways(package, None, monkeypatch, batches)
+    rows = [p["row"] for p in problems if p["code"] == "primary-key-error" and p["row"]]
+    shipped = len(read_rows(package / "data" / "observations.csv")) - 39
+    assert rows[:20] == list(range(shipped + 1, shipped + 21))
+    assert any(p["message"] == "... and 19 more rows" for p in problems if p["code"] == "primary-key-error")
+
+
+# The pieces ---------------------------------------------------------------------------------
+
+
+def test_seen_keys_confirm_a_hash_collision_against_the_real_values(monkeypatch):
+    """Two different keys with one hash are not duplicates; the same key is."""
+    from jants.tableschema import table as table_module
+
+    monkeypatch.setattr(table_module, "_hashes", lambda keys: np.zeros(len(keys), dtype=np.uint64))
+    rows = pa.array(["a", "b", "c", "a", "d", "b"])
+    seen = SeenKeys(("id",))
+    batch = Batch(0, {}, lambda key, positions: rows.take(pa.array(positions)))
+    assert not seen.earlier(rows.slice(0, 3), np.ones(3, dtype=bool), batch).any()
+    batch.offset = 3
+    assert seen.earlier(rows.slice(3, 3), np.ones(3, dtype=bool), batch).tolist() == [True, False, True]
+
+
+def test_memory_budget_is_read_from_the_environment_with_units(monkeypatch):
+    assert parse_bytes("64K") == 65536 and parse_bytes("2G") == 2 << 30 and parse_bytes("1_000") == 1000
+    assert parse_bytes("lots") is None and parse_bytes("0") is None
+    monkeypatch.setenv("JANTS_MEMORY_BUDGET", "3M")
+    assert Limits.from_env().memory_budget == 3 << 20
+    monkeypatch.setenv("JANTS_MEMORY_BUDGET", "much")
+    assert Limits.from_env().memory_budget > 1 << 20  # the default: a share of the machine's memory
+
+
+def test_memory_budget_option_streams(project, monkeypatch, batches):
+    monkeypatch.delenv("JANTS_MEMORY_BUDGET", raising=False)
+    result = CliRunner().invoke(cli, ["validate", str(project), "--json", "--memory-budget", TINY])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["valid"]
+    assert batches["observations.csv"] > 10
+    result = CliRunner().invoke(cli, ["validate", str(project), "--memory-budget", "lots"])
+    assert result.exit_code == 2 and "--memory-budget" in result.output
+
+
+def test_row_numbers_after_dropped_rows(package, monkeypatch, batches):
+    """A blank line and rows of the wrong width early on: every later row keeps its number."""
+    without_parquet(package)
+    path = package / "data" / "bodies.csv"
+    rows = read_rows(path)
+    rows.insert(3, [])
+    rows[6].append("x")
+    rows[10][rows[0].index("body_id")] = rows[20][rows[0].index("body_id")]
+    write_rows(path, rows)
+    rehash(package)
+    monkeypatch.setenv("JANTS_MEMORY_BUDGET", "1K")
+    report = validate_package(package)
+    kinds = {(p.code, p.row) for p in report.problems if p.file == "data/bodies.csv"}
+    assert ("blank-row", 4) in kinds and ("extra-cell", 7) in kinds
+    assert ("primary-key-error", 21) in kinds
+    assert batches["bodies.csv"] > 3
+    monkeypatch.delenv("JANTS_MEMORY_BUDGET")
+    assert report.problems == validate_package(package).problems
+
+
+def test_scale_script_grows_a_valid_package_that_streams_to_the_same_problems(project, tmp_path, monkeypatch, batches):
+    """scripts/scale.py's package of real rows (here 3,000) is valid, read whole or in batches."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("scale", project / "scripts" / "scale.py")
+    scale = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scale)
+    sizes = scale.grow(tmp_path / "grown", 3000)
+    assert len(read_rows(tmp_path / "grown" / "data" / "observations.csv")) == 3001
+    assert len(read_rows(tmp_path / "grown" / "data" / "figures.csv")) == 3001
+    assert sizes["figures"] > sizes["observations"]
+    given_out = []
+    original = CompactColumns.__getitem__
+    monkeypatch.setattr(CompactColumns, "__getitem__", lambda self, name: given_out.append(name) or original(self, name))
+    problems = both_ways(tmp_path / "grown", None, monkeypatch, batches, budget="256K")
+    assert not [p for p in problems if p["severity"] == "error"], problems[:3]
+    assert batches["figures.csv"] > 20
+    # The long text of a streamed table is never made whole (past 2 GB it could not be).
+    assert given_out and not {"evidence", "evidence_en", "note"} & set(given_out)
+
+
+def test_compact_columns_give_out_a_column_only_when_read():
+    columns = CompactColumns()
+    columns["kind"] = CompactColumns.joined([CompactColumns.chunk(pa.array(["a", "b", "a", None] * 4)), pa.array(["c", "a"])])
+    assert isinstance(columns.stored("kind"), pa.DictionaryArray)
+    assert "kind" in columns and "other" not in columns
+    assert columns["kind"].to_pylist() == ["a", "b", "a", None] * 4 + ["c", "a"]
+    assert columns.taken("kind", pa.array([17, 0])).to_pylist() == ["a", "a"]
