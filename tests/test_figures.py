@@ -130,3 +130,36 @@ def test_a_package_without_figures_is_still_checked_as_the_jants_model(package):
     report = validate_package(package)
     assert report.valid, report.to_text()
     assert not report.provenance.startswith("not applicable")
+
+
+def test_date_precision_reads_the_observation_then_its_source(project):
+    """Own precision first; else day where the source states the date or dates itself to the
+    day; else the source's month or year (the date is then the last day of that period)."""
+    figures = {r["observation_id"]: r for r in figures_rows(project)}
+    observations_by_id = {r["observation_id"]: r for r in csv.DictReader(open(project / "data" / "observations.csv", encoding="utf-8"))}
+    sources = {r["source_id"]: r for r in csv.DictReader(open(project / "data" / "sources.csv", encoding="utf-8"))}
+    for observation_id, row in figures.items():
+        own = observations_by_id[observation_id]["date_precision"]
+        source = sources[row["source_id"]]
+        if own:
+            expected = own
+        elif row["observation_date"] != source["source_date"] or source["date_precision"] in ("day", "day_of_statement"):
+            expected = "day"
+        else:
+            expected = source["date_precision"]
+        assert row["date_precision"] == expected, observation_id
+    assert figures["joint-ngo-statement-2022-07-29-001"]["date_precision"] == "on_or_before"
+    assert figures["kaskelen-2024-01-001"]["date_precision"] == "month"
+    assert {r["date_precision"] for r in figures.values()} == set(model.OBSERVATION_DATE_PRECISIONS)
+
+
+def test_an_edited_date_precision_fails_validation_at_its_row(package):
+    rows = read_rows(package / "data" / "figures.csv")
+    column = rows[0].index("date_precision")
+    row = next(n for n, r in enumerate(rows[1:], 2) if r[column] == "day")
+    rows[row - 1][column] = "year"
+    write_rows(package / "data" / "figures.csv", rows)
+    rehash(package)
+    found = [p for p in validate_package(package).errors if p.code == "figures-mismatch"]
+    assert [(p.row, p.field) for p in found] == [(row, "date_precision")]
+    assert "'year', but the observation with its source gives 'day'" in found[0].message

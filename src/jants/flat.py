@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 from . import model
 
 Columns = Mapping[str, pa.Array]
+OBSERVATION_FIELDS = [field for _, table, field in model.FIGURE_COLUMNS if table == "observations"] + ["date_precision"]
+"""The observations' fields the join reads (date_precision, optional, gives figures.date_precision)."""
 
 
 def figures_join(tables: Mapping[str, Columns]) -> dict[str, pa.Array]:

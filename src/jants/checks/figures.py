@@ -8,14 +8,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import model
-from ..flat import figures_join
+from ..flat import OBSERVATION_FIELDS, figures_join
 from ..formatting import format_number
 from ..problems import Problem
 from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable, rows_of, show
 from .view import ModelView, positions
 
 CODE = "figures-mismatch"
-FROM = {name: table for name, table, _ in model.FIGURE_COLUMNS} | {"discrepancy_ids": "discrepancies"}
+FROM = {name: table for name, table, _ in model.FIGURE_COLUMNS} | {"discrepancy_ids": "discrepancies", "date_precision": "the observation with its source"}
 
 
 SLICE_ROWS = 1 << 16  # the join is made and compared this many rows at a time, so that it is never held whole
@@ -70,7 +70,7 @@ def check_figures(view: ModelView) -> list[Problem]:
 
 def _observations(observations, rows: pa.Array) -> dict[str, pa.Array]:
     """The observations' columns of the join, at ROWS (in the figures' order)."""
-    wanted = {field for _, table, field in model.FIGURE_COLUMNS if table == "observations"} | set(model.FIGURE_ORDER)
+    wanted = set(OBSERVATION_FIELDS) | set(model.FIGURE_ORDER)
     return {name: rows_of(observations, name, rows) for name in observations if name in wanted}
 
 
