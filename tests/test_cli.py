@@ -194,3 +194,69 @@ def test_info_lists_topics_and_bodies_with_their_type(project):
     facts = json.loads(CliRunner().invoke(cli, ["info", "--path", str(project), "--json"]).output)
     assert "casualties" in facts["topics"]
     assert {b["body_type"] for b in facts["bodies"]} == {"authority", "independent"}
+
+
+# Output paths: nothing of the user's is erased, and an unwritable path is one line --------
+
+
+def test_report_refuses_a_folder_with_other_files_and_leaves_it_untouched(project, tmp_path, monkeypatch):
+    docs = tmp_path / "mydocs"
+    docs.mkdir()
+    (docs / "notes.txt").write_text("keep\n")
+    result = CliRunner().invoke(cli, ["report", "-o", str(docs), "--path", str(project)])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: cannot write {docs}: folder is not empty and not a report of jants (no .jants-report in it); choose a new or empty folder"
+    assert [p.name for p in docs.iterdir()] == ["notes.txt"] and (docs / "notes.txt").read_text() == "keep\n"
+    monkeypatch.chdir(docs)  # `jants report -o .` in a folder of one's own
+    here = CliRunner().invoke(cli, ["report", "-o", ".", "--path", str(project)])
+    assert here.exit_code == 1 and "folder is not empty" in here.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mydocs"]  # no staging folder left beside it
+
+
+def test_sqlite_refuses_a_file_jants_did_not_write_unless_replace(project, tmp_path):
+    important = tmp_path / "important.txt"
+    important.write_text("keep\n")
+    result = CliRunner().invoke(cli, ["sqlite", str(important), "--path", str(project)])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: cannot write {important}: the file exists and is not a database jants wrote; --replace overwrites it"
+    assert important.read_text() == "keep\n" and sorted(p.name for p in tmp_path.iterdir()) == ["important.txt"]
+    other = tmp_path / "other.db"  # a SQLite database, but not one of jants
+    import sqlite3
+
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE mine (x)")
+    before = other.read_bytes()
+    assert CliRunner().invoke(cli, ["sqlite", str(other), "--path", str(project)]).exit_code == 1
+    assert other.read_bytes() == before
+    replaced = CliRunner().invoke(cli, ["sqlite", str(important), "--replace", "--path", str(project)])
+    assert replaced.exit_code == 0, replaced.output
+    assert important.read_bytes()[:16] == b"SQLite format 3\x00"
+    again = CliRunner().invoke(cli, ["sqlite", str(important), "--path", str(project)])  # jants wrote it: replaced
+    assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize("args", [
+    ["plot", "persons_killed", "-o", "{missing}/dir/y.png"],
+    ["sqlite", "{missing}/x.db"],
+    ["report", "-o", "/proc/nope"],
+])
+def test_an_unwritable_output_is_one_line_naming_it_and_why(project, tmp_path, args):
+    args = [a.format(missing=tmp_path / "nonexistent") for a in args]
+    output = next(a for a in args if "/" in a)
+    result = jants_command(*args, "--path", str(project))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: cannot write {output}: "), result.stderr
+    assert "internal error" not in lines[0] and "datapackage" not in lines[0] and "Traceback" not in result.stderr
+    if "nonexistent" in output:
+        assert lines[0].endswith(": no such folder")
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_permission_denied_is_named_as_such(tmp_path, capsys):
+    from jants.cli import cannot_write
+
+    with pytest.raises(SystemExit) as exit_:
+        cannot_write(tmp_path / "x.db", PermissionError(13, "Permission denied", str(tmp_path / "x.db")))
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err.strip() == f"Error: cannot write {tmp_path / 'x.db'}: permission denied"

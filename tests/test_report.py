@@ -387,3 +387,13 @@ def test_a_release_without_body_type_or_evidence_en_gives_a_report_without_missi
     for path in sorted(folder.rglob("*.html")):
         text = " ".join(parse(path).text)
         assert not MISSING.search(text), (path.name, MISSING.search(text).group(0))
+
+
+def test_an_earlier_report_is_marked_and_replaced(project, tmp_path):
+    """A report carries its marker, so writing a report over it is allowed (and only it)."""
+    folder = tmp_path / "site"
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["report", "--path", str(project), "-o", str(folder)])
+        assert result.exit_code == 0, result.output
+    assert (folder / ".jants-report").is_file() and (folder / "index.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # nothing left beside it

@@ -50,6 +50,28 @@ def no_traceback(command):
     return wrapper
 
 
+def cannot_write(output: Path, error: OSError):
+    """One line naming the output path and why it cannot be written there, exit 1: the
+    package is not at fault, so the message never names it."""
+    import errno
+
+    reasons = {
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "read-only file system",
+        errno.ENOSPC: "no space left on the device",
+    }
+    if error.errno == errno.ENOENT and not Path(output).absolute().parent.is_dir():
+        reason = "no such folder"
+    elif error.errno in reasons:
+        reason = reasons[error.errno]
+    else:
+        reason = (error.strerror or str(error)).rstrip(".")
+        reason = reason[:1].lower() + reason[1:]
+    click.echo(f"Error: cannot write {output}: {reason}", err=True)
+    sys.exit(1)
+
+
 SOURCES_HELP = "Folder of source texts; checks every evidence string at its line, in the text whose SHA-256 the sources table records."
 
 
@@ -541,25 +563,44 @@ def plot(series_ids, output, components, path, version):
 
     if output.suffix.lower() not in (".svg", ".png"):
         raise click.UsageError(f"{output.name}: the chart is written as .svg or .png")
+    if not output.absolute().parent.is_dir():  # before the package is read and the chart drawn
+        cannot_write(output, FileNotFoundError(2, "no such folder", str(output)))
     try:
         plot_series(load(path, version), list(series_ids), output, components)
     except KeyError as error:
         raise click.UsageError(f"{error.args[0]}; jants list shows the series")
+    except OSError as error:
+        cannot_write(output, error)
     click.echo(str(output))
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write the report into.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the report into: a new or empty folder, or an earlier report (it has a .jants-report file).",
+)
 @package_options
 @no_traceback
 def report(output, path, version):
     """A static, offline HTML report: index by topic, a page with chart and figures for
-    each metric, and the recorded discrepancies. Open OUTPUT/index.html in a browser."""
-    from .explore.report import write_report
+    each metric, and the recorded discrepancies. Open OUTPUT/index.html in a browser.
+
+    The report is written beside OUTPUT and moved into place when complete. OUTPUT may be
+    new, empty, or a report jants wrote earlier (marked by a .jants-report file in it),
+    which is replaced; any other folder with files in it is refused and left untouched.
+    """
+    from .explore.report import check_target, write_report
     from .locate import opened
 
-    with opened(path, version) as located:
-        folder = write_report(located.root, output)
+    try:
+        check_target(output)  # before the package is read
+        with opened(path, version) as located:
+            folder = write_report(located.root, output)
+    except OSError as error:
+        cannot_write(output, error)
     click.echo(str(folder / "index.html"))
 
 
@@ -584,27 +625,36 @@ def codebook(output, path, version):
 
 @cli.command()
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite OUTPUT even if it is not a database jants wrote.")
 @click.option("--serve", is_flag=True, help="Then open it in Datasette on 127.0.0.1 (pip install 'jants[datasette]').")
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="Port for --serve.")
 @package_options
 @no_traceback
-def sqlite(output, serve, port, path, version):
+def sqlite(output, replace, serve, port, path, version):
     """Write the package into a SQLite database OUTPUT, with keys, indexes, full-text
     search and Datasette metadata beside it (OUTPUT's name with .metadata.json).
+
+    The database is written beside OUTPUT and moved into place when complete. An existing
+    OUTPUT is replaced only if jants wrote it (its SQLite header carries jants's
+    application id); any other file is refused and kept, unless --replace.
 
     \b
     Example:
         jants sqlite jants.db --serve
         datasette jants.db --metadata jants.metadata.json
     """
-    from .explore.database import require_datasette, write_database
+    from .explore.database import check_target, require_datasette, write_database
     from .explore.database import serve as serve_database
     from .locate import opened
 
     if serve:
         require_datasette()  # before anything is written
-    with opened(path, version) as located:
-        database, metadata = write_database(located.root, output)
+    try:
+        check_target(output, replace)  # before the package is read
+        with opened(path, version) as located:
+            database, metadata = write_database(located.root, output, replace)
+    except OSError as error:
+        cannot_write(output, error)
     click.echo(f"{database}\n{metadata}")
     if serve:
         serve_database(database, port)

@@ -6,12 +6,15 @@ Nothing is fetched: the pages use one local stylesheet and the Vega, Vega-Lite a
 Vega-Embed JavaScript bundled into the folder (vl-convert's bundle), so the folder can be
 opened from a disk or attached to an e-mail; only a click on a source link leaves it.
 Every page names the version, the licence and how to cite it. The report is written to a
-temporary folder beside the target and moved into place when complete.
+temporary folder beside the target and moved into place when complete. A file named
+`.jants-report` marks the folder as a report of jants: only such a folder, an empty one or
+a new one is replaced, so that a report never erases other files.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import html
 import io
 import json
@@ -78,7 +81,20 @@ SEARCH_JS = """
 })();
 """
 
-VEGA_BUNDLE = "vega-embed.js"  # Vega, Vega-Lite and Vega-Embed in one file, from vl-convert
+VEGA_BUNDLE = "vega-embed.js"
+MARKER = ".jants-report"  # in every report folder: jants may replace the folder, and nothing else
+MARKER_TEXT = "This folder is a report written by `jants report`; jants replaces it when asked to write a report here.\n"
+
+
+def check_target(target: Path) -> None:
+    """Refuse, before anything is written, a target that is a file, or a folder with files
+    in it that is not a report jants wrote (it has no marker): replacing it would erase them."""
+    target = Path(target)
+    if target.is_dir():
+        if any(target.iterdir()) and not (target / MARKER).is_file():
+            raise FileExistsError(errno.EEXIST, f"folder is not empty and not a report of jants (no {MARKER} in it); choose a new or empty folder", str(target))
+    elif target.exists() or target.is_symlink():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(target))  # Vega, Vega-Lite and Vega-Embed in one file, from vl-convert
 
 
 def _e(value) -> str:
@@ -318,16 +334,18 @@ def write_report(root: Path, target: Path) -> Path:
     from .plot import VEGA_LITE
     from .tables import load, observations
 
+    target = Path(target).resolve()
+    check_target(target)
     tables = load(root)
     site = Site(tables.descriptor)
     tidy = observations(tables=tables)
     metrics = tables["metrics"].sort_values(["topic", "metric_id"])
-    target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         (staging / "metrics").mkdir()
         (staging / "csv").mkdir()
+        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         (staging / "style.css").write_text(STYLE.lstrip(), encoding="utf-8")
         (staging / "charts.js").write_text(CHARTS_JS.lstrip(), encoding="utf-8")
         bundle = vl_convert.javascript_bundle(vl_version=VEGA_LITE)  # type: ignore[call-arg]  # the stub omits snippet's default
@@ -343,6 +361,7 @@ def write_report(root: Path, target: Path) -> Path:
         (staging / "index.html").write_text(_index(site, tables, metrics, tidy), encoding="utf-8")
         (staging / "discrepancies.html").write_text(_discrepancies(site, tables), encoding="utf-8")
         os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes it 0700: a served report must be readable
+        check_target(target)  # again: the folder may have changed while the report was written
         if target.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
             os.replace(target, retired / "report")
