@@ -177,7 +177,7 @@ def test_piped_tables_are_whole_tab_separated_rows(project):
     result = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project)])
     lines = result.output.splitlines()
     header = lines[0].split("\t")
-    assert header[:4] == ["observation_id", "observation_date", "body_id", "body_type"]
+    assert header[:4] == ["observation_id", "series_id", "observation_date", "date_precision"]
     assert all(len(line.split("\t")) == len(header) for line in lines[1:]) and len(lines) > 10
 
 
@@ -260,3 +260,40 @@ def test_permission_denied_is_named_as_such(tmp_path, capsys):
         cannot_write(tmp_path / "x.db", PermissionError(13, "Permission denied", str(tmp_path / "x.db")))
     assert exit_.value.code == 1
     assert capsys.readouterr().err.strip() == f"Error: cannot write {tmp_path / 'x.db'}: permission denied"
+
+
+@pytest.mark.parametrize("observation_id, precision, shown", [
+    ("joint-ngo-statement-2022-07-29-001", "on_or_before", "on or before 2022-07-29"),
+    ("kaskelen-2024-01-001", "month", "2024-01"),
+    ("sotreport-2023-001", "year", "2023"),
+    ("ortcom-2022-11-006", "month", "2022-10"),
+])
+def test_show_gives_dates_only_as_precisely_as_known(project, observation_id, precision, shown):
+    from rich.console import Console
+
+    from jants.cli import _figures_table
+    from jants.explore.rows import figures_of, provenance, read
+
+    with open(project / "data" / "observations.csv", encoding="utf-8", newline="") as stream:
+        observations = {r["observation_id"]: r for r in csv.DictReader(stream)}
+    series_id = observations[observation_id]["series_id"]
+    result = CliRunner().invoke(cli, ["show", series_id, "--path", str(project), "--json"])
+    record = next(r for r in json.loads(result.output) if r["observation_id"] == observation_id)
+    assert record["observation_date"] == observations[observation_id]["observation_date"] and record["date_precision"] == precision
+    tables = read(project)
+    rows = [r for r in provenance(tables, figures_of(tables, series_id)) if r["observation_id"] == observation_id]
+    rows[0]["discrepancies"] = []
+    console = Console(width=120, record=True, file=open("/dev/null", "w"))
+    console.print(_figures_table(rows, "t", series_id))
+    assert shown in console.export_text()
+
+
+def test_show_piped_gives_every_field_of_a_figure(project):
+    """The README's promise: piped output, --csv and --json carry every observation field."""
+    with open(project / "data" / "observations.csv", encoding="utf-8") as stream:
+        fields = next(csv.reader(stream))
+    for args in (["--csv"], ["--json"]):
+        result = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project), *args])
+        assert result.exit_code == 0, result.output
+        given = next(csv.reader(result.output.splitlines())) if args == ["--csv"] else list(json.loads(result.output)[0])
+        assert set(fields) <= set(given), set(fields) - set(given)

@@ -397,3 +397,34 @@ def test_an_earlier_report_is_marked_and_replaced(project, tmp_path):
         assert result.exit_code == 0, result.output
     assert (folder / ".jants-report").is_file() and (folder / "index.html").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # nothing left beside it
+
+
+def test_dates_read_only_as_precisely_as_they_are_known(report, project):
+    """A figure dated to a month, a year or only as an upper bound never reads as an exact
+    day: not in the tables of figures, the headline figures nor the CSV."""
+    import csv
+
+    import jants
+    from jants.formatting import date_as_stated, date_precision
+
+    sources = jants.load(project)["sources"].set_index("source_id")
+    tidy = jants.observations(project).set_index("observation_id")
+    precision = {
+        i: date_precision(row["date_precision"], row["observation_date"], sources.at[row["source_id"], "source_date"], sources.at[row["source_id"], "date_precision"])
+        for i, row in tidy.iterrows()
+    }
+    vague = [i for i, p in precision.items() if p != "day"]
+    assert {precision[i] for i in vague} == {"month", "year", "on_or_before"}  # the data has every kind
+    for observation_id in vague:
+        metric_id, date = tidy.at[observation_id, "metric_id"], tidy.at[observation_id, "observation_date"]
+        page = (report / "metrics" / f"{metric_id}.html").read_text(encoding="utf-8")
+        cell = page.split(f'<tr id="{observation_id}"><td class="date">', 1)[1].split("</td>", 1)[0]
+        assert cell == date_as_stated(date, precision[observation_id]) and cell != f"{date:%Y-%m-%d}", (observation_id, cell)
+        with open(report / "csv" / f"{metric_id}.csv", encoding="utf-8", newline="") as stream:
+            assert [r["date_precision"] for r in csv.DictReader(stream) if r["observation_id"] == observation_id] == [precision[observation_id]]
+    assert '<td class="date">on or before 2022-07-29</td>' in (report / "metrics" / "persons_killed.html").read_text(encoding="utf-8")
+    index = (report / "index.html").read_text(encoding="utf-8")
+    row = index.split('href="metrics/persons_convicted.html">', 1)[1].split("</tr>", 1)[0]
+    headline = row.split("metrics/persons_convicted.html#", 1)[1].split('"', 1)[0]
+    date_cell = row.split('<td class="date">', 1)[1].split("</td>", 1)[0]
+    assert date_cell == date_as_stated(tidy.at[headline, "observation_date"], precision[headline])

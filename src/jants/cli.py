@@ -433,14 +433,22 @@ def list_series(topic, search, body, body_type, as_of, path, version, as_json, a
 
 SHOW_COLUMNS = [
     "observation_id",
+    "series_id",
     "observation_date",
+    "date_precision",
+    "period_start",
     "body_id",
     "body_type",
+    "attribution",
+    "speaker",
     "qualifier",
     "value",
     "value_upper",
     "unit",
     "status",
+    "status_date",
+    "status_source_id",
+    "note",
     "source_id",
     "source_title",
     "source_publisher",
@@ -466,6 +474,11 @@ def show(series_id, as_of, path, version, as_json, as_csv):
     """Every figure of one series: date, body, value, status, source (title and URL, or file
     and line of a held text), evidence as plain text with its English rendering, and the
     recorded discrepancies it takes part in (marked ⚠).
+
+    A date is shown only as precisely as it is known (2024-01 for a month, 2023 for a year,
+    "on or before 2022-07-29"); --json and --csv give observation_date with date_precision
+    (day, month, year or on_or_before: the figure's own, or its source's where the figure
+    is dated by its source), and every other field of the figure.
 
     \b
     Example:
@@ -500,6 +513,8 @@ def _figures_table(rows: list[dict], title: str, series_id: str):
     from rich.table import Table
     from rich.text import Text
 
+    from .formatting import date_as_stated
+
     marked = any(row["discrepancies"] for row in rows)
     caption = f"{DISCREPANCY_MARK} takes part in a recorded discrepancy: jants discrepancies {series_id}" if marked else None
     table = Table(title=title, title_justify="left", caption=caption, caption_justify="left", show_lines=True, expand=True)
@@ -507,7 +522,7 @@ def _figures_table(rows: list[dict], title: str, series_id: str):
     table.add_column("evidence", ratio=1, overflow="fold")
     table.add_column("source", ratio=1, overflow="fold")
     for row in rows:
-        figure = Text(f"{_text(row['observation_date'])}\n")
+        figure = Text(f"{date_as_stated(row['observation_date'], row['date_precision'])}\n")
         figure.append(_figure_text(row["qualifier"], row["value"], row["value_upper"], row["unit"]), style="bold")
         figure.append(f"\n{row['body_id']}" + (f" ({row['body_type']})" if row["body_type"] else ""))
         figure.append(f"\n{row['status']}", style="" if row["status"] == "reported" else "bold red")

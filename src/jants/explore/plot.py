@@ -136,6 +136,25 @@ def _body_label(row) -> str:
     return f"{row['body_short_name']}" + (" (independent)" if independent else "")
 
 
+def stated_date(row, sources, long: bool = False) -> str:
+    """A figure's date only as precisely as it is known (formatting.date_as_stated): its own
+    date_precision, or its source's where it is dated by its source. SOURCES: the sources
+    table indexed by source_id."""
+    from ..formatting import date_as_stated, date_precision
+
+    source = sources.loc[row["source_id"]] if row["source_id"] in sources.index else {}
+    precision = date_precision(row.get("date_precision"), row["observation_date"], source.get("source_date"), source.get("date_precision"))
+    return date_as_stated(row["observation_date"], precision, long)
+
+
+def source_date(source) -> str:
+    """A source's date only as precisely as it is known (month or year of the document)."""
+    from ..formatting import date_as_stated
+
+    precision = source.get("date_precision")
+    return date_as_stated(source["source_date"], precision if precision in ("month", "year") else "day")
+
+
 def _points(tidy, tables) -> list[dict[str, Any]]:
     """One record per figure with everything its tooltip shows."""
     sources = tables["sources"].set_index("source_id")
@@ -151,7 +170,7 @@ def _points(tidy, tables) -> list[dict[str, Any]]:
                 "panel": str(row["series_label"]),
                 "date": f"{row['observation_date']:%Y-%m-%d}",
                 "nudge": 0,
-                "when": f"{row['observation_date']:%d %B %Y}".lstrip("0"),
+                "when": stated_date(row, sources, long=True),
                 "value": float(row["value"]),
                 "upper": float(row["value_upper"]) if row["value_upper"] == row["value_upper"] else None,
                 "figure": figure_text(row),
@@ -161,7 +180,7 @@ def _points(tidy, tables) -> list[dict[str, Any]]:
                 "body": _body_label(row),
                 "body_id": str(row["body_id"]),
                 "stated_by": f"{row['body_name']} ({'independent count' if kind == 'independent' else 'authority of Kazakhstan'})",
-                "source": f"{source['title']} ({source['source_date']:%Y-%m-%d})",
+                "source": f"{source['title']} ({source_date(source)})",
                 "link": url or where,
                 "url": url or None,
                 "evidence": _text(row["evidence"]),
@@ -608,12 +627,13 @@ def _component_panels(alt, datasets: Datasets, tidy, tables, series_id: str) -> 
     components stated on each date, stacked."""
     children = tables["series"][tables["series"]["parent_series_id"] == series_id]
     parts = tidy[tidy["series_id"].isin(set(children["series_id"])) & ~tidy["status"].astype(str).isin(model.NOT_STANDING)]
+    sources = tables["sources"].set_index("source_id")
     panels = []
     for breakdown, group in parts.groupby("breakdown", observed=True, sort=True):
         records = [
             {
                 "date": f"{row['observation_date']:%Y-%m-%d}",
-                "when": f"{row['observation_date']:%d %B %Y}".lstrip("0"),
+                "when": stated_date(row, sources, long=True),
                 "value": float(row["value"]),
                 "component": str(row["series_label"]).split(": ", 1)[-1],
                 "figure": figure_text(row),

@@ -160,7 +160,9 @@ def _source_cell(row, source) -> str:
     """The source's title and date, linked to its web address; a held text by file and line."""
     import pandas as pd
 
-    label = f"{_e(source['title'])} ({source['source_date']:%Y-%m-%d})"
+    from .plot import source_date
+
+    label = f"{_e(source['title'])} ({_e(source_date(source))})"
     url = _e(source.get("url"))
     if url:
         return f'<a href="{url}" rel="noopener">{label}</a>'
@@ -210,6 +212,7 @@ CSV_COLUMNS = [
     "series_id",
     "series_label",
     "observation_date",
+    "date_precision",
     "body_id",
     "body_short_name",
     "body_type",
@@ -234,13 +237,15 @@ def _csv(rows, sources) -> bytes:
     """The figures of a metric as CSV: as stated, with body and source; missing is empty."""
     import pandas as pd
 
-    from ..formatting import format_number
+    from ..formatting import date_precision, format_number
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows.to_dict("records"):
-        row["source_url"] = sources.loc[row["source_id"], "url"]
+        source = sources.loc[row["source_id"]]
+        row["source_url"] = source["url"]
+        row["date_precision"] = date_precision(row.get("date_precision"), row["observation_date"], source["source_date"], source.get("date_precision"))
         cells = []
         for column in CSV_COLUMNS:
             value = row.get(column)
@@ -263,7 +268,7 @@ def _spec_script(spec: dict, chart_id: str) -> str:
 
 
 def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[str, list[str]]) -> str:
-    from .plot import chart_spec, figure_text
+    from .plot import chart_spec, figure_text, stated_date
 
     chart_ids = _chart_series(tables, metric.metric_id)
     figure_html = ""
@@ -271,8 +276,8 @@ def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[st
         spec = chart_spec(tables, chart_ids, tidy=tidy, standalone=False)
         labels = "; ".join(tables["series"].set_index("series_id").loc[chart_ids, "label"])
         described = (
-            f"Chart of {labels}: {len(rows)} figures from {rows['observation_date'].min():%d %B %Y} "
-            f"to {rows['observation_date'].max():%d %B %Y}, by reporting body; hover over a point for its source; the table below lists every figure."
+            f"Chart of {labels}: {len(rows)} figures from {stated_date(rows.iloc[0], sources, long=True)} "
+            f"to {stated_date(rows.iloc[-1], sources, long=True)}, by reporting body; hover over a point for its source; the table below lists every figure."
         )
         figure_html = (
             f'<figure><div class="chart" id="chart" role="figure" aria-label="{_e(described)}"></div>'
@@ -288,7 +293,7 @@ def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[st
         status = _e(row.status) + (f"; {_e(row.note)}" if _e(row.note) else "")
         cells.append(
             [
-                f'<td class="date">{row.observation_date:%Y-%m-%d}</td>',
+                f'<td class="date">{_e(stated_date(row._asdict(), sources))}</td>',
                 f"<td>{_e(row.series_label)}</td>",
                 f"<td>{_e(row.body_short_name)}{_independent(row)} ({_e(row.attribution)})</td>",
                 f'<td class="num">{_e(figure_text(row._asdict()))}</td>',
@@ -403,22 +408,22 @@ def headline_figures(tidy) -> list[dict]:
     return rows
 
 
-def _headline_table(tidy) -> str:
-    from .plot import figure_text
+def _headline_table(tidy, sources) -> str:
+    from .plot import figure_text, stated_date
 
     rows = []
     for item in headline_figures(tidy):
         row = item["official"]
         counts = "; ".join(
             f'<a href="metrics/{_e(other["metric_id"])}.html#{_e(other["observation_id"])}">{_e(figure_text(other))}</a> '
-            f"({_e(other['body_short_name'])}, {other['observation_date']:%Y-%m-%d}" + (", named list" if other["series_id"] != row["series_id"] else "") + ")"
+            f"({_e(other['body_short_name'])}, {_e(stated_date(other, sources))}" + (", named list" if other["series_id"] != row["series_id"] else "") + ")"
             for other in item["independent"]
         )
         rows.append(
             [
                 f'<td><a href="metrics/{_e(row["metric_id"])}.html">{_e(row["series_label"])}</a></td>',
                 f'<td class="num"><a href="metrics/{_e(row["metric_id"])}.html#{_e(row["observation_id"])}">{_e(figure_text(row))}</a></td>',
-                f'<td class="date">{row["observation_date"]:%Y-%m-%d}</td>',
+                f'<td class="date">{_e(stated_date(row, sources))}</td>',
                 f"<td>{_e(row['body_short_name'])}</td>",
                 f"<td>{counts or 'none recorded'}</td>",
             ]
@@ -446,6 +451,8 @@ def _timeline(tables, tidy) -> str:
 
 
 def _index(site: Site, tables, metrics, tidy) -> str:
+    from .plot import source_date
+
     counts = tidy.groupby("metric_id", observed=True).size()
     parts = [
         "<h1>Figures on the January 2022 events in Kazakhstan</h1>",
@@ -454,7 +461,7 @@ def _index(site: Site, tables, metrics, tidy) -> str:
         "The dataset records what was reported, not that it is true.</p>",
         f"<p>{len(tidy)} figures in {len(tables['series'])} series of {len(metrics)} metrics, from {len(tables['sources'])} sources.</p>",
         "<h2>Headline figures</h2>",
-        _headline_table(tidy),
+        _headline_table(tidy, tables["sources"].set_index("source_id")),
         _timeline(tables, tidy),
         "<h2>Every metric</h2>",
         '<div class="search"><label for="metric-search">Filter the metrics: </label>'
@@ -475,7 +482,7 @@ def _index(site: Site, tables, metrics, tidy) -> str:
             f"<td>{_e(s.source_id)}</td>",
             f'<td><a href="{_e(s.url)}" rel="noopener">{_e(s.title)}</a></td>' if _e(s.url) else f"<td>{_e(s.title)} <code>{_e(s.file_name)}</code></td>",
             f"<td>{_e(s.publisher)}</td>",
-            f"<td>{s.source_date:%Y-%m-%d}</td>",
+            f"<td>{_e(source_date(s._asdict()))}</td>",
         ]
         for s in tables["sources"].itertuples()
     ]
@@ -486,9 +493,10 @@ def _index(site: Site, tables, metrics, tidy) -> str:
 
 
 def _discrepancies(site: Site, tables) -> str:
-    from .plot import figure_text
+    from .plot import figure_text, stated_date
 
     observations = tables["observations"].set_index("observation_id")
+    sources = tables["sources"].set_index("source_id")
     metric_of = tables["series"].set_index("series_id")["metric_id"]
 
     def figure_link(observation_id: str) -> str:
@@ -497,7 +505,7 @@ def _discrepancies(site: Site, tables) -> str:
             return _e(observation_id)
         row = observations.loc[observation_id]
         metric = metric_of.get(row["series_id"])
-        text = f"{figure_text(row)} in {row['series_id']}, {row['observation_date']:%Y-%m-%d}"
+        text = f"{figure_text(row)} in {row['series_id']}, {stated_date(row, sources)}"
         return f'<a href="metrics/{_e(metric)}.html#{_e(observation_id)}" title="{_e(observation_id)}">{_e(text)}</a>'
 
     rows, ids = [], []
