@@ -297,3 +297,11 @@ def test_show_piped_gives_every_field_of_a_figure(project):
         assert result.exit_code == 0, result.output
         given = next(csv.reader(result.output.splitlines())) if args == ["--csv"] else list(json.loads(result.output)[0])
         assert set(fields) <= set(given), set(fields) - set(given)
+
+
+def test_help_describes_the_data_as_the_package_title_does(project):
+    """Since 0.3.0 the data holds official and independent figures: the help says so."""
+    title = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))["title"]
+    first = " ".join(CliRunner().invoke(cli, ["--help"]).output.split("\n\n")[1].split())
+    assert title.removeprefix("jants: ").lower() in first.lower(), (title, first)
+    assert not first.lower().startswith("official figures")

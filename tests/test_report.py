@@ -4,6 +4,7 @@ and opened in headless Chromium (screenshots kept in tests/output/report/)."""
 from __future__ import annotations
 
 import functools
+import html
 import re
 import shutil
 from html.parser import HTMLParser
@@ -428,3 +429,59 @@ def test_dates_read_only_as_precisely_as_they_are_known(report, project):
     headline = row.split("metrics/persons_convicted.html#", 1)[1].split('"', 1)[0]
     date_cell = row.split('<td class="date">', 1)[1].split("</td>", 1)[0]
     assert date_cell == date_as_stated(tidy.at[headline, "observation_date"], precision[headline])
+
+
+def test_every_series_with_figures_is_charted_or_named_as_not_charted(report, project):
+    """A reader sees every series of a metric: a panel with its figures in the page's chart,
+    or its name in the note under the chart that says it is only in the table, and why."""
+    import json
+
+    import jants
+
+    tables = jants.load(project)
+    series_of = tables["observations"].set_index("observation_id")["series_id"]
+    label_of = tables["series"].set_index("series_id")["label"]
+    for metric_id, group in tables["series"].groupby("metric_id"):
+        with_figures = set(group["series_id"]) & set(series_of)
+        page = (report / "metrics" / f"{metric_id}.html").read_text(encoding="utf-8")
+        charted: set[str] = set()
+        if 'data-chart="chart">' in page:
+            spec = json.loads(page.split('data-chart="chart">', 1)[1].split("</script>", 1)[0].replace("<\\/", "</"))
+            charted = {series_of[r["id"]] for rows in spec["datasets"].values() for r in rows if isinstance(r, dict) and r.get("id") in series_of.index}
+        note = page.split('class="note not-charted">', 1)[1].split("</p>", 1)[0] if "not-charted" in page else ""
+        named = {s for s in with_figures - charted if html.escape(label_of[s]) in note}
+        assert with_figures == charted | named, (metric_id, sorted(with_figures - charted - named))
+        if named:
+            assert note.startswith("Not charted, but in the table below:") and "colours" in note, metric_id
+
+
+def test_series_beyond_the_colours_are_named_under_the_chart(project, monkeypatch):
+    """When a metric's series together have more bodies than colours, the chart takes the
+    series totals first while their bodies have colours, and the page names the others."""
+    import jants
+    from jants.explore import plot
+    from jants.explore.report import Site, _chart_series, _metric_page, discrepancy_links
+
+    tables = jants.load(project)
+    tidy = jants.observations(project)
+    charted, left_out = _chart_series(tables, tidy, "persons_killed")
+    assert not left_out and set(charted) == set(tidy.loc[tidy["metric_id"] == "persons_killed", "series_id"])
+    assert charted[0] == "persons_killed"  # a total before its components
+    monkeypatch.setattr(plot, "COLOURS", plot.COLOURS[:10])
+    first, left_out = _chart_series(tables, tidy, "persons_killed")
+    assert first[0] == "persons_killed" and left_out and first == [s for s in charted if s in first]
+    assert tidy.loc[tidy["series_id"].isin(first), "body_id"].nunique() <= 10
+    assert set(first) | set(left_out) == set(charted)
+    metric = next(tables["metrics"][tables["metrics"]["metric_id"] == "persons_killed"].itertuples())
+    rows = tidy[tidy["metric_id"] == "persons_killed"]
+    page = _metric_page(Site(tables.descriptor), metric, rows, tables, tidy, tables["sources"].set_index("source_id"), discrepancy_links(tables))
+    note = page.split('class="note not-charted">', 1)[1].split("</p>", 1)[0]
+    label_of = tables["series"].set_index("series_id")["label"]
+    assert all(html.escape(label_of[s]) in note for s in left_out) and not any(html.escape(label_of[s]) + ";" in note for s in first)
+
+
+def test_the_index_is_titled_as_the_package(report, project):
+    import json
+
+    title = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))["title"]
+    assert f"<title>{html.escape(title)}</title>" in (report / "index.html").read_text(encoding="utf-8")

@@ -78,7 +78,7 @@ SOURCES_HELP = "Folder of source texts; checks every evidence string at its line
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="jants")
 def cli():
-    """Official figures on the January 2022 events in Kazakhstan, as a Frictionless data package.
+    """Official and independent figures on the January 2022 events in Kazakhstan, as a Frictionless data package.
 
     \b
     Build the package from the curated input and validate it:

@@ -82,6 +82,7 @@ SEARCH_JS = """
 """
 
 VEGA_BUNDLE = "vega-embed.js"
+SMALL_PANELS_FROM = 4  # a metric page with more series than this draws small panels in two columns
 MARKER = ".jants-report"  # in every report folder: jants may replace the folder, and nothing else
 MARKER_TEXT = "This folder is a report written by `jants report`; jants replaces it when asked to write a report here.\n"
 
@@ -179,22 +180,38 @@ def _table(headers: list[str], rows: list[list[str]], caption: str, row_ids: lis
     return f'<div class="table-wrap">{opening}\n<caption>{_e(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
 
 
-def _chart_series(tables, metric_id: str) -> list[str]:
-    """The highest series of a metric that have figures: the totals, or where a total was
-    never stated (compensation paid in Almaty only), the components that were."""
+def _chart_series(tables, tidy, metric_id: str) -> tuple[list[str], list[str]]:
+    """Every series of a metric that has figures, each total followed by its components,
+    and those left out of the chart: all are charted, unless together they have more
+    reporting bodies than there are colours to tell them apart; then the series are taken
+    in that order (totals first) while their bodies have colours, and the page names the
+    others."""
+    from .plot import COLOURS
+
     series = tables["series"]
     own = series[series["metric_id"] == metric_id].set_index("series_id")
     with_figures = set(tables["observations"]["series_id"])
-
-    def has_charted_ancestor(series_id: str) -> bool:
-        parent = own.loc[series_id, "parent_series_id"]
-        while isinstance(parent, str) and parent in own.index:
-            if parent in with_figures:
-                return True
-            parent = own.loc[parent, "parent_series_id"]
-        return False
-
-    return [s for s in sorted(own.index) if s in with_figures and not has_charted_ancestor(s)][:8]
+    children: dict[str, list[str]] = {}
+    for series_id in sorted(own.index):
+        parent = own.at[series_id, "parent_series_id"]
+        children.setdefault(parent if isinstance(parent, str) and parent in own.index else "", []).append(series_id)
+    ordered: list[str] = []
+    pending = list(reversed(children.get("", [])))
+    while pending:  # depth first: a total, then its components
+        series_id = pending.pop()
+        ordered.append(series_id)
+        pending += reversed(children.get(series_id, []))
+    charted: list[str] = []
+    left_out: list[str] = []
+    bodies: set[str] = set()
+    for series_id in (s for s in ordered if s in with_figures):
+        theirs = bodies | set(tidy.loc[tidy["series_id"] == series_id, "body_id"])
+        if len(theirs) <= len(COLOURS):
+            charted.append(series_id)
+            bodies = theirs
+        else:
+            left_out.append(series_id)
+    return charted, left_out
 
 
 def discrepancy_links(tables) -> dict[str, list[str]]:
@@ -268,13 +285,15 @@ def _spec_script(spec: dict, chart_id: str) -> str:
 
 
 def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[str, list[str]]) -> str:
-    from .plot import chart_spec, figure_text, stated_date
+    from .plot import COLOURS, chart_spec, figure_text, stated_date
 
-    chart_ids = _chart_series(tables, metric.metric_id)
+    chart_ids, left_out = _chart_series(tables, tidy, metric.metric_id)
     figure_html = ""
     if chart_ids:
-        spec = chart_spec(tables, chart_ids, tidy=tidy, standalone=False)
-        labels = "; ".join(tables["series"].set_index("series_id").loc[chart_ids, "label"])
+        many = len(chart_ids) > SMALL_PANELS_FROM  # small panels in two columns, as the index's timeline
+        spec = chart_spec(tables, chart_ids, tidy=tidy, overview=metric.label if many else None, standalone=False)
+        label_of = tables["series"].set_index("series_id")["label"]
+        labels = "; ".join(label_of.loc[chart_ids])
         described = (
             f"Chart of {labels}: {len(rows)} figures from {stated_date(rows.iloc[0], sources, long=True)} "
             f"to {stated_date(rows.iloc[-1], sources, long=True)}, by reporting body; hover over a point for its source; the table below lists every figure."
@@ -284,6 +303,12 @@ def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[st
             f"<figcaption>{_e(labels)}. Hover over a point for the figure, its source and evidence; click it to open the source. Drag the chart or turn the mouse wheel over it to move or zoom the time axis, to read crowded weeks apart; double-click to see all of it again.</figcaption></figure>\n"
             + _spec_script(spec, "chart")
         )
+        if left_out:
+            figure_html += (
+                f'\n<p class="note not-charted">Not charted, but in the table below: {_e("; ".join(label_of.loc[left_out]))}. '
+                f"Together with the charted series they have more reporting bodies than the {len(COLOURS)} colours that tell bodies apart, "
+                "so the chart shows the series before them only.</p>"
+            )
     cells, ids, concerned = [], [], []
     for row in rows.itertuples():
         source = sources.loc[row.source_id]
@@ -489,7 +514,8 @@ def _index(site: Site, tables, metrics, tidy) -> str:
     parts.append(
         "<h2>Sources</h2>\n" + _table(["Id", "Title", "Publisher", "Date"], rows, "Source documents", [f"source-{s}" for s in tables["sources"]["source_id"]])
     )
-    return site.page("jants: official figures on the January 2022 events", "\n".join(parts), scripts=(VEGA_BUNDLE, "charts.js"), inline=SEARCH_JS)
+    title = str(tables.descriptor.get("title") or "jants: figures on the January 2022 events in Kazakhstan")  # the package's own words
+    return site.page(title, "\n".join(parts), scripts=(VEGA_BUNDLE, "charts.js"), inline=SEARCH_JS)
 
 
 def _discrepancies(site: Site, tables) -> str:
