@@ -157,7 +157,8 @@ def report_charts(tables):
     """The series of every chart the report draws: a metric page's, and the index timeline."""
     from jants.explore.report import _chart_series
 
-    charts = [_chart_series(tables, m) for m in tables["metrics"]["metric_id"]]
+    tidy = jants.observations(tables=tables)
+    charts = [_chart_series(tables, tidy, m)[0] for m in tables["metrics"]["metric_id"]]
     return [c for c in charts if c] + [[s for s in HEADLINE_SERIES if s in set(tables["observations"]["series_id"])]]
 
 
@@ -177,7 +178,7 @@ def test_a_body_has_one_colour_on_every_page_and_no_chart_repeats_one(tables):
     assert all(killed[body] == cases[body] for body in both)
     by_label = {}
     for series in report_charts(tables):
-        spec = chart_spec(tables, series, tidy=tidy, standalone=False, overview="x" if len(series) > 2 else None)
+        spec = chart_spec(tables, series, tidy=tidy, standalone=False, overview="x" if len(series) > 4 else None)
         colours = colours_of(spec)
         assert len(set(colours.values())) == len(colours), series  # never one colour for two bodies of a chart
         for label, colour in colours.items():

@@ -285,10 +285,9 @@ def test_hover_over_a_death_toll_point_shows_its_figure_and_source(browser, repo
 def time_labels(page) -> list[list[str]]:
     """The shown labels of each time axis of the chart, left to right (not the y-axes)."""
     return page.eval_on_selector_all(
-        "#chart g.role-axis",
+        "#chart g.role-axis[aria-label^='X-axis']",
         "axes => axes.map(a => [...a.querySelectorAll('g.role-axis-label text')].filter(t => t.getAttribute('opacity') != '0')"
-        ".sort((a, b) => a.getBoundingClientRect().x - b.getBoundingClientRect().x).map(t => t.textContent))"
-        ".filter(texts => texts.some(t => /^(\\d{4}|[A-Z][a-z]{2}|\\d{1,2} [A-Z][a-z]{2})( \\d{4})?$/.test(t)) && !texts.every(t => /^[\\d,.]+$/.test(t)))",
+        ".sort((a, b) => a.getBoundingClientRect().x - b.getBoundingClientRect().x).map(t => t.textContent))",
     )
 
 
@@ -315,9 +314,9 @@ def test_the_time_axis_of_every_panel_zooms_pans_and_resets_together(browser, re
     page.wait_for_timeout(200)
     reset = time_labels(page)
     visit.close()
-    assert len(whole) == 2 and whole[0] == whole[1], whole  # two panels, one time axis
-    assert zoomed[0] != whole[0] and zoomed[0] == zoomed[1], zoomed  # both panels zoomed
-    assert panned[0] != zoomed[0] and panned[0] == panned[1], panned
+    assert len(whole) >= 2 and all(labels == whole[0] for labels in whole), whole  # a panel per series, one time axis
+    assert zoomed[0] != whole[0] and all(labels == zoomed[0] for labels in zoomed), zoomed  # every panel zoomed
+    assert panned[0] != zoomed[0] and all(labels == panned[0] for labels in panned), panned
     assert reset == whole
     for labels in (whole, zoomed, panned):
         assert all(a != b for a, b in zip(labels[0], labels[0][1:])), labels  # no label twice in a row
