@@ -233,6 +233,11 @@ def test_sqlite_refuses_a_file_jants_did_not_write_unless_replace(project, tmp_p
     assert important.read_bytes()[:16] == b"SQLite format 3\x00"
     again = CliRunner().invoke(cli, ["sqlite", str(important), "--path", str(project)])  # jants wrote it: replaced
     assert again.exit_code == 0, again.output
+    notes = tmp_path / "notes.metadata.json"  # the metadata file beside a new database is someone else's
+    notes.write_text("{}\n")
+    beside = CliRunner().invoke(cli, ["sqlite", str(tmp_path / "notes.db"), "--path", str(project)])
+    assert beside.exit_code == 1 and "notes.metadata.json beside it exists and is not metadata jants wrote" in beside.output
+    assert notes.read_text() == "{}\n" and not (tmp_path / "notes.db").exists()
 
 
 @pytest.mark.parametrize("args", [

@@ -112,6 +112,18 @@ def check_target(target: Path, replace: bool = False) -> None:
         raise IsADirectoryError(errno.EISDIR, "is a folder", str(target))
     if target.exists() and not replace and not written_by_jants(target):
         raise FileExistsError(errno.EEXIST, "the file exists and is not a database jants wrote; --replace overwrites it", str(target))
+    beside = metadata_path(target)
+    if beside.exists() and not replace and not _metadata_of(beside, target.stem):
+        raise FileExistsError(errno.EEXIST, f"{beside.name} beside it exists and is not metadata jants wrote; --replace overwrites it", str(target))
+
+
+def _metadata_of(path: Path, name: str) -> bool:
+    """Whether PATH is Datasette metadata jants wrote for the database NAME."""
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(metadata, dict) and isinstance(metadata.get("databases"), dict) and name in metadata["databases"]
 
 
 def database_bytes(root: Path, name: str = "jants") -> tuple[bytes, bytes]:
