@@ -238,7 +238,8 @@ def chart_size(page) -> list[float]:
 def test_every_page_loads_offline_and_draws_its_chart_and_figures_in_chromium(browser, report, project):
     """Every page, in one browser: no console error, no failed load, no request leaving
     the machine; each metric page draws its chart at a visible size with a marker per
-    figure charted, and shows each of its figures in the table."""
+    figure (every series is charted), no value axis labels one number twice, and the page
+    shows each of its figures in the table."""
     import jants
     from jants.explore.plot import grouped
     from jants.explore.report import HEADLINE_SERIES
@@ -252,6 +253,12 @@ def test_every_page_loads_offline_and_draws_its_chart_and_figures_in_chromium(br
         if path.parent.name == "metrics":
             width, height, markers = chart_size(page)
             assert width > 300 and height > 200 and markers > 0, (path.name, width, height, markers)
+            assert markers == (tidy["metric_id"] == path.stem).sum(), path.name  # every series charted: a marker per figure
+            axes = page.eval_on_selector_all(  # a panel of 1 visit has ticks 0 and 1, not a half labelled 1 too
+                "#chart g.role-axis[aria-label^='Y-axis']",
+                "axes => axes.map(a => [...a.querySelectorAll('g.role-axis-label text')].filter(t => t.getAttribute('opacity') != '0').map(t => t.textContent))",
+            )
+            assert all(len(set(labels)) == len(labels) for labels in axes), (path.name, axes)
             shown = page.inner_text("main")
             for value in tidy.loc[tidy["metric_id"] == path.stem, "value"]:
                 assert grouped(value) in shown, (path.name, value)
@@ -484,3 +491,4 @@ def test_the_index_is_titled_as_the_package(report, project):
 
     title = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))["title"]
     assert f"<title>{html.escape(title)}</title>" in (report / "index.html").read_text(encoding="utf-8")
+
