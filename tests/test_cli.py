@@ -177,7 +177,7 @@ def test_piped_tables_are_whole_tab_separated_rows(project):
     result = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project)])
     lines = result.output.splitlines()
     header = lines[0].split("\t")
-    assert header[:4] == ["observation_id", "observation_date", "body_id", "body_type"]
+    assert header[:4] == ["observation_id", "series_id", "observation_date", "date_precision"]
     assert all(len(line.split("\t")) == len(header) for line in lines[1:]) and len(lines) > 10
 
 
@@ -194,3 +194,119 @@ def test_info_lists_topics_and_bodies_with_their_type(project):
     facts = json.loads(CliRunner().invoke(cli, ["info", "--path", str(project), "--json"]).output)
     assert "casualties" in facts["topics"]
     assert {b["body_type"] for b in facts["bodies"]} == {"authority", "independent"}
+
+
+# Output paths: nothing of the user's is erased, and an unwritable path is one line --------
+
+
+def test_report_refuses_a_folder_with_other_files_and_leaves_it_untouched(project, tmp_path, monkeypatch):
+    docs = tmp_path / "mydocs"
+    docs.mkdir()
+    (docs / "notes.txt").write_text("keep\n")
+    result = CliRunner().invoke(cli, ["report", "-o", str(docs), "--path", str(project)])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: cannot write {docs}: folder is not empty and not a report of jants (no .jants-report in it); choose a new or empty folder"
+    assert [p.name for p in docs.iterdir()] == ["notes.txt"] and (docs / "notes.txt").read_text() == "keep\n"
+    monkeypatch.chdir(docs)  # `jants report -o .` in a folder of one's own
+    here = CliRunner().invoke(cli, ["report", "-o", ".", "--path", str(project)])
+    assert here.exit_code == 1 and "folder is not empty" in here.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mydocs"]  # no staging folder left beside it
+
+
+def test_sqlite_refuses_a_file_jants_did_not_write_unless_replace(project, tmp_path):
+    important = tmp_path / "important.txt"
+    important.write_text("keep\n")
+    result = CliRunner().invoke(cli, ["sqlite", str(important), "--path", str(project)])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: cannot write {important}: the file exists and is not a database jants wrote; --replace overwrites it"
+    assert important.read_text() == "keep\n" and sorted(p.name for p in tmp_path.iterdir()) == ["important.txt"]
+    other = tmp_path / "other.db"  # a SQLite database, but not one of jants
+    import sqlite3
+
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE mine (x)")
+    before = other.read_bytes()
+    assert CliRunner().invoke(cli, ["sqlite", str(other), "--path", str(project)]).exit_code == 1
+    assert other.read_bytes() == before
+    replaced = CliRunner().invoke(cli, ["sqlite", str(important), "--replace", "--path", str(project)])
+    assert replaced.exit_code == 0, replaced.output
+    assert important.read_bytes()[:16] == b"SQLite format 3\x00"
+    again = CliRunner().invoke(cli, ["sqlite", str(important), "--path", str(project)])  # jants wrote it: replaced
+    assert again.exit_code == 0, again.output
+    notes = tmp_path / "notes.metadata.json"  # the metadata file beside a new database is someone else's
+    notes.write_text("{}\n")
+    beside = CliRunner().invoke(cli, ["sqlite", str(tmp_path / "notes.db"), "--path", str(project)])
+    assert beside.exit_code == 1 and "notes.metadata.json beside it exists and is not metadata jants wrote" in beside.output
+    assert notes.read_text() == "{}\n" and not (tmp_path / "notes.db").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["plot", "persons_killed", "-o", "{missing}/dir/y.png"],
+    ["sqlite", "{missing}/x.db"],
+    ["report", "-o", "/proc/nope"],
+])
+def test_an_unwritable_output_is_one_line_naming_it_and_why(project, tmp_path, args):
+    args = [a.format(missing=tmp_path / "nonexistent") for a in args]
+    output = next(a for a in args if "/" in a)
+    result = jants_command(*args, "--path", str(project))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: cannot write {output}: "), result.stderr
+    assert "internal error" not in lines[0] and "datapackage" not in lines[0] and "Traceback" not in result.stderr
+    if "nonexistent" in output:
+        assert lines[0].endswith(": no such folder")
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_permission_denied_is_named_as_such(tmp_path, capsys):
+    from jants.cli import cannot_write
+
+    with pytest.raises(SystemExit) as exit_:
+        cannot_write(tmp_path / "x.db", PermissionError(13, "Permission denied", str(tmp_path / "x.db")))
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err.strip() == f"Error: cannot write {tmp_path / 'x.db'}: permission denied"
+
+
+@pytest.mark.parametrize("observation_id, precision, shown", [
+    ("joint-ngo-statement-2022-07-29-001", "on_or_before", "on or before 2022-07-29"),
+    ("kaskelen-2024-01-001", "month", "2024-01"),
+    ("sotreport-2023-001", "year", "2023"),
+    ("ortcom-2022-11-006", "month", "2022-10"),
+])
+def test_show_gives_dates_only_as_precisely_as_known(project, observation_id, precision, shown):
+    from rich.console import Console
+
+    from jants.cli import _figures_table
+    from jants.explore.rows import figures_of, provenance, read
+
+    with open(project / "data" / "observations.csv", encoding="utf-8", newline="") as stream:
+        observations = {r["observation_id"]: r for r in csv.DictReader(stream)}
+    series_id = observations[observation_id]["series_id"]
+    result = CliRunner().invoke(cli, ["show", series_id, "--path", str(project), "--json"])
+    record = next(r for r in json.loads(result.output) if r["observation_id"] == observation_id)
+    assert record["observation_date"] == observations[observation_id]["observation_date"] and record["date_precision"] == precision
+    tables = read(project)
+    rows = [r for r in provenance(tables, figures_of(tables, series_id)) if r["observation_id"] == observation_id]
+    rows[0]["discrepancies"] = []
+    console = Console(width=120, record=True, file=open("/dev/null", "w"))
+    console.print(_figures_table(rows, "t", series_id))
+    assert shown in console.export_text()
+
+
+def test_show_piped_gives_every_field_of_a_figure(project):
+    """The README's promise: piped output, --csv and --json carry every observation field."""
+    with open(project / "data" / "observations.csv", encoding="utf-8") as stream:
+        fields = next(csv.reader(stream))
+    for args in (["--csv"], ["--json"]):
+        result = CliRunner().invoke(cli, ["show", "persons_killed", "--path", str(project), *args])
+        assert result.exit_code == 0, result.output
+        given = next(csv.reader(result.output.splitlines())) if args == ["--csv"] else list(json.loads(result.output)[0])
+        assert set(fields) <= set(given), set(fields) - set(given)
+
+
+def test_help_describes_the_data_as_the_package_title_does(project):
+    """Since 0.3.0 the data holds official and independent figures: the help says so."""
+    title = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))["title"]
+    first = " ".join(CliRunner().invoke(cli, ["--help"]).output.split("\n\n")[1].split())
+    assert title.removeprefix("jants: ").lower() in first.lower(), (title, first)
+    assert not first.lower().startswith("official figures")

@@ -144,10 +144,19 @@ def test_a_bad_cell_stops_the_database_and_leaves_the_old_one(package, tmp_path)
         write_database(copy, target)
 
 
+def test_a_database_jants_wrote_is_marked_in_its_header(database):
+    """The mark that lets `jants sqlite` replace its own database and nothing else."""
+    from jants.explore.database import APPLICATION_ID, written_by_jants
+
+    with connect(database) as db:
+        assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert written_by_jants(database) and not written_by_jants(metadata_path(database))
+
+
 def test_a_folder_that_does_not_exist_is_one_line_naming_it(tmp_path, project):
     result = CliRunner().invoke(cli, ["sqlite", str(tmp_path / "missing" / "jants.db"), "--path", str(project)])
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: datapackage: error: cannot write {tmp_path / 'missing' / 'jants.db'}: No such file or directory [write-error]"
+    assert result.output.strip() == f"Error: cannot write {tmp_path / 'missing' / 'jants.db'}: no such folder"
 
 
 def test_serve_without_datasette_is_a_usage_error(tmp_path, monkeypatch):

@@ -157,7 +157,8 @@ def report_charts(tables):
     """The series of every chart the report draws: a metric page's, and the index timeline."""
     from jants.explore.report import _chart_series
 
-    charts = [_chart_series(tables, m) for m in tables["metrics"]["metric_id"]]
+    tidy = jants.observations(tables=tables)
+    charts = [_chart_series(tables, tidy, m)[0] for m in tables["metrics"]["metric_id"]]
     return [c for c in charts if c] + [[s for s in HEADLINE_SERIES if s in set(tables["observations"]["series_id"])]]
 
 
@@ -177,7 +178,7 @@ def test_a_body_has_one_colour_on_every_page_and_no_chart_repeats_one(tables):
     assert all(killed[body] == cases[body] for body in both)
     by_label = {}
     for series in report_charts(tables):
-        spec = chart_spec(tables, series, tidy=tidy, standalone=False, overview="x" if len(series) > 2 else None)
+        spec = chart_spec(tables, series, tidy=tidy, standalone=False, overview="x" if len(series) > 4 else None)
         colours = colours_of(spec)
         assert len(set(colours.values())) == len(colours), series  # never one colour for two bodies of a chart
         for label, colour in colours.items():
@@ -258,3 +259,36 @@ def test_an_agency_component_has_the_colour_of_its_body(tables):
     bodies = colours_of(spec)
     assert components["Ministry of Internal Affairs"] == bodies["Ministry of Internal Affairs"]
     assert len(set(components.values())) == len(components)
+
+
+def test_dates_read_only_as_precisely_as_they_are_known():
+    """A month, a year or an upper bound never reads as an exact day."""
+    import datetime
+
+    from jants.formatting import date_as_stated, date_precision
+
+    day = datetime.date(2022, 7, 29)
+    assert [date_as_stated(day, p) for p in (None, "", "day", "month", "year", "on_or_before")] == [
+        "2022-07-29", "2022-07-29", "2022-07-29", "2022-07", "2022", "on or before 2022-07-29"]
+    assert [date_as_stated(day, p, long=True) for p in ("day", "month", "year", "on_or_before")] == [
+        "29 July 2022", "July 2022", "2022", "on or before 29 July 2022"]
+    assert date_as_stated(None, "day") == ""
+    with pytest.raises(ValueError):
+        date_as_stated(day, "week")
+    # empty: the source's precision where the figure is dated by the source's own date, else the day
+    assert date_precision(None, day, day, "year") == "year"
+    assert date_precision(float("nan"), day, datetime.date(2022, 12, 31), "year") == "day"
+    assert date_precision("on_or_before", day, day, "year") == "on_or_before"
+    assert date_precision("", day, day, "day_of_statement") == "day"
+
+
+@pytest.mark.parametrize("observation_id, when", [
+    ("joint-ngo-statement-2022-07-29-001", "on or before 29 July 2022"),  # its own precision
+    ("kaskelen-2024-01-001", "January 2024"),  # dated by a source known to the month
+    ("sotreport-2023-001", "2023"),  # dated by a source known to the year
+])
+def test_tooltips_give_the_date_as_precisely_as_it_is_known(tables, observation_id, when):
+    series_id = tables["observations"].set_index("observation_id").at[observation_id, "series_id"]
+    spec = chart_spec(tables, [series_id])
+    records = [r for p in panels(spec) for r in spec["datasets"][p["data"]["name"]]]
+    assert [r["when"] for r in records if r["id"] == observation_id] == [when]

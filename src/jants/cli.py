@@ -50,13 +50,35 @@ def no_traceback(command):
     return wrapper
 
 
+def cannot_write(output: Path, error: OSError):
+    """One line naming the output path and why it cannot be written there, exit 1: the
+    package is not at fault, so the message never names it."""
+    import errno
+
+    reasons = {
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "read-only file system",
+        errno.ENOSPC: "no space left on the device",
+    }
+    if error.errno == errno.ENOENT and not Path(output).absolute().parent.is_dir():
+        reason = "no such folder"
+    elif error.errno in reasons:
+        reason = reasons[error.errno]
+    else:
+        reason = (error.strerror or str(error)).rstrip(".")
+        reason = reason[:1].lower() + reason[1:]
+    click.echo(f"Error: cannot write {output}: {reason}", err=True)
+    sys.exit(1)
+
+
 SOURCES_HELP = "Folder of source texts; checks every evidence string at its line, in the text whose SHA-256 the sources table records."
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="jants")
 def cli():
-    """Official figures on the January 2022 events in Kazakhstan, as a Frictionless data package.
+    """Official and independent figures on the January 2022 events in Kazakhstan, as a Frictionless data package.
 
     \b
     Build the package from the curated input and validate it:
@@ -420,14 +442,22 @@ def list_series(topic, search, body, body_type, as_of, path, version, as_json, a
 
 SHOW_COLUMNS = [
     "observation_id",
+    "series_id",
     "observation_date",
+    "date_precision",
+    "period_start",
     "body_id",
     "body_type",
+    "attribution",
+    "speaker",
     "qualifier",
     "value",
     "value_upper",
     "unit",
     "status",
+    "status_date",
+    "status_source_id",
+    "note",
     "source_id",
     "source_title",
     "source_publisher",
@@ -453,6 +483,11 @@ def show(series_id, as_of, path, version, as_json, as_csv):
     """Every figure of one series: date, body, value, status, source (title and URL, or file
     and line of a held text), evidence as plain text with its English rendering, and the
     recorded discrepancies it takes part in (marked ⚠).
+
+    A date is shown only as precisely as it is known (2024-01 for a month, 2023 for a year,
+    "on or before 2022-07-29"); --json and --csv give observation_date with date_precision
+    (day, month, year or on_or_before: the figure's own, or its source's where the figure
+    is dated by its source), and every other field of the figure.
 
     \b
     Example:
@@ -487,6 +522,8 @@ def _figures_table(rows: list[dict], title: str, series_id: str):
     from rich.table import Table
     from rich.text import Text
 
+    from .formatting import date_as_stated
+
     marked = any(row["discrepancies"] for row in rows)
     caption = f"{DISCREPANCY_MARK} takes part in a recorded discrepancy: jants discrepancies {series_id}" if marked else None
     table = Table(title=title, title_justify="left", caption=caption, caption_justify="left", show_lines=True, expand=True)
@@ -494,7 +531,7 @@ def _figures_table(rows: list[dict], title: str, series_id: str):
     table.add_column("evidence", ratio=1, overflow="fold")
     table.add_column("source", ratio=1, overflow="fold")
     for row in rows:
-        figure = Text(f"{_text(row['observation_date'])}\n")
+        figure = Text(f"{date_as_stated(row['observation_date'], row['date_precision'])}\n")
         figure.append(_figure_text(row["qualifier"], row["value"], row["value_upper"], row["unit"]), style="bold")
         figure.append(f"\n{row['body_id']}" + (f" ({row['body_type']})" if row["body_type"] else ""))
         figure.append(f"\n{row['status']}", style="" if row["status"] == "reported" else "bold red")
@@ -550,25 +587,44 @@ def plot(series_ids, output, components, path, version):
 
     if output.suffix.lower() not in (".svg", ".png"):
         raise click.UsageError(f"{output.name}: the chart is written as .svg or .png")
+    if not output.absolute().parent.is_dir():  # before the package is read and the chart drawn
+        cannot_write(output, FileNotFoundError(2, "no such folder", str(output)))
     try:
         plot_series(load(path, version), list(series_ids), output, components)
     except KeyError as error:
         raise click.UsageError(f"{error.args[0]}; jants list shows the series")
+    except OSError as error:
+        cannot_write(output, error)
     click.echo(str(output))
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write the report into.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the report into: a new or empty folder, or an earlier report (it has a .jants-report file).",
+)
 @package_options
 @no_traceback
 def report(output, path, version):
     """A static, offline HTML report: index by topic, a page with chart and figures for
-    each metric, and the recorded discrepancies. Open OUTPUT/index.html in a browser."""
-    from .explore.report import write_report
+    each metric, and the recorded discrepancies. Open OUTPUT/index.html in a browser.
+
+    The report is written beside OUTPUT and moved into place when complete. OUTPUT may be
+    new, empty, or a report jants wrote earlier (marked by a .jants-report file in it),
+    which is replaced; any other folder with files in it is refused and left untouched.
+    """
+    from .explore.report import check_target, write_report
     from .locate import opened
 
-    with opened(path, version) as located:
-        folder = write_report(located.root, output)
+    try:
+        check_target(output)  # before the package is read
+        with opened(path, version) as located:
+            folder = write_report(located.root, output)
+    except OSError as error:
+        cannot_write(output, error)
     click.echo(str(folder / "index.html"))
 
 
@@ -593,27 +649,36 @@ def codebook(output, path, version):
 
 @cli.command()
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite OUTPUT even if it is not a database jants wrote.")
 @click.option("--serve", is_flag=True, help="Then open it in Datasette on 127.0.0.1 (pip install 'jants[datasette]').")
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="Port for --serve.")
 @package_options
 @no_traceback
-def sqlite(output, serve, port, path, version):
+def sqlite(output, replace, serve, port, path, version):
     """Write the package into a SQLite database OUTPUT, with keys, indexes, full-text
     search and Datasette metadata beside it (OUTPUT's name with .metadata.json).
+
+    The database is written beside OUTPUT and moved into place when complete. An existing
+    OUTPUT is replaced only if jants wrote it (its SQLite header carries jants's
+    application id); any other file is refused and kept, unless --replace.
 
     \b
     Example:
         jants sqlite jants.db --serve
         datasette jants.db --metadata jants.metadata.json
     """
-    from .explore.database import require_datasette, write_database
+    from .explore.database import check_target, require_datasette, write_database
     from .explore.database import serve as serve_database
     from .locate import opened
 
     if serve:
         require_datasette()  # before anything is written
-    with opened(path, version) as located:
-        database, metadata = write_database(located.root, output)
+    try:
+        check_target(output, replace)  # before the package is read
+        with opened(path, version) as located:
+            database, metadata = write_database(located.root, output, replace)
+    except OSError as error:
+        cannot_write(output, error)
     click.echo(f"{database}\n{metadata}")
     if serve:
         serve_database(database, port)

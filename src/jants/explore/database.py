@@ -10,6 +10,7 @@ in the file's order, and a VACUUM lays the pages out afresh.
 from __future__ import annotations
 
 import csv
+import errno
 import importlib.util
 import json
 import os
@@ -56,6 +57,7 @@ FACETS = {
 }
 LABELS = {"bodies": "short_name", "series": "label", "metrics": "label", "sources": "title"}  # what Datasette shows for a foreign key
 SORTED_BY = {"figures": "observation_date", "observations": "observation_date"}
+APPLICATION_ID = int.from_bytes(b"jnts", "big")  # in the SQLite header: marks a database jants wrote
 TOKENIZER = "unicode61 remove_diacritics 2"  # case and accents folded, in every script
 
 
@@ -64,32 +66,64 @@ def metadata_path(database: Path) -> Path:
     return database.with_name(database.stem + ".metadata.json")
 
 
-def write_database(root: Path, target: Path) -> tuple[Path, Path]:
+def write_database(root: Path, target: Path, replace: bool = False) -> tuple[Path, Path]:
     """Write the package at ROOT to the SQLite file TARGET and its Datasette metadata
     beside it; return both paths. A package that does not validate is refused with its
-    errors: keys and types are only what the schemas say of a valid package."""
+    errors: keys and types are only what the schemas say of a valid package. An existing
+    TARGET is replaced only if jants wrote it (or REPLACE): any other file is kept.
+    Unwritable paths raise OSError naming TARGET."""
     from ..validate import validate_package
 
+    target = Path(target)
+    check_target(target, replace)
     report = validate_package(root)
     if not report.valid:
         raise PackageError(report.errors[0], report.errors)
     package = load_descriptor(root)
-    target = Path(target)
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
-        os.close(handle)
-    except OSError as error:
-        raise PackageError(Problem("write-error", f"cannot write {target}: {error.strerror or error}"))
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+    os.close(handle)
     try:
         fill_database(package, Path(temporary))
         os.chmod(temporary, 0o644)  # readable as any file a command writes, not private as a temporary one
         write_atomically(metadata_path(target), (json.dumps(datasette_metadata(package, target.stem), indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         os.replace(temporary, target)
-    except (OSError, sqlite3.Error) as error:  # no space left, a read-only folder
-        raise PackageError(Problem("write-error", f"cannot write {target}: {getattr(error, 'strerror', None) or error}"))
+    except sqlite3.Error as error:  # a disk full while SQLite writes
+        raise OSError(errno.EIO, str(error), str(target)) from None
     finally:
         Path(temporary).unlink(missing_ok=True)
     return target, metadata_path(target)
+
+
+def written_by_jants(path: Path) -> bool:
+    """Whether PATH is a SQLite database that jants wrote: the SQLite header, and jants's
+    application id in it (offset 68)."""
+    try:
+        with open(path, "rb") as stream:
+            header = stream.read(100)
+    except OSError:
+        return False
+    return len(header) == 100 and header[:16] == b"SQLite format 3\x00" and int.from_bytes(header[68:72], "big") == APPLICATION_ID
+
+
+def check_target(target: Path, replace: bool = False) -> None:
+    """Refuse, before anything is written, to overwrite a file jants did not write: a
+    folder, or any other file unless REPLACE."""
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(target))
+    if target.exists() and not replace and not written_by_jants(target):
+        raise FileExistsError(errno.EEXIST, "the file exists and is not a database jants wrote; --replace overwrites it", str(target))
+    beside = metadata_path(target)
+    if beside.exists() and not replace and not _metadata_of(beside, target.stem):
+        raise FileExistsError(errno.EEXIST, f"{beside.name} beside it exists and is not metadata jants wrote; --replace overwrites it", str(target))
+
+
+def _metadata_of(path: Path, name: str) -> bool:
+    """Whether PATH is Datasette metadata jants wrote for the database NAME."""
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(metadata, dict) and isinstance(metadata.get("databases"), dict) and name in metadata["databases"]
 
 
 def database_bytes(root: Path, name: str = "jants") -> tuple[bytes, bytes]:
@@ -105,6 +139,7 @@ def fill_database(package: Package, path: Path) -> None:
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA journal_mode = OFF")  # a temporary file, moved into place only when complete
     db.execute("PRAGMA synchronous = OFF")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     try:
         for resource in _in_reference_order(package.tables()):
             _add_table(db, package, resource)

@@ -16,6 +16,7 @@ collide. The output is deterministic.
 from __future__ import annotations
 
 import functools
+import math
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,25 @@ def _body_label(row) -> str:
     return f"{row['body_short_name']}" + (" (independent)" if independent else "")
 
 
+def stated_date(row, sources, long: bool = False) -> str:
+    """A figure's date only as precisely as it is known (formatting.date_as_stated): its own
+    date_precision, or its source's where it is dated by its source. SOURCES: the sources
+    table indexed by source_id."""
+    from ..formatting import date_as_stated, date_precision
+
+    source = sources.loc[row["source_id"]] if row["source_id"] in sources.index else {}
+    precision = date_precision(row.get("date_precision"), row["observation_date"], source.get("source_date"), source.get("date_precision"))
+    return date_as_stated(row["observation_date"], precision, long)
+
+
+def source_date(source) -> str:
+    """A source's date only as precisely as it is known (month or year of the document)."""
+    from ..formatting import date_as_stated
+
+    precision = source.get("date_precision")
+    return date_as_stated(source["source_date"], precision if precision in ("month", "year") else "day")
+
+
 def _points(tidy, tables) -> list[dict[str, Any]]:
     """One record per figure with everything its tooltip shows."""
     sources = tables["sources"].set_index("source_id")
@@ -151,7 +171,7 @@ def _points(tidy, tables) -> list[dict[str, Any]]:
                 "panel": str(row["series_label"]),
                 "date": f"{row['observation_date']:%Y-%m-%d}",
                 "nudge": 0,
-                "when": f"{row['observation_date']:%d %B %Y}".lstrip("0"),
+                "when": stated_date(row, sources, long=True),
                 "value": float(row["value"]),
                 "upper": float(row["value_upper"]) if row["value_upper"] == row["value_upper"] else None,
                 "figure": figure_text(row),
@@ -161,7 +181,7 @@ def _points(tidy, tables) -> list[dict[str, Any]]:
                 "body": _body_label(row),
                 "body_id": str(row["body_id"]),
                 "stated_by": f"{row['body_name']} ({'independent count' if kind == 'independent' else 'authority of Kazakhstan'})",
-                "source": f"{source['title']} ({source['source_date']:%Y-%m-%d})",
+                "source": f"{source['title']} ({source_date(source)})",
                 "link": url or where,
                 "url": url or None,
                 "evidence": _text(row["evidence"]),
@@ -402,9 +422,10 @@ def _tick_count(width: int) -> str:
 
 def _from_zero(records: list[dict]) -> bool:
     """A y-axis starts at zero unless the figures lie in a narrow band (the death toll's
-    225, 230, 232, 238), where revisions would vanish against zero."""
+    225, 230, 232, 238), where revisions would vanish against zero; a single value is
+    drawn from zero, as it has no band to show."""
     values = [r["value"] for r in records] + [r["upper"] for r in records if r["upper"] is not None]
-    return not values or min(values) < 0.5 * max(values)
+    return not values or min(values) < 0.5 * max(values) or min(values) == max(values)  # one value: no band to show
 
 
 def _headroom(records: list[dict]) -> dict:
@@ -418,6 +439,15 @@ def _headroom(records: list[dict]) -> dict:
         return {"domainMax": high + 0.05 * (abs(high) or 1)}
     room = 0.05 * ((high - low) or abs(high) or 1)
     return {"domainMin": low - room, "domainMax": high + room}
+
+
+def _whole_ticks(records: list[dict]) -> dict:
+    """Ticks of an axis of whole numbers: a step of at least 1, and over a span of a few
+    units each unit (Vega would otherwise put ticks at halves, labelled as whole numbers)."""
+    values = [r["value"] for r in records] + [r["upper"] for r in records if r["upper"] is not None]
+    low = 0 if _from_zero(records) else math.ceil(min(values))
+    high = math.floor(max(values))
+    return {"tickMinStep": 1, **({"values": list(range(low, high + 1))} if high - low <= 5 else {})}
 
 
 def _whole(records: list[dict]) -> bool:
@@ -492,13 +522,21 @@ def chart_spec(tables, series_ids: list[str], components: bool = False, tidy=Non
         values: dict[str, Any] = {"@data": datasets.add(own), "@title": panel_title, "@subtitle": subtitle or [], "@unit": unit_words(str(metric["unit"]))}
         panel = _filled(
             _panel_template(),
-            {**scales, **values, **days, "@format": ",d" if _whole(own) else ",", "@zero": "true" if _from_zero(own) else "false"},
+            {
+                **scales,
+                **values,
+                **days,
+                "@format": ",d" if _whole(own) else ",",
+                "@zero": "true" if _from_zero(own) else "false",
+            },
         )
         # No layer without data (lines, range bars): Vega would warn of an empty extent.
         drawn = [any(r["standing"] for r in own), any(r["upper"] is not None for r in own), True]
         panel["layer"] = [layer for layer, shown in zip(panel["layer"], drawn) if shown]
         for layer in panel["layer"]:
             layer["encoding"]["y"]["scale"].update(_headroom(own))
+            if _whole(own) and "axis" in layer["encoding"]["y"]:  # never a tick between two whole numbers, labelled as one of them
+                layer["encoding"]["y"]["axis"].update(_whole_ticks(own))
         if not standalone:  # the markers are where the time axis is zoomed and panned (ZOOM)
             panel["layer"][-1]["name"] = f"figures_{number}"
             if len(series_ids) == 1 and not components:
@@ -608,12 +646,13 @@ def _component_panels(alt, datasets: Datasets, tidy, tables, series_id: str) -> 
     components stated on each date, stacked."""
     children = tables["series"][tables["series"]["parent_series_id"] == series_id]
     parts = tidy[tidy["series_id"].isin(set(children["series_id"])) & ~tidy["status"].astype(str).isin(model.NOT_STANDING)]
+    sources = tables["sources"].set_index("source_id")
     panels = []
     for breakdown, group in parts.groupby("breakdown", observed=True, sort=True):
         records = [
             {
                 "date": f"{row['observation_date']:%Y-%m-%d}",
-                "when": f"{row['observation_date']:%d %B %Y}".lstrip("0"),
+                "when": stated_date(row, sources, long=True),
                 "value": float(row["value"]),
                 "component": str(row["series_label"]).split(": ", 1)[-1],
                 "figure": figure_text(row),

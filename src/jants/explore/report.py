@@ -6,12 +6,15 @@ Nothing is fetched: the pages use one local stylesheet and the Vega, Vega-Lite a
 Vega-Embed JavaScript bundled into the folder (vl-convert's bundle), so the folder can be
 opened from a disk or attached to an e-mail; only a click on a source link leaves it.
 Every page names the version, the licence and how to cite it. The report is written to a
-temporary folder beside the target and moved into place when complete.
+temporary folder beside the target and moved into place when complete. A file named
+`.jants-report` marks the folder as a report of jants: only such a folder, an empty one or
+a new one is replaced, so that a report never erases other files.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import html
 import io
 import json
@@ -78,7 +81,21 @@ SEARCH_JS = """
 })();
 """
 
-VEGA_BUNDLE = "vega-embed.js"  # Vega, Vega-Lite and Vega-Embed in one file, from vl-convert
+VEGA_BUNDLE = "vega-embed.js"
+SMALL_PANELS_FROM = 4  # a metric page with more series than this draws small panels in two columns
+MARKER = ".jants-report"  # in every report folder: jants may replace the folder, and nothing else
+MARKER_TEXT = "This folder is a report written by `jants report`; jants replaces it when asked to write a report here.\n"
+
+
+def check_target(target: Path) -> None:
+    """Refuse, before anything is written, a target that is a file, or a folder with files
+    in it that is not a report jants wrote (it has no marker): replacing it would erase them."""
+    target = Path(target)
+    if target.is_dir():
+        if any(target.iterdir()) and not (target / MARKER).is_file():
+            raise FileExistsError(errno.EEXIST, f"folder is not empty and not a report of jants (no {MARKER} in it); choose a new or empty folder", str(target))
+    elif target.exists() or target.is_symlink():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(target))  # Vega, Vega-Lite and Vega-Embed in one file, from vl-convert
 
 
 def _e(value) -> str:
@@ -144,7 +161,9 @@ def _source_cell(row, source) -> str:
     """The source's title and date, linked to its web address; a held text by file and line."""
     import pandas as pd
 
-    label = f"{_e(source['title'])} ({source['source_date']:%Y-%m-%d})"
+    from .plot import source_date
+
+    label = f"{_e(source['title'])} ({_e(source_date(source))})"
     url = _e(source.get("url"))
     if url:
         return f'<a href="{url}" rel="noopener">{label}</a>'
@@ -161,22 +180,38 @@ def _table(headers: list[str], rows: list[list[str]], caption: str, row_ids: lis
     return f'<div class="table-wrap">{opening}\n<caption>{_e(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
 
 
-def _chart_series(tables, metric_id: str) -> list[str]:
-    """The highest series of a metric that have figures: the totals, or where a total was
-    never stated (compensation paid in Almaty only), the components that were."""
+def _chart_series(tables, tidy, metric_id: str) -> tuple[list[str], list[str]]:
+    """Every series of a metric that has figures, each total followed by its components,
+    and those left out of the chart: all are charted, unless together they have more
+    reporting bodies than there are colours to tell them apart; then the series are taken
+    in that order (totals first) while their bodies have colours, and the page names the
+    others."""
+    from .plot import COLOURS
+
     series = tables["series"]
     own = series[series["metric_id"] == metric_id].set_index("series_id")
     with_figures = set(tables["observations"]["series_id"])
-
-    def has_charted_ancestor(series_id: str) -> bool:
-        parent = own.loc[series_id, "parent_series_id"]
-        while isinstance(parent, str) and parent in own.index:
-            if parent in with_figures:
-                return True
-            parent = own.loc[parent, "parent_series_id"]
-        return False
-
-    return [s for s in sorted(own.index) if s in with_figures and not has_charted_ancestor(s)][:8]
+    children: dict[str, list[str]] = {}
+    for series_id in sorted(own.index):
+        parent = own.at[series_id, "parent_series_id"]
+        children.setdefault(parent if isinstance(parent, str) and parent in own.index else "", []).append(series_id)
+    ordered: list[str] = []
+    pending = list(reversed(children.get("", [])))
+    while pending:  # depth first: a total, then its components
+        series_id = pending.pop()
+        ordered.append(series_id)
+        pending += reversed(children.get(series_id, []))
+    charted: list[str] = []
+    left_out: list[str] = []
+    bodies: set[str] = set()
+    for series_id in (s for s in ordered if s in with_figures):
+        theirs = bodies | set(tidy.loc[tidy["series_id"] == series_id, "body_id"])
+        if len(theirs) <= len(COLOURS):
+            charted.append(series_id)
+            bodies = theirs
+        else:
+            left_out.append(series_id)
+    return charted, left_out
 
 
 def discrepancy_links(tables) -> dict[str, list[str]]:
@@ -194,6 +229,7 @@ CSV_COLUMNS = [
     "series_id",
     "series_label",
     "observation_date",
+    "date_precision",
     "body_id",
     "body_short_name",
     "body_type",
@@ -218,13 +254,15 @@ def _csv(rows, sources) -> bytes:
     """The figures of a metric as CSV: as stated, with body and source; missing is empty."""
     import pandas as pd
 
-    from ..formatting import format_number
+    from ..formatting import date_precision, format_number
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows.to_dict("records"):
-        row["source_url"] = sources.loc[row["source_id"], "url"]
+        source = sources.loc[row["source_id"]]
+        row["source_url"] = source["url"]
+        row["date_precision"] = date_precision(row.get("date_precision"), row["observation_date"], source["source_date"], source.get("date_precision"))
         cells = []
         for column in CSV_COLUMNS:
             value = row.get(column)
@@ -247,22 +285,30 @@ def _spec_script(spec: dict, chart_id: str) -> str:
 
 
 def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[str, list[str]]) -> str:
-    from .plot import chart_spec, figure_text
+    from .plot import COLOURS, chart_spec, figure_text, stated_date
 
-    chart_ids = _chart_series(tables, metric.metric_id)
+    chart_ids, left_out = _chart_series(tables, tidy, metric.metric_id)
     figure_html = ""
     if chart_ids:
-        spec = chart_spec(tables, chart_ids, tidy=tidy, standalone=False)
-        labels = "; ".join(tables["series"].set_index("series_id").loc[chart_ids, "label"])
+        many = len(chart_ids) > SMALL_PANELS_FROM  # small panels in two columns, as the index's timeline
+        spec = chart_spec(tables, chart_ids, tidy=tidy, overview=metric.label if many else None, standalone=False)
+        label_of = tables["series"].set_index("series_id")["label"]
+        labels = "; ".join(label_of.loc[chart_ids])
         described = (
-            f"Chart of {labels}: {len(rows)} figures from {rows['observation_date'].min():%d %B %Y} "
-            f"to {rows['observation_date'].max():%d %B %Y}, by reporting body; hover over a point for its source; the table below lists every figure."
+            f"Chart of {labels}: {len(rows)} figures from {stated_date(rows.iloc[0], sources, long=True)} "
+            f"to {stated_date(rows.iloc[-1], sources, long=True)}, by reporting body; hover over a point for its source; the table below lists every figure."
         )
         figure_html = (
             f'<figure><div class="chart" id="chart" role="figure" aria-label="{_e(described)}"></div>'
             f"<figcaption>{_e(labels)}. Hover over a point for the figure, its source and evidence; click it to open the source. Drag the chart or turn the mouse wheel over it to move or zoom the time axis, to read crowded weeks apart; double-click to see all of it again.</figcaption></figure>\n"
             + _spec_script(spec, "chart")
         )
+        if left_out:
+            figure_html += (
+                f'\n<p class="note not-charted">Not charted, but in the table below: {_e("; ".join(label_of.loc[left_out]))}. '
+                f"Together with the charted series they have more reporting bodies than the {len(COLOURS)} colours that tell bodies apart, "
+                "so the chart shows the series before them only.</p>"
+            )
     cells, ids, concerned = [], [], []
     for row in rows.itertuples():
         source = sources.loc[row.source_id]
@@ -272,7 +318,7 @@ def _metric_page(site: Site, metric, rows, tables, tidy, sources, links: dict[st
         status = _e(row.status) + (f"; {_e(row.note)}" if _e(row.note) else "")
         cells.append(
             [
-                f'<td class="date">{row.observation_date:%Y-%m-%d}</td>',
+                f'<td class="date">{_e(stated_date(row._asdict(), sources))}</td>',
                 f"<td>{_e(row.series_label)}</td>",
                 f"<td>{_e(row.body_short_name)}{_independent(row)} ({_e(row.attribution)})</td>",
                 f'<td class="num">{_e(figure_text(row._asdict()))}</td>',
@@ -318,16 +364,18 @@ def write_report(root: Path, target: Path) -> Path:
     from .plot import VEGA_LITE
     from .tables import load, observations
 
+    target = Path(target).resolve()
+    check_target(target)
     tables = load(root)
     site = Site(tables.descriptor)
     tidy = observations(tables=tables)
     metrics = tables["metrics"].sort_values(["topic", "metric_id"])
-    target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         (staging / "metrics").mkdir()
         (staging / "csv").mkdir()
+        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         (staging / "style.css").write_text(STYLE.lstrip(), encoding="utf-8")
         (staging / "charts.js").write_text(CHARTS_JS.lstrip(), encoding="utf-8")
         bundle = vl_convert.javascript_bundle(vl_version=VEGA_LITE)  # type: ignore[call-arg]  # the stub omits snippet's default
@@ -343,6 +391,7 @@ def write_report(root: Path, target: Path) -> Path:
         (staging / "index.html").write_text(_index(site, tables, metrics, tidy), encoding="utf-8")
         (staging / "discrepancies.html").write_text(_discrepancies(site, tables), encoding="utf-8")
         os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes it 0700: a served report must be readable
+        check_target(target)  # again: the folder may have changed while the report was written
         if target.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
             os.replace(target, retired / "report")
@@ -384,22 +433,22 @@ def headline_figures(tidy) -> list[dict]:
     return rows
 
 
-def _headline_table(tidy) -> str:
-    from .plot import figure_text
+def _headline_table(tidy, sources) -> str:
+    from .plot import figure_text, stated_date
 
     rows = []
     for item in headline_figures(tidy):
         row = item["official"]
         counts = "; ".join(
             f'<a href="metrics/{_e(other["metric_id"])}.html#{_e(other["observation_id"])}">{_e(figure_text(other))}</a> '
-            f"({_e(other['body_short_name'])}, {other['observation_date']:%Y-%m-%d}" + (", named list" if other["series_id"] != row["series_id"] else "") + ")"
+            f"({_e(other['body_short_name'])}, {_e(stated_date(other, sources))}" + (", named list" if other["series_id"] != row["series_id"] else "") + ")"
             for other in item["independent"]
         )
         rows.append(
             [
                 f'<td><a href="metrics/{_e(row["metric_id"])}.html">{_e(row["series_label"])}</a></td>',
                 f'<td class="num"><a href="metrics/{_e(row["metric_id"])}.html#{_e(row["observation_id"])}">{_e(figure_text(row))}</a></td>',
-                f'<td class="date">{row["observation_date"]:%Y-%m-%d}</td>',
+                f'<td class="date">{_e(stated_date(row, sources))}</td>',
                 f"<td>{_e(row['body_short_name'])}</td>",
                 f"<td>{counts or 'none recorded'}</td>",
             ]
@@ -427,6 +476,8 @@ def _timeline(tables, tidy) -> str:
 
 
 def _index(site: Site, tables, metrics, tidy) -> str:
+    from .plot import source_date
+
     counts = tidy.groupby("metric_id", observed=True).size()
     parts = [
         "<h1>Figures on the January 2022 events in Kazakhstan</h1>",
@@ -435,7 +486,7 @@ def _index(site: Site, tables, metrics, tidy) -> str:
         "The dataset records what was reported, not that it is true.</p>",
         f"<p>{len(tidy)} figures in {len(tables['series'])} series of {len(metrics)} metrics, from {len(tables['sources'])} sources.</p>",
         "<h2>Headline figures</h2>",
-        _headline_table(tidy),
+        _headline_table(tidy, tables["sources"].set_index("source_id")),
         _timeline(tables, tidy),
         "<h2>Every metric</h2>",
         '<div class="search"><label for="metric-search">Filter the metrics: </label>'
@@ -456,20 +507,22 @@ def _index(site: Site, tables, metrics, tidy) -> str:
             f"<td>{_e(s.source_id)}</td>",
             f'<td><a href="{_e(s.url)}" rel="noopener">{_e(s.title)}</a></td>' if _e(s.url) else f"<td>{_e(s.title)} <code>{_e(s.file_name)}</code></td>",
             f"<td>{_e(s.publisher)}</td>",
-            f"<td>{s.source_date:%Y-%m-%d}</td>",
+            f"<td>{_e(source_date(s._asdict()))}</td>",
         ]
         for s in tables["sources"].itertuples()
     ]
     parts.append(
         "<h2>Sources</h2>\n" + _table(["Id", "Title", "Publisher", "Date"], rows, "Source documents", [f"source-{s}" for s in tables["sources"]["source_id"]])
     )
-    return site.page("jants: official figures on the January 2022 events", "\n".join(parts), scripts=(VEGA_BUNDLE, "charts.js"), inline=SEARCH_JS)
+    title = str(tables.descriptor.get("title") or "jants: figures on the January 2022 events in Kazakhstan")  # the package's own words
+    return site.page(title, "\n".join(parts), scripts=(VEGA_BUNDLE, "charts.js"), inline=SEARCH_JS)
 
 
 def _discrepancies(site: Site, tables) -> str:
-    from .plot import figure_text
+    from .plot import figure_text, stated_date
 
     observations = tables["observations"].set_index("observation_id")
+    sources = tables["sources"].set_index("source_id")
     metric_of = tables["series"].set_index("series_id")["metric_id"]
 
     def figure_link(observation_id: str) -> str:
@@ -478,7 +531,7 @@ def _discrepancies(site: Site, tables) -> str:
             return _e(observation_id)
         row = observations.loc[observation_id]
         metric = metric_of.get(row["series_id"])
-        text = f"{figure_text(row)} in {row['series_id']}, {row['observation_date']:%Y-%m-%d}"
+        text = f"{figure_text(row)} in {row['series_id']}, {stated_date(row, sources)}"
         return f'<a href="metrics/{_e(metric)}.html#{_e(observation_id)}" title="{_e(observation_id)}">{_e(text)}</a>'
 
     rows, ids = [], []

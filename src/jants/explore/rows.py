@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from .. import model
+from ..formatting import date_precision
 from ..package import Package, Resource, load_descriptor, resolve_path
 from ..problems import PackageError, Problem
 
@@ -282,7 +283,8 @@ def plain_text(text: str | None) -> str | None:
 
 
 def provenance(tables: TablesOfRows, figures: list[Row]) -> list[Row]:
-    """Each figure with who stated it, where it is written (source title, publisher and
+    """Each figure with how precisely its date is known (formatting.date_precision: its own
+    precision, or its source's where it is dated by the source), who stated it, where it is written (source title, publisher and
     URL, or file and line of a held text), its evidence as plain text beside its English
     rendering, and the recorded discrepancies it takes part in."""
     sources = {s["source_id"]: s for s in tables["sources"]}
@@ -297,14 +299,22 @@ def provenance(tables: TablesOfRows, figures: list[Row]) -> list[Row]:
         result.append(
             {
                 "observation_id": row["observation_id"],
+                "series_id": row["series_id"],
                 "observation_date": row["observation_date"],
+                "date_precision": date_precision(row.get("date_precision"), row["observation_date"], source.get("source_date"), source.get("date_precision")),
+                "period_start": row.get("period_start"),
                 "body_id": row["body_id"],
                 "body_type": body.get("body_type"),
+                "attribution": row.get("attribution"),
                 "qualifier": row["qualifier"],
                 "value": row["value"],
                 "value_upper": row.get("value_upper"),
                 "unit": row["unit"],
                 "status": row["status"],
+                "status_date": row.get("status_date"),
+                "status_source_id": row.get("status_source_id"),
+                "speaker": row.get("speaker"),
+                "note": row.get("note"),
                 "source_id": row["source_id"],
                 "source_title": source.get("title"),
                 "source_publisher": source.get("publisher"),
