@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import derive_figures, read_rows, rehash, set_cell, write_rows
-from jants import model
+from jants import formatting, model
 from jants.cli import cli
 from jants.explore.tables import load, observations
 from jants.validate import validate_package
@@ -139,14 +139,10 @@ def test_date_precision_reads_the_observation_then_its_source(project):
     observations_by_id = {r["observation_id"]: r for r in csv.DictReader(open(project / "data" / "observations.csv", encoding="utf-8"))}
     sources = {r["source_id"]: r for r in csv.DictReader(open(project / "data" / "sources.csv", encoding="utf-8"))}
     for observation_id, row in figures.items():
-        own = observations_by_id[observation_id]["date_precision"]
+        own = observations_by_id[observation_id]["date_precision"] or None
         source = sources[row["source_id"]]
-        if own:
-            expected = own
-        elif row["observation_date"] != source["source_date"] or source["date_precision"] in ("day", "day_of_statement"):
-            expected = "day"
-        else:
-            expected = source["date_precision"]
+        # the same rule as the one the report and jants show apply to single figures
+        expected = formatting.date_precision(own, row["observation_date"], source["source_date"], source["date_precision"])
         assert row["date_precision"] == expected, observation_id
     assert figures["joint-ngo-statement-2022-07-29-001"]["date_precision"] == "on_or_before"
     assert figures["kaskelen-2024-01-001"]["date_precision"] == "month"
