@@ -6,7 +6,7 @@
 >>> deaths = jants.series("persons_killed")  # one series, in date order
 """
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 from .explore.tables import load, observations, series  # noqa: E402  (pandas is imported only when called)
 
