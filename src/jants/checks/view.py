@@ -26,7 +26,7 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Optional fields added to the model after a release: a package without them is still of the
 # jants model (an older release keeps its checks), and the checks read them where present.
-ADDED_FIELDS = {"observations": {"date_precision"}}
+ADDED_FIELDS = {"observations": {"date_precision"}, "figures": {"date_precision"}}
 
 
 def uses_jants_model(tables: dict[str, TypedTable]) -> bool:
