@@ -310,3 +310,15 @@ def test_help_describes_the_data_as_the_package_title_does(project):
     first = " ".join(CliRunner().invoke(cli, ["--help"]).output.split("\n\n")[1].split())
     assert title.removeprefix("jants: ").lower() in first.lower(), (title, first)
     assert not first.lower().startswith("official figures")
+
+
+def test_an_unknown_series_is_one_line_that_points_the_way(project):
+    misspelt = jants_command("show", "persons_kiled", "--path", str(project))
+    assert misspelt.returncode == 2
+    assert misspelt.stderr.strip().splitlines() == [
+        "Error: no series 'persons_kiled'; did you mean persons_killed or persons_injured or persons_killed.almaty?"
+    ]
+    figure = CliRunner().invoke(cli, ["show", "tass-2022-01-07-003", "--path", str(project)])
+    assert figure.exit_code == 2
+    assert "is a figure of series 'persons_injured.riot_participants' (jants show persons_injured.riot_participants)" in figure.output
+    assert "Usage:" not in figure.output

@@ -16,6 +16,14 @@ import click
 from . import __version__
 
 
+class UsageError(click.UsageError):
+    """A usage error of jants' own: one line naming what is wrong (click's own, such as a
+    missing argument, still show the usage)."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
 def no_traceback(command):
     """Library errors become one line each (exit 1, or 2 for a usage error); anything
     unexpected becomes one line too, never a traceback (JANTS_DEBUG=1 shows it)."""
@@ -33,7 +41,7 @@ def no_traceback(command):
             sys.exit(0)
         except PackageError as error:
             if error.problem.code == "usage-error":
-                raise click.UsageError(error.problem.message) from None
+                raise UsageError(error.problem.message) from None
             for problem in error.problems:
                 click.echo(f"Error: {problem}", err=True)
             sys.exit(1)
@@ -151,7 +159,7 @@ def build(curation_dir, target, sources_dir, as_json):
     curation_dir = curation_dir or project / "curation"
     target = target or project
     if not target.is_dir():
-        raise click.UsageError(f"output folder does not exist: {target}")
+        raise UsageError(f"output folder does not exist: {target}")
     try:
         report = build_package(curation_dir, target, sources_dir)
     except BuildError as error:
@@ -190,7 +198,7 @@ def release(version, sources_dir):
 
     project = project_dir()
     if project is None or not (project / "CHANGELOG.md").is_file():
-        raise click.UsageError("jants release runs in the project folder (with datapackage.json, CHANGELOG.md and releases.json)")
+        raise UsageError("jants release runs in the project folder (with datapackage.json, CHANGELOG.md and releases.json)")
     made = make_release(project, version, sources_dir)
     click.echo(f"released {made.version} ({made.date}): dist/{made.archive}, {made.bytes} bytes, sha256 {made.sha256}")
 
@@ -586,13 +594,13 @@ def plot(series_ids, output, components, path, version):
     from .explore.tables import load
 
     if output.suffix.lower() not in (".svg", ".png"):
-        raise click.UsageError(f"{output.name}: the chart is written as .svg or .png")
+        raise UsageError(f"{output.name}: the chart is written as .svg or .png")
     if not output.absolute().parent.is_dir():  # before the package is read and the chart drawn
         cannot_write(output, FileNotFoundError(2, "no such folder", str(output)))
     try:
         plot_series(load(path, version), list(series_ids), output, components)
     except KeyError as error:
-        raise click.UsageError(f"{error.args[0]}; jants list shows the series")
+        raise UsageError(f"{error.args[0]}; jants list shows the series")
     except OSError as error:
         cannot_write(output, error)
     click.echo(str(output))

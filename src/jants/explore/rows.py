@@ -155,8 +155,20 @@ def known_on(tables: TablesOfRows, date) -> list[Row]:
 
 
 def check_series(tables: TablesOfRows, series_id: str) -> None:
-    if series_id not in {s["series_id"] for s in tables["series"]}:
-        raise PackageError(Problem("usage-error", f"no series {series_id!r}; jants list shows them"))
+    """An unknown series is a usage error that points the way: the series of a figure id
+    given in its place, or the ids that read most like it."""
+    known = sorted({s["series_id"] for s in tables["series"]})
+    if series_id in known:
+        return
+    figure = next((o for o in tables["observations"] if o["observation_id"] == series_id), None)
+    if figure is not None:
+        hint = f"{series_id!r} is a figure of series {figure['series_id']!r} (jants show {figure['series_id']})"
+    else:
+        import difflib
+
+        close = difflib.get_close_matches(series_id, known, n=3, cutoff=0.75)
+        hint = f"did you mean {' or '.join(close)}?" if close else "jants list shows them"
+    raise PackageError(Problem("usage-error", f"no series {series_id!r}; {hint}"))
 
 
 def check_choice(name: str, value: str | None, choices: Iterable[str]) -> None:
