@@ -157,7 +157,7 @@ def test_show_gives_every_figure_with_provenance(project):
 @pytest.mark.parametrize("args, code, exit_code", [
     (["/no/such/package"], "usage-error", 2),
     (["--sources", "/no/such/folder"], "usage-error", 2),
-    (["9.9.9"], "release-unknown", 1),
+    (["9.9.9"], "release-unknown", 2),
 ])
 def test_validate_json_is_json_also_when_it_cannot_start(args, code, exit_code):
     result = CliRunner().invoke(cli, ["validate", *args, "--json"])

@@ -266,7 +266,7 @@ def test_citation_gives_the_doi_and_url_when_the_metadata_records_them(released,
         result = CliRunner().invoke(jants.cli.cli, ["cite", "0.1.0", "--format", fmt])
         assert result.exit_code == 0 and expected in result.output and "https://example.org/jants" in result.output, (fmt, result.output)
     unknown = CliRunner().invoke(jants.cli.cli, ["cite", "0.9.0"])
-    assert unknown.exit_code == 1 and "released: 0.1.0" in unknown.output
+    assert unknown.exit_code == 2 and "released: 0.1.0" in unknown.output
 
 
 def test_citation_of_a_release_gives_its_title_as_released(project):
@@ -414,7 +414,7 @@ def test_fetch_command_and_load_by_version(released, server, tmp_path, monkeypat
     assert sha256(released / "dist" / "jants-0.1.0.zip") == sha256(tmp_path / "cache" / "jants-0.1.0.zip")
     assert len(load(version="0.1.0").observations) > 200
     missing = CliRunner().invoke(jants.cli.cli, ["fetch", "9.9.9"])
-    assert missing.exit_code == 1 and "not in the release index" in missing.output
+    assert missing.exit_code == 2 and "not in the release index" in missing.output
     malformed = CliRunner().invoke(jants.cli.cli, ["fetch", "0.1/../x"])
     assert malformed.exit_code == 1 and "MAJOR.MINOR.PATCH" in malformed.output
 

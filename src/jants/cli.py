@@ -15,6 +15,8 @@ import click
 
 from . import __version__
 
+USAGE_CODES = {"usage-error", "release-unknown"}  # exit 2: what was asked for does not exist (1 is kept for invalid packages)
+
 
 class UsageError(click.UsageError):
     """A usage error of jants' own: one line naming what is wrong (click's own, such as a
@@ -44,7 +46,7 @@ def no_traceback(command):
                 raise UsageError(error.problem.message) from None
             for problem in error.problems:
                 click.echo(f"Error: {problem}", err=True)
-            sys.exit(1)
+            sys.exit(2 if error.problem.code in USAGE_CODES else 1)
         except Exception as error:  # noqa: BLE001 - last line of defence for users
             if os.environ.get("JANTS_DEBUG"):
                 raise
@@ -134,7 +136,7 @@ def validate(package, sources_dir, as_json, memory_budget):
         if not as_json:
             raise
         click.echo(usage_error(package, error.problem.message, error.problem.code).to_json())
-        sys.exit(2 if error.problem.code == "usage-error" else 1)
+        sys.exit(2 if error.problem.code in USAGE_CODES else 1)
     report = validate_package(path, sources_dir, memory_budget=budget)
     click.echo(report.to_json() if as_json else report.to_text())
     sys.exit(0 if report.valid else 1)
