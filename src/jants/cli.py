@@ -295,8 +295,12 @@ def emit(rows: list[dict], columns: list[str], as_json: bool, as_csv: bool, titl
         cells = [[_text(row.get(column)) for column in columns] for row in rows]
         table = Table(title=title or None, title_justify="left")
         for i, column in enumerate(columns):
-            short = all(len(line[i]) <= 30 for line in cells)  # ids, dates, numbers: never broken; long text wraps
-            table.add_column(column, no_wrap=short, overflow="ellipsis" if short else "fold", ratio=None if short else 1)
+            widest = max([len(column), *(len(line[i]) for line in cells)])
+            if column.endswith("_id"):  # an id is copied into the next command: never broken, never cut
+                table.add_column(column, no_wrap=True, min_width=widest)
+                continue
+            short = widest <= 30  # dates, numbers, short names: one line where there is room; long text wraps in the room left
+            table.add_column(column, overflow="fold", ratio=None if short else 1, min_width=min(widest, 10) if short else 12)
         for line in cells:
             table.add_row(*line)
     Console(soft_wrap=False).print(table)
