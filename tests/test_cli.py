@@ -322,3 +322,9 @@ def test_an_unknown_series_is_one_line_that_points_the_way(project):
     assert figure.exit_code == 2
     assert "is a figure of series 'persons_injured.riot_participants' (jants show persons_injured.riot_participants)" in figure.output
     assert "Usage:" not in figure.output
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "persons_killed"], ["sources"], ["discrepancies"]])
+def test_json_and_csv_together_is_a_usage_error(project, command):
+    result = CliRunner().invoke(cli, [*command, "--path", str(project), "--json", "--csv"])
+    assert result.exit_code == 2 and result.output.strip() == "Error: --json and --csv: give one of them"

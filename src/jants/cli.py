@@ -272,6 +272,8 @@ def emit(rows: list[dict], columns: list[str], as_json: bool, as_csv: bool, titl
     """Rows for people (a rich table fitted to the terminal; TABLE builds a custom one);
     for scripts, JSON records with typed values (numbers, null, ISO dates, lists) or CSV;
     piped without either, the whole table as tab-separated text, never wrapped."""
+    if as_json and as_csv:
+        raise UsageError("--json and --csv: give one of them")
     if as_json:
         import json
 
