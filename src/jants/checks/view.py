@@ -42,8 +42,15 @@ def frame(table: TypedTable, compact: bool = False) -> pd.DataFrame:
     string a row: for the observations, the one table of the model that grows with the
     rows (the checks read the others with string methods)."""
     columns = table.columns
-    stored = columns.stored if compact and isinstance(columns, CompactColumns) else columns.__getitem__
-    data = pd.DataFrame({name: stored(name).to_pandas() for name in columns})
+
+    def column(name: str) -> pa.Array:
+        if compact and isinstance(columns, CompactColumns):
+            kept = columns.stored(name)
+            if isinstance(kept, pa.DictionaryArray) and pa.types.is_string(kept.type.value_type):
+                return kept
+        return columns[name]
+
+    data = pd.DataFrame({name: column(name).to_pandas() for name in columns})
     data["_row"] = table.row_numbers if table.row_numbers is not None else np.arange(2, table.num_rows + 2)
     return data
 
