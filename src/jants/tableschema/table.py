@@ -101,7 +101,8 @@ class CompactColumns(MutableMapping[str, pa.Array]):
             encoded = column.dictionary_encode()
             if len(encoded.dictionary) < len(column):  # ids stay as they are
                 return narrowed(encoded)
-        elif pa.types.is_date(column.type) or pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+        elif len(column) >= Distinct.MIN_ROWS and (pa.types.is_date(column.type) or pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+            # (a short batch's numbers are kept as they are: encoding them would cost more than it saves)
             encoded = column.dictionary_encode()
             if len(encoded.dictionary) <= len(column) // 4:  # smaller than the values themselves
                 return narrowed(encoded)
