@@ -40,10 +40,24 @@ def frame(table: TypedTable, compact: bool = False) -> pd.DataFrame:
     """A table as pandas. With COMPACT, a text column kept dictionary-encoded
     (CompactColumns) becomes a categorical column, its codes and distinct values, not a
     string a row: for the observations, the one table of the model that grows with the
-    rows (the checks read the others with string methods)."""
+    rows (the checks read the others with string methods); text that does not repeat (the
+    ids) and dates stay Arrow arrays, not a Python object a row (the checks read them
+    only to name a row in a message)."""
     columns = table.columns
-    stored = columns.stored if compact and isinstance(columns, CompactColumns) else columns.__getitem__
-    data = pd.DataFrame({name: stored(name).to_pandas() for name in columns})
+    compacted = columns if compact and isinstance(columns, CompactColumns) else None
+
+    def column(name: str) -> pd.Series:
+        if compacted is not None:
+            kept = compacted.stored(name)
+            if isinstance(kept, pa.DictionaryArray) and pa.types.is_string(kept.type.value_type):
+                return kept.to_pandas()
+            values = columns[name]
+            if pa.types.is_string(values.type) or pa.types.is_date(values.type):
+                return values.to_pandas(types_mapper=pd.ArrowDtype)
+            return values.to_pandas()
+        return columns[name].to_pandas()
+
+    data = pd.DataFrame({name: column(name) for name in columns})
     data["_row"] = table.row_numbers if table.row_numbers is not None else np.arange(2, table.num_rows + 2)
     return data
 

@@ -54,8 +54,9 @@ class TypedTable:
 class CompactColumns(MutableMapping[str, pa.Array]):
     """The typed columns of a table read in batches. A text column that repeats a few
     values (as the model's vocabularies, dates as text, evidence, notes do) is kept
-    dictionary-encoded, its distinct values and an int32 position a row, and given out
-    whole only while a check reads it."""
+    dictionary-encoded, its distinct values and a position a row (of 8 or 16 bits when
+    there are fewer than 128 or 32,768 distinct values), and given out whole only while
+    a check reads it."""
 
     def __init__(self) -> None:
         self._stored: dict[str, pa.Array] = {}
@@ -91,11 +92,20 @@ class CompactColumns(MutableMapping[str, pa.Array]):
 
     @staticmethod
     def chunk(column: pa.Array) -> pa.Array:
-        """One batch's column as it is kept: text that repeats, dictionary-encoded."""
-        if pa.types.is_string(column.type) and len(column) > 1:
+        """One batch's column as it is kept: text that repeats, and dates and numbers that
+        repeat a few values, dictionary-encoded (decoding gives back the same values, bit
+        for bit: 0 and -0, NaN and null are distinct dictionary entries)."""
+        if len(column) <= 1:
+            return column
+        if pa.types.is_string(column.type):
             encoded = column.dictionary_encode()
             if len(encoded.dictionary) < len(column):  # ids stay as they are
-                return encoded
+                return narrowed(encoded)
+        elif len(column) >= Distinct.MIN_ROWS and (pa.types.is_date(column.type) or pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+            # (a short batch's numbers are kept as they are: encoding them would cost more than it saves)
+            encoded = column.dictionary_encode()
+            if len(encoded.dictionary) <= len(column) // 4:  # smaller than the values themselves
+                return narrowed(encoded)
         return column
 
     @staticmethod
@@ -104,8 +114,8 @@ class CompactColumns(MutableMapping[str, pa.Array]):
         if len(chunks) == 1:
             return chunks[0]
         if any(isinstance(chunk, pa.DictionaryArray) for chunk in chunks):  # text that repeats: all of it encoded
-            encoded = [chunk if isinstance(chunk, pa.DictionaryArray) else chunk.dictionary_encode() for chunk in chunks]
-            return pa.chunked_array(encoded).unify_dictionaries().combine_chunks()
+            encoded = [widened(chunk) if isinstance(chunk, pa.DictionaryArray) else chunk.dictionary_encode() for chunk in chunks]
+            return narrowed(pa.chunked_array(encoded).unify_dictionaries().combine_chunks())
         return pa.concat_arrays([chunk.dictionary.take(chunk.indices) if isinstance(chunk, pa.DictionaryArray) else chunk for chunk in chunks])
 
 
@@ -318,6 +328,23 @@ def encoded(columns: MutableMapping[str, pa.Array], name: str) -> pa.DictionaryA
         if isinstance(stored, pa.DictionaryArray):
             return stored
     return None
+
+
+def narrowed(column: pa.DictionaryArray) -> pa.DictionaryArray:
+    """A dictionary-encoded column with the narrowest positions its distinct values allow:
+    the vocabularies of the model, dates and repeated text take one or two bytes a row."""
+    size = len(column.dictionary)
+    index_type = pa.int8() if size <= 127 else pa.int16() if size <= 32767 else pa.int32()
+    if column.indices.type == index_type:
+        return column
+    return pa.DictionaryArray.from_arrays(column.indices.cast(index_type), column.dictionary)
+
+
+def widened(column: pa.DictionaryArray) -> pa.DictionaryArray:
+    """Positions of 32 bits, so that chunks of different widths can be unified."""
+    if column.indices.type == pa.int32():
+        return column
+    return pa.DictionaryArray.from_arrays(column.indices.cast(pa.int32()), column.dictionary)
 
 
 def decoded(column: pa.Array) -> pa.Array:
