@@ -190,3 +190,12 @@ def test_figure_in_evidence_is_checked_for_every_row_that_repeats_it(package):
     report = validate_package(package)
     found = [p.row for p in report.errors if p.code == "evidence-error" and p.field == "evidence"]
     assert found == [len(rows) + 1, len(rows) + 2, len(rows) + 3], report.to_text()
+
+
+def test_a_model_table_that_cannot_be_read_leaves_provenance_not_checked(package):
+    path = package / "data" / "series.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b'\n"', 1))  # an unclosed quote in the first data row
+    rehash(package)
+    report = validate_package(package)
+    assert not report.valid
+    assert report.provenance == "not checked: table 'series' of the jants model could not be read"

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
-from . import archive
+from . import archive, model
 from .limits import Limits
 from .limits import current as current_limits
 from .limits import fixed as fixed_limits
@@ -113,7 +113,11 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
                 report.add(check_foreign_keys(resource["schema"], table, tables))
         from . import checks
 
-        if not checks.uses_jants_model(tables):
+        declared = {resource["name"] for resource in package.resources}
+        unread = [name for name in model.TABLES if name in declared and name not in tables]
+        if unread and report.errors:  # a table of the model that could not be read is an error, not another model
+            report.provenance = f"not checked: table {unread[0]!r} of the jants model could not be read"
+        elif not checks.uses_jants_model(tables):
             report.provenance = "not applicable: the package lacks tables or fields of the jants model of this jants version"
             if sources_dir is not None:
                 report.add([Problem("provenance-not-checked", "--sources given, but the package does not use the jants model", severity="warning")])
