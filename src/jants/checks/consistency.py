@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..flat import date_precision
 from ..problems import Problem
 from ..tableschema.table import TypedTable
-from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, days, first_positions, isin, located, positions
+from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, first_positions, isin, located, positions
 
 COMPONENT_KINDS = {"components_exceed_total", "components_differ_from_total"}
 
@@ -145,16 +148,12 @@ def check_cumulative(view: ModelView) -> list[Problem]:
 
 
 def _dated_to_the_day(view: ModelView) -> np.ndarray:
-    """Observations whose date is a known day: the observation's date_precision says day, or it
-    is empty and the date is one the source states, or the source's own date known to the day."""
-    obs, sources, links = view.frames["observations"], view.frames["sources"], view.links
-    own = obs["date_precision"].to_numpy(dtype=object) if "date_precision" in obs else np.full(len(obs), None, dtype=object)
-    source_days = days(view.tables["sources"].columns["source_date"])
-    source_precise = sources["date_precision"].isin(["day", "day_of_statement"]).to_numpy(dtype=bool)
-    known = links.source >= 0
-    at = links.source.clip(0)
-    inherited = known & ((links.date != source_days[at]) | source_precise[at]) if len(source_days) else np.zeros(len(obs), dtype=bool)
-    return np.where(pd.isna(own), inherited, own == "day").astype(bool)
+    """Observations whose date is a known day, by the rule of figures.date_precision."""
+    observations, sources = view.tables["observations"].columns, view.tables["sources"].columns
+    at = pa.array(view.links.source, mask=view.links.source < 0)  # null where the source is unknown
+    own = observations["date_precision"] if "date_precision" in observations else pa.nulls(len(at), pa.string())
+    precision = date_precision(own, observations["observation_date"], pc.take(sources["source_date"], at), pc.take(sources["date_precision"], at))
+    return np.asarray(pc.equal(precision, "day").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def check_same_day_conflicts(view: ModelView) -> list[Problem]:
