@@ -14,7 +14,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 from . import archive, model
-from .limits import Limits
+from .limits import Limits, lean_memory
 from .limits import current as current_limits
 from .limits import fixed as fixed_limits
 from .package import NAME_PATTERN, URL_PATTERN, Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format
@@ -40,7 +40,7 @@ def validate_package(path: str | Path, sources_dir: str | Path | None = None, me
     else a 64th of the machine's memory) is read in batches, with the same problems.
     """
     try:
-        with fixed_limits(memory_budget):
+        with fixed_limits(memory_budget), lean_memory():
             return _validate(Path(path), sources_dir)
     except Exception as error:  # noqa: BLE001 - the last line of defence: a report, never a traceback
         report = Report(package=str(path))

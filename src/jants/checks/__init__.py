@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..limits import release_memory
 from ..problems import Problem
 from ..tableschema.table import TypedTable
 from .consistency import check_components, check_cumulative, check_same_day_conflicts
@@ -42,4 +43,8 @@ __all__ = ["CHECKS", "ModelView", "check_model", "uses_jants_model"]
 
 def check_model(tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None) -> list[Problem]:
     view = ModelView.of(tables, descriptor, sources_dir)
-    return [problem for check in CHECKS for problem in check(view)]
+    problems = []
+    for check in CHECKS:
+        problems += check(view)
+        release_memory()  # each check's arrays of a number a row, given back before the next
+    return problems

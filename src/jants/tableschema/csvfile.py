@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..limits import current as current_limits
+from ..limits import release_memory
 from ..problems import Problem
 from .arrays import key_strings, mask
 from .constraints import check_columns
@@ -336,6 +338,7 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
     whole = TypedTable(name=resource["name"], file=file, num_rows=offset, columns=CompactColumns())
     for name in [spec["name"] for spec in fields if spec["name"] in chunks]:
         whole.columns[name] = CompactColumns.joined(chunks.pop(name))
+    release_memory()
     all_numbers = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64)
     if not np.array_equal(all_numbers, np.arange(2, offset + 2)):
         whole.row_numbers = all_numbers
@@ -390,9 +393,12 @@ def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None):
     """The file's record batches (the header is the first row of the first), or _Unparsable."""
     dialect = resource.get("dialect") or {}
     delimiter, quote = dialect.get("delimiter", ","), dialect.get("quoteChar", '"')
+    source = _Paced(path, BLOCK_SIZE)
     try:
-        reader = pacsv.open_csv(path, **_stream_options(path, resource, width, on_invalid or (lambda row: "skip")))
-        yield from reader
+        reader = pacsv.open_csv(source, **_stream_options(path, resource, width, on_invalid or (lambda row: "skip")))
+        for batch in reader:
+            source.took()
+            yield batch
     except pa.ArrowInvalid as error:
         message = str(error).splitlines()[0]
         if "straddl" in message:
@@ -400,6 +406,56 @@ def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None):
         raise _Unparsable(
             Problem("csv-parse-error", f"cannot be parsed as CSV: {clean_message(message)}", file=file, row=_locate_parse_error(path, delimiter, quote))
         ) from None
+    finally:
+        source.close()
+
+
+class _Paced:
+    """A file that pyarrow's streaming CSV reader reads at most AHEAD blocks ahead of the
+    batches taken from it. Left to itself, the reader's background thread reads up to 32
+    blocks (512 MiB) ahead of a consumer slower than the disk, as the checks of each batch
+    are; that text would be the largest part of the memory used while a table is read.
+
+    The wait is bounded (WAIT seconds), so that a block read without a batch for it can
+    slow the reading, never stop it."""
+
+    AHEAD = 3
+    WAIT = 1.0
+
+    def __init__(self, path: Path, block_size: int):
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by _blocks
+        self._block_size = block_size
+        self._read = 0  # blocks read
+        self._taken = 0  # batches taken
+        self._turn = threading.Condition()
+        self.closed = False
+
+    def took(self) -> None:
+        with self._turn:
+            self._taken += 1
+            self._turn.notify_all()
+
+    def read(self, size: int = -1) -> bytes:
+        with self._turn:
+            self._turn.wait_for(lambda: self._read - self._taken < self.AHEAD or self.closed, timeout=self.WAIT)
+        data = self._file.read(size)
+        self._read += max(1, -(-len(data) // self._block_size))
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        with self._turn:
+            self.closed = True
+            self._turn.notify_all()
+        self._file.close()
 
 
 def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray | None, batch_bytes: int):
