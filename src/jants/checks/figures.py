@@ -30,6 +30,8 @@ def check_figures(view: ModelView) -> list[Problem]:
     tables = {name: view.tables[name].columns for name in model.TABLES}
     observations = tables["observations"]
     order = pc.sort_indices(pa.table({name: observations[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
+    if len(order) <= np.iinfo(np.uint32).max:  # 4 bytes a row kept through the check, not 8
+        order = order.cast(pa.uint32())
     joined = figures_join({**tables, "observations": _observations(observations, order.slice(0, 0))})
     # a column added to the model after a release is compared only where the package has it (0.4.0 has no date_precision)
     names = [name for name in joined if name in figures.columns or name not in ADDED_FIELDS.get("figures", ())]

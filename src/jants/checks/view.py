@@ -18,7 +18,8 @@ import pyarrow.compute as pc
 
 from .. import model
 from ..problems import Problem
-from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, CompactColumns, Distinct, TypedTable
+from ..tableschema.arrays import valid_mask
+from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, CompactColumns, Distinct, TypedTable, encoded
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -114,18 +115,41 @@ class Links:
 
     @classmethod
     def of(cls, tables: dict[str, TypedTable]) -> Links:
-        obs, distinct = tables["observations"].columns, tables["observations"].distinct
-        series = positions(obs["series_id"], tables["series"].columns["series_id"], distinct.get("series_id"))
-        metric_of_series = positions(tables["series"].columns["metric_id"], tables["metrics"].columns["metric_id"])
-        metric = np.where(series >= 0, metric_of_series[series], -1) if len(metric_of_series) else np.full(len(series), -1)
+        """Positions among the small tables in 32 bits, each computed once per distinct value
+        of a column kept dictionary-encoded (no column of a string a row is made)."""
+        obs = tables["observations"]
+        series = per_row(obs, "series_id", lambda ids: positions(ids, tables["series"].columns["series_id"]), -1).astype(np.int32)
+        metric_of_series = positions(tables["series"].columns["metric_id"], tables["metrics"].columns["metric_id"]).astype(np.int32)
+        metric = np.where(series >= 0, metric_of_series[series], np.int32(-1)) if len(metric_of_series) else np.full(len(series), -1, dtype=np.int32)
         return cls(
             series=series,
             metric=metric,
-            source=positions(obs["source_id"], tables["sources"].columns["source_id"], distinct.get("source_id")),
-            date=days(obs["observation_date"]),
-            value=np.asarray(obs["value"].to_numpy(zero_copy_only=False), dtype="float64"),
-            counted=~isin(obs["status"], model.NOT_STANDING),
+            source=per_row(obs, "source_id", lambda ids: positions(ids, tables["sources"].columns["source_id"]), -1).astype(np.int32),
+            date=per_row(obs, "observation_date", days, np.nan),
+            value=per_row(obs, "value", lambda values: np.asarray(values.to_numpy(zero_copy_only=False), dtype="float64"), np.nan),
+            counted=~per_row(obs, "status", lambda status: isin(status, model.NOT_STANDING), False),
         )
+
+
+def per_row(table: TypedTable, name: str, of_values, empty) -> np.ndarray:
+    """OF_VALUES (an Arrow array -> a numpy array of one result per cell, EMPTY for a null)
+    over a column of TABLE: once per distinct value where the column is kept
+    dictionary-encoded (CompactColumns) or its distinct values are known."""
+    kept = encoded(table.columns, name)
+    if kept is None:
+        distinct = table.distinct.get(name)
+        if distinct is None:
+            return of_values(table.columns[name])
+        values, indices, present = distinct.values, distinct.positions, distinct.present
+    else:
+        values, indices, present = kept.dictionary, kept.indices.fill_null(0).to_numpy(zero_copy_only=False), valid_mask(kept.indices)
+    found = of_values(values)
+    if not len(found):
+        return np.full(len(indices), empty, dtype=found.dtype)
+    result = found[indices]
+    if not present.all():
+        result[~present] = empty
+    return result
 
 
 @dataclass

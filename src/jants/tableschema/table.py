@@ -284,7 +284,7 @@ class SeenKeys:
                     todo = np.flatnonzero((right - left == width) & ~repeated)
                     if not len(todo):
                         break
-                    earlier_rows = run_positions[left[todo] + step]
+                    earlier_rows = run_positions[left[todo] + step].astype(np.int64)
                     theirs = batch.key_of(self.key, earlier_rows)
                     ours = keys.take(pa.array(candidates[todo]))
                     same = mask(pc.equal(ours.cast(pa.string()), theirs.cast(pa.string())))
@@ -296,12 +296,32 @@ class SeenKeys:
 
     def _add(self, hashes: np.ndarray, positions: np.ndarray) -> None:
         order = np.argsort(hashes, kind="stable")
-        self.runs.append((hashes[order], positions[order]))
+        self.runs.append((hashes[order], _narrow_positions(positions[order])))
         while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
-            (a, pa_), (b, pb) = self.runs[-2], self.runs[-1]
-            hashes, positions = np.concatenate([a, b]), np.concatenate([pa_, pb])
-            order = np.argsort(hashes, kind="stable")
-            self.runs[-2:] = [(hashes[order], positions[order])]
+            newer, older = self.runs.pop(), self.runs.pop()
+            self.runs.append(_merged(older, newer))
+
+
+def _narrow_positions(positions: np.ndarray) -> np.ndarray:
+    """Row positions in 32 bits where the table is short enough (12 bytes a row kept, not 16)."""
+    return positions.astype(np.uint32) if not len(positions) or positions.max() <= np.iinfo(np.uint32).max else positions.astype(np.int64)
+
+
+def _merged(older: tuple[np.ndarray, np.ndarray], newer: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Two sorted runs as one, each row written once into its place (the newer run's after
+    the older's equal hashes, as a stable sort of both would put them): the peak is the
+    two runs and their merge, not a concatenation, its sort order and the sorted copy too."""
+    (a, positions_a), (b, positions_b) = older, newer
+    at = np.searchsorted(a, b, side="right")
+    at += np.arange(len(b), dtype=at.dtype)  # the newer rows' places in the merged run
+    older_rows = np.ones(len(a) + len(b), dtype=bool)
+    older_rows[at] = False
+    hashes = np.empty(len(a) + len(b), dtype=a.dtype)
+    hashes[at], hashes[older_rows] = b, a
+    del a, b
+    positions = np.empty(len(hashes), dtype=np.result_type(positions_a, positions_b))
+    positions[at], positions[older_rows] = positions_b, positions_a
+    return hashes, positions
 
 
 def _hashes(keys: pa.Array) -> np.ndarray:
