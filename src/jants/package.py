@@ -219,8 +219,9 @@ def resolve_path(package: Package, resource: dict) -> tuple[Path | None, Problem
     return real, None
 
 
-def check_integrity(path: Path, resource: dict, file: str) -> list[Problem]:
-    """`bytes` and `hash` of the descriptor against the file."""
+def check_integrity(path: Path, resource: dict, file: str, digest: tuple[int, str] | None = None) -> list[Problem]:
+    """`bytes` and `hash` of the descriptor against the file (DIGEST: its size and SHA-256,
+    when they were read already)."""
     problems = []
     expected_bytes = resource.get("bytes")
     expected_hash = resource.get("hash")
@@ -232,7 +233,7 @@ def check_integrity(path: Path, resource: dict, file: str) -> list[Problem]:
         expected_hash = None
     if expected_bytes is None and expected_hash is None:
         return problems
-    size, sha256 = file_digest(path)
+    size, sha256 = digest or file_digest(path)
     if expected_bytes is not None and expected_bytes != size:
         problems.append(Problem("bytes-mismatch", f"descriptor says {expected_bytes} bytes, file has {size}", file=file, field="bytes"))
     if expected_hash is not None:

@@ -24,6 +24,7 @@ from .tableschema.csvfile import read_typed_csv, read_untyped_csv
 from .tableschema.keys import check_foreign_keys
 from .tableschema.parquet import check_parquet_copy, read_parquet, read_typed_parquet
 from .tableschema.table import TypedTable
+from .tableschema.text import scan_text_file
 
 SWAP_JOURNAL = ".jants-swap"  # written by build.swap_into_place
 # Errors of a file's size or hash only: its table was read and typed, so the jants model
@@ -288,6 +289,8 @@ def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem]
     """One resource's file checks and, unless skipped or a copy, its table and table checks."""
     name = resource["name"]
     file = resource["path"]
+    if _scanned_while_parsed(resource, path, skip):
+        return _read_large_csv(resource, path)
     problems = check_integrity(path, resource, file)
     if resource.get("compression"):
         return problems + [Problem("unsupported-resource", f"resource {name!r}: compressed resources are not supported", file=file, field="compression")], None
@@ -323,3 +326,32 @@ def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem]
             "unsupported-resource", f"resource {name!r}: format {fmt or 'unknown'!r} cannot be checked; jants reads CSV and Parquet", file=file, field="format"
         )
     ], None
+
+
+SCAN_ASIDE_BYTES = 1 << 20  # from this size a CSV file's bytes are scanned on a thread of their own
+
+
+def _scanned_while_parsed(resource: dict, path: Path, skip: bool) -> bool:
+    """Whether a resource is a large CSV table with a schema, whose bytes are worth reading
+    (size, SHA-256, text checks) on another thread while it is parsed."""
+    if skip or resource.get("copyOf") or resource.get("compression") or not isinstance(resource.get("schema"), dict):
+        return False
+    encoding = str(resource.get("encoding", "utf-8")).lower().replace("_", "-")
+    if resource_format(resource) != "csv" or encoding not in ("utf-8", "utf8", "utf-8-sig"):
+        return False
+    try:
+        return path.stat().st_size >= SCAN_ASIDE_BYTES
+    except OSError:
+        return False
+
+
+def _read_large_csv(resource: dict, path: Path) -> tuple[list[Problem], TypedTable | None]:
+    """`read_resource` for a large CSV table: its bytes are read once, on a thread of their
+    own, for the descriptor's size and hash and for the text checks, while it is parsed and
+    typed here. The problems are those `read_resource` gives otherwise, in the same order."""
+    file = resource["path"]
+    with ThreadPoolExecutor(max_workers=1) as aside:
+        scan = aside.submit(scan_text_file, path, file)
+        table, found = read_typed_csv(path, resource, file, text_problems=lambda: scan.result().problems)
+        scanned = scan.result()
+    return check_integrity(path, resource, file, digest=(scanned.size, scanned.sha256)) + found, table

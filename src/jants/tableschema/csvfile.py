@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -232,17 +234,32 @@ def check_header(header: list[str], fields: list[dict], file: str) -> list[Probl
     return problems
 
 
-def read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | None, list[Problem]]:
+def read_typed_csv(path: Path, resource: dict, file: str, text_problems: Callable[[], list[Problem]] | None = None) -> tuple[TypedTable | None, list[Problem]]:
     """Read a CSV resource and run every Table Schema check on it.
 
     A file larger than the memory budget (limits.memory_budget) is read in batches of
     rows: each batch is typed and checked, its keys are checked against those of the
     batches before it (`SeenKeys`), and only its typed columns are kept. A smaller file
     is one batch. Either way the problems are the same, with the same rows.
+
+    The problems of the file's bytes (`check_text_bytes`) come first and, if any, alone.
+    TEXT_PROBLEMS gives them when they are found elsewhere (on another thread, while this
+    one parses): the table is then read before they are known, and dropped if there are any.
     """
-    problems = check_text_bytes(path, file)
-    if problems:
-        return None, problems
+    if text_problems is None:
+        problems = check_text_bytes(path, file)
+        return (None, problems) if problems else _read_typed_csv(path, resource, file)
+    try:
+        table, problems = _read_typed_csv(path, resource, file)
+    except Exception:  # bytes that are not text can break parsing in many ways: their problem is the one reported
+        if text := text_problems():
+            return None, text
+        raise
+    text = text_problems()
+    return (None, text) if text else (table, problems)
+
+
+def _read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | None, list[Problem]]:
     budget = current_limits().memory_budget
     if path.stat().st_size <= budget:
         header, data, row_numbers, problems = read_csv_strings(path, resource, file)
@@ -251,18 +268,30 @@ def read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | 
         return _typed(header, iter([(data, row_numbers)]), resource, file, problems, batched=False)
     batch_bytes = max(budget // BATCH_SHARE, 1)
     try:
-        header, problems = _stream_header(path, resource, file)
-        if header is None:
+        width, problems = _stream_width(path, resource, file)
+        if width is None:
             return None, problems
         try:
-            return _typed(header, _string_batches(path, resource, len(header), None, batch_bytes), resource, file, [], batched=True)
+            return _typed_batches(path, resource, file, width, None, batch_bytes, [])
         except _Restart:
-            dropped, problems = _dropped_rows(path, resource, file, len(header))
+            dropped, problems = _dropped_rows(path, resource, file, width)
             if dropped is None:
                 return None, problems
-            return _typed(header, _string_batches(path, resource, len(header), dropped, batch_bytes), resource, file, problems, batched=True)
+            return _typed_batches(path, resource, file, width, dropped, batch_bytes, problems)
     except _Unparsable as error:
         return None, [error.problem]
+
+
+def _typed_batches(
+    path: Path, resource: dict, file: str, width: int, dropped: np.ndarray | None, batch_bytes: int, problems: list[Problem]
+) -> tuple[TypedTable | None, list[Problem]]:
+    """`_typed` over the batches of `_string_batches`, with the header read from the first block."""
+    found: list[list[str]] = []  # the header, once the first block is parsed
+    batches = _string_batches(path, resource, width, dropped, batch_bytes, header=found)
+    first = next(batches, None)
+    if not found:
+        return None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+    return _typed(found[0], itertools.chain([first] if first else [], batches), resource, file, problems, batched=True)
 
 
 def _dropped_rows(path: Path, resource: dict, file: str, width: int) -> tuple[np.ndarray | None, list[Problem]]:
@@ -361,8 +390,9 @@ def _stream_options(path: Path, resource: dict, width: int, on_invalid, block_si
     )
 
 
-def _stream_header(path: Path, resource: dict, file: str) -> tuple[list[str] | None, list[Problem]]:
-    """The header, or the problems that stop the reading, as `read_csv_strings` finds them."""
+def _stream_width(path: Path, resource: dict, file: str) -> tuple[int | None, list[Problem]]:
+    """The number of cells of the header, or the problems that stop the reading, as
+    `read_csv_strings` finds them."""
     dialect = resource.get("dialect") or {}
     delimiter = dialect.get("delimiter", ",")
     quote = dialect.get("quoteChar", '"')
@@ -379,10 +409,7 @@ def _stream_header(path: Path, resource: dict, file: str) -> tuple[list[str] | N
                 "too-many-columns", f"header has {width} columns, more than {limit}, the most jants reads (raise it with JANTS_MAX_COLUMNS)", file=file, row=1
             )
         ]
-    for batch in _blocks(path, resource, width, file):
-        if batch.num_rows:
-            return [value if value is not None else "" for value in batch.slice(0, 1).to_pylist()[0].values()], []
-    return None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
+    return width, []
 
 
 class _Restart(Exception):
@@ -396,9 +423,7 @@ def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None):
     source = _Paced(path, BLOCK_SIZE)
     try:
         reader = pacsv.open_csv(source, **_stream_options(path, resource, width, on_invalid or (lambda row: "skip")))
-        for batch in reader:
-            source.took()
-            yield batch
+        yield from _read_ahead(source.paced(reader))
     except pa.ArrowInvalid as error:
         message = str(error).splitlines()[0]
         if "straddl" in message:
@@ -430,10 +455,13 @@ class _Paced:
         self._turn = threading.Condition()
         self.closed = False
 
-    def took(self) -> None:
-        with self._turn:
-            self._taken += 1
-            self._turn.notify_all()
+    def paced(self, reader):
+        """The reader's batches, each letting one more block be read."""
+        for batch in reader:
+            with self._turn:
+                self._taken += 1
+                self._turn.notify_all()
+            yield batch
 
     def read(self, size: int = -1) -> bytes:
         with self._turn:
@@ -458,10 +486,58 @@ class _Paced:
         self._file.close()
 
 
-def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray | None, batch_bytes: int):
+READ_AHEAD = 2  # record batches parsed ahead of the one being typed
+
+
+def _read_ahead(reader):
+    """The reader's batches, parsed on a thread of their own up to READ_AHEAD batches ahead,
+    so that parsing the next batch and typing this one use two cores. An error of the reader
+    is raised here, in order; stopping early (the generator closed) stops the thread."""
+    import queue
+    import threading
+
+    ready: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+    done = object()
+
+    def produce():
+        try:
+            for batch in reader:
+                while not stop.is_set():
+                    try:
+                        ready.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            item = done
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
+            item = error
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    worker = threading.Thread(target=produce, name="csv read-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray | None, batch_bytes: int, header: list | None = None):
     """Batches of data rows as string columns (about BATCH_BYTES of text each), with
     their row numbers when rows were dropped (None otherwise). With DROPPED None (not
-    known yet), a row with the wrong number of cells raises _Restart."""
+    known yet), a row with the wrong number of cells raises _Restart. The header (the
+    first row) is appended to HEADER once read."""
     bad: list[int] = []
 
     def on_invalid(row):
@@ -479,7 +555,7 @@ def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray 
 
     def emit(batches: list[pa.RecordBatch]):
         nonlocal start
-        table = pa.Table.from_batches(batches).combine_chunks()
+        table = pa.Table.from_batches(batches)  # each column is made one chunk on its own thread (check_columns)
         numbers = None
         if len(dropped):
             index = np.arange(start, start + table.num_rows)
@@ -492,6 +568,8 @@ def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray 
         if bad:
             raise _Restart
         if first and batch.num_rows:
+            if header is not None:
+                header.append([value if value is not None else "" for value in batch.slice(0, 1).to_pylist()[0].values()])
             batch = batch.slice(1)
             first = False
             empty = batch.slice(0, 0)

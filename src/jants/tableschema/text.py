@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from ..limits import current as current_limits
 from ..problems import Problem
@@ -41,6 +44,104 @@ def check_text_bytes(path: Path, file: str, encoding: str = "utf-8", max_line: i
     except UnicodeDecodeError:
         return [Problem("encoding-error", f"not valid {encoding}: file ends inside a character", file=file)]
     return []
+
+
+SCAN_CHUNK = 1 << 22
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    """What one read of a file gives: its size and SHA-256 (for the descriptor's `bytes` and
+    `hash`) and the problems of its bytes (those of `check_text_bytes`)."""
+
+    size: int
+    sha256: str
+    problems: list[Problem]
+
+
+def scan_text_file(path: Path, file: str, max_line: int | None = None) -> ScannedFile:
+    """Size, SHA-256 and the text checks of a file in one read, cheaply enough to run on a
+    thread of its own while the file is parsed (hashing and Arrow's UTF-8 check release
+    the GIL).
+
+    The checks here are quick and conservative: NUL bytes, UTF-8 through Arrow, and lines
+    through a newline in every stretch of half the longest line allowed. Only when one of
+    them is in doubt does `check_text_bytes` read the file again to find and locate the
+    problem, so the problems are always exactly those of `check_text_bytes`.
+    """
+    max_line = max_line or current_limits().max_line_bytes
+    digest = hashlib.sha256()
+    size = 0
+    doubt = False
+    carry = b""
+    lines = LineLengths(max_line) if max_line < NEWLINE_STRETCH_MIN else None
+    stretch = max(max_line // 2, 1)
+    newlines = [-1]  # the file offset of the latest newline seen
+    with open(path, "rb") as stream:
+        while chunk := stream.read(SCAN_CHUNK):
+            digest.update(chunk)
+            if not doubt:
+                text = carry + chunk if carry else chunk
+                end = _whole_characters(text)
+                carry = text[end:]
+                doubt = b"\x00" in chunk or not _valid_utf8(text, end)
+                if lines is not None:
+                    doubt = doubt or lines.feed(chunk, size) is not None
+                else:
+                    doubt = doubt or _long_line_possible(chunk, size, stretch, max_line, newlines)
+            size += len(chunk)
+    if carry or (lines is None and size - newlines[0] - 1 > max_line):
+        doubt = True
+    problems = check_text_bytes(path, file, max_line=max_line) if doubt else []
+    return ScannedFile(size, digest.hexdigest(), problems)
+
+
+NEWLINE_STRETCH_MIN = 1 << 20  # below this longest line, lines are measured one by one (LineLengths)
+
+
+def _long_line_possible(chunk: bytes, offset: int, stretch: int, max_line: int, newlines: list[int]) -> bool:
+    """Whether a line ending in CHUNK (at OFFSET in the file) may be longer than MAX_LINE.
+
+    A stretch of the chunk without a newline may be inside a long line; a line ending at
+    the first newline of a stretch is measured from the latest newline before it (a line
+    that starts and ends in one stretch is shorter than the stretch)."""
+    for start in range(0, len(chunk), stretch):
+        stop = min(start + stretch, len(chunk))
+        first = chunk.find(b"\n", start, stop)
+        if offset + (stop if first < 0 else first) - newlines[0] - 1 > max_line:
+            return True
+        if first >= 0:
+            newlines[0] = offset + chunk.rfind(b"\n", start, stop)
+    return False
+
+
+def _whole_characters(text: bytes) -> int:
+    """Where the last whole UTF-8 character of TEXT ends: a character cut by the end of a
+    chunk is carried over to the next one."""
+    size = len(text)
+    for back in (1, 2, 3):
+        if back > size:
+            break
+        byte = text[size - back]
+        if byte & 0xC0 == 0x80:  # a continuation byte: look further back for the lead
+            continue
+        if byte >= 0xC0:
+            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return size - back if needed > back else size
+        return size
+    return size
+
+
+def _valid_utf8(text: bytes, end: int) -> bool:
+    """Whether TEXT[:END] is UTF-8, checked by Arrow without copying it."""
+    if end == 0:
+        return True
+    offsets = pa.py_buffer(np.array([0, end], dtype=np.int64).tobytes())
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(text)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _line_too_long(line: int, limit: int, file: str) -> Problem:
