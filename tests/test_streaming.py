@@ -307,3 +307,87 @@ def test_compact_columns_keep_repeated_dates_and_numbers_in_one_or_two_bytes_a_r
     assert CompactColumns.chunk(dates).type == pa.dictionary(pa.int8(), pa.date32())
     ids = pa.array([f"id-{i}" for i in range(40)])
     assert CompactColumns.chunk(ids) is ids  # unique values stay as they are
+
+
+def test_seen_keys_merge_their_runs_as_a_stable_sort_of_both_would():
+    """The runs merged in place hold what sorting their concatenation (stably) gave: the same
+    hashes in order, and for equal hashes the earlier rows' positions first."""
+    from jants.tableschema.table import _merged
+
+    rng = np.random.default_rng(19)
+    for _ in range(200):
+        seen = SeenKeys(("id",))
+        added_hashes, added_positions, offset = [], [], 0
+        for _ in range(int(rng.integers(1, 12))):
+            size = int(rng.integers(0, 40))
+            hashes = rng.integers(0, 16, size).astype(np.uint64)  # few values: many equal hashes
+            seen._add(hashes, np.arange(offset, offset + size))
+            added_hashes.append(hashes)
+            added_positions.append(np.arange(offset, offset + size))
+            offset += size
+        expected: list[tuple[np.ndarray, np.ndarray]] = []  # the runs as a stable sort of their concatenation made them
+        for hashes, positions in zip(added_hashes, added_positions):
+            order = np.argsort(hashes, kind="stable")
+            expected.append((hashes[order], positions[order]))
+            while len(expected) > 1 and len(expected[-2][0]) <= 2 * len(expected[-1][0]):
+                both = np.concatenate([expected[-2][0], expected[-1][0]]), np.concatenate([expected[-2][1], expected[-1][1]])
+                order = np.argsort(both[0], kind="stable")
+                expected[-2:] = [(both[0][order], both[1][order])]
+        assert len(seen.runs) == len(expected)
+        for (hashes, positions), (want_hashes, want_positions) in zip(seen.runs, expected):
+            assert positions.dtype == np.uint32
+            assert hashes.tolist() == want_hashes.tolist() and positions.tolist() == want_positions.tolist()
+    older = (np.array([1, 3, 3, 7], dtype=np.uint64), np.array([0, 1, 2, 3], dtype=np.uint32))
+    newer = (np.array([0, 3, 9], dtype=np.uint64), np.array([4, 5, 6], dtype=np.uint32))
+    hashes, positions = _merged(older, newer)
+    assert hashes.tolist() == [0, 1, 3, 3, 3, 7, 9] and positions.tolist() == [4, 0, 1, 2, 5, 3, 6]
+
+
+def test_streamed_csv_is_read_a_few_blocks_ahead_of_the_batches_taken(tmp_path):
+    """pyarrow's reader would read up to 32 blocks ahead of a slow consumer; through
+    `_Paced` it reads at most AHEAD blocks more than the batches taken, and every row comes."""
+    import pyarrow.csv as pacsv
+
+    path = tmp_path / "long.csv"
+    path.write_text("a,b\n" + "".join(f"{i},{'x' * 50}\n" for i in range(40_000)), encoding="utf-8")
+    block = 1 << 16
+    source = csvfile._Paced(path, block)
+    ahead = []
+    read = source.read
+
+    def watched(size=-1):
+        data = read(size)
+        ahead.append(source._read - source._taken)
+        return data
+
+    source.read = watched
+    reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=block))
+    rows = 0
+    for batch in source.paced(reader):
+        rows += batch.num_rows
+    source.close()
+    assert rows == 40_000 and len(ahead) > 30
+    assert max(ahead) <= csvfile._Paced.AHEAD + 1
+
+
+def test_links_of_compact_columns_are_those_of_whole_columns(project):
+    """The observations' links to the small tables, made once per distinct value of the
+    columns kept dictionary-encoded, equal those of the columns read whole."""
+    from jants.checks.view import Links
+    from jants.limits import fixed
+
+    def tables(budget):
+        descriptor = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))
+        found = {}
+        with fixed(budget):
+            for resource in descriptor["resources"]:
+                if resource["name"] in ("observations", "series", "metrics", "sources"):
+                    found[resource["name"]], _ = csvfile.read_typed_csv(project / resource["path"], resource, resource["path"])
+        return found
+
+    whole, batched = Links.of(tables(1 << 30)), Links.of(tables(parse_bytes("32K")))
+    assert isinstance(tables(parse_bytes("32K"))["observations"].columns, CompactColumns)
+    for name in ("series", "metric", "source", "date", "value", "counted"):
+        ours, theirs = getattr(batched, name), getattr(whole, name)
+        assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs, equal_nan=ours.dtype.kind == "f"), name
+    assert batched.series.dtype == np.int32 and (batched.series >= 0).all()

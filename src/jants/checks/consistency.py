@@ -36,11 +36,14 @@ def component_sums(tables: dict[str, TypedTable], links: Links) -> tuple[pd.Data
     returned with the rows.
     """
     series = tables["series"].columns
-    parent = positions(series["parent_series_id"], series["series_id"])
+    parent = positions(series["parent_series_id"], series["series_id"]).astype(np.int32)
     breakdowns = series["breakdown"].dictionary_encode()
-    breakdown = breakdowns.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    known = (links.series >= 0) & links.counted & ~np.isnan(links.date)
-    obs = pd.DataFrame({"series": links.series, "source": links.source, "date": links.date, "value": links.value})[known]
+    breakdown = breakdowns.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    known = np.flatnonzero((links.series >= 0) & links.counted & ~np.isnan(links.date))
+    # keys of 32 bits (a date is a whole number of days once the empty ones are left out): 16 bytes an observation
+    obs = pd.DataFrame(
+        {"series": links.series[known], "source": links.source[known], "date": links.date[known].astype(np.int32), "value": links.value[known]}, index=known
+    )
     obs["parent"] = parent[obs["series"].to_numpy()] if len(parent) else -1
     obs["breakdown"] = breakdown[obs["series"].to_numpy()] if len(breakdown) else -1
     children = obs[(obs["parent"] >= 0) & (obs["breakdown"] >= 0)]
