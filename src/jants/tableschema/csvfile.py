@@ -330,7 +330,7 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
         problems += check_primary_key(schema, table)
         return table, problems
     chunks: dict[str, list[pa.Array]] = {}
-    numbers: list[np.ndarray] = []
+    numbers: list[np.ndarray | None] = []  # each batch's row numbers, None where they follow on (no row was dropped)
     offset = 0
     keys: dict[tuple, SeenKeys] = {}
 
@@ -349,9 +349,8 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
         return joined.take(pa.array(np.argsort(np.concatenate(order), kind="stable"))) if order else joined
 
     found: list[Problem] | None = None
-    for data, row_numbers in batches:
-        if row_numbers is None:
-            row_numbers = np.arange(offset + 2, offset + data.num_rows + 2)
+    for data, given in batches:
+        row_numbers = given if given is not None else np.arange(offset + 2, offset + data.num_rows + 2)
         table = TypedTable(name=resource["name"], file=file, num_rows=data.num_rows, row_numbers=row_numbers, batch=Batch(offset, keys, key_of))
         columns = data.columns
         del data
@@ -362,15 +361,17 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
         starts.append(offset)
         for name, column in table.columns.items():
             chunks.setdefault(name, []).append(CompactColumns.chunk(column))
-        numbers.append(row_numbers)
+        numbers.append(given)
         offset += table.num_rows
     whole = TypedTable(name=resource["name"], file=file, num_rows=offset, columns=CompactColumns())
     for name in [spec["name"] for spec in fields if spec["name"] in chunks]:
         whole.columns[name] = CompactColumns.joined(chunks.pop(name))
     release_memory()
-    all_numbers = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64)
-    if not np.array_equal(all_numbers, np.arange(2, offset + 2)):
-        whole.row_numbers = all_numbers
+    if any(part is not None for part in numbers):  # rows were dropped: 8 bytes a row, only then
+        ends = starts[1:] + [offset]
+        all_numbers = np.concatenate([part if part is not None else np.arange(start + 2, end + 2) for part, start, end in zip(numbers, starts, ends)])
+        if not np.array_equal(all_numbers, np.arange(2, offset + 2)):
+            whole.row_numbers = all_numbers
     return whole, problems + resolve(found or [])
 
 
