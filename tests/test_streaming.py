@@ -391,3 +391,22 @@ def test_links_of_compact_columns_are_those_of_whole_columns(project):
         ours, theirs = getattr(batched, name), getattr(whole, name)
         assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs, equal_nan=ours.dtype.kind == "f"), name
     assert batched.series.dtype == np.int32 and (batched.series >= 0).all()
+
+
+def test_foreign_keys_of_a_few_rows_into_a_long_table_are_found_as_before():
+    """A short child (discrepancies naming observations) is looked up through a hash table of
+    its own values, not of the long parent's: the same rows are reported."""
+    from jants.tableschema.keys import check_foreign_keys
+    from jants.tableschema.table import TypedTable
+
+    parent = TypedTable("obs", "obs.csv", {"id": pa.array([f"o{i}" for i in range(1000)] + [None])}, 1001)
+    child = TypedTable("disc", "disc.csv", {"obs": pa.array(["o5", None, "o5", "x1", "o999", "x2", "x1"])}, 7)
+    schema = {"foreignKeys": [{"fields": ["obs"], "reference": {"resource": "obs", "fields": ["id"]}}]}
+    problems = check_foreign_keys(schema, child, {"obs": parent, "disc": child})
+    assert [(p.row, p.message) for p in problems] == [
+        (5, "'x1' has no match in obs.id"),
+        (7, "'x2' has no match in obs.id"),
+        (8, "'x1' has no match in obs.id"),
+    ]
+    long_child = {"obs": pa.concat_arrays([child.columns["obs"], pa.array([f"o{i}" for i in range(300)])])}
+    assert [p.row for p in check_foreign_keys(schema, TypedTable("disc", "disc.csv", long_child, 307), {"obs": parent})] == [5, 7, 8]  # the other way

@@ -59,7 +59,9 @@ def frame(table: TypedTable, compact: bool = False) -> pd.DataFrame:
         return columns[name].to_pandas()
 
     data = pd.DataFrame({name: column(name) for name in columns})
-    data["_row"] = table.row_numbers if table.row_numbers is not None else np.arange(2, table.num_rows + 2)
+    data["_row"] = (
+        table.row_numbers if table.row_numbers is not None else np.arange(2, table.num_rows + 2, dtype=np.int32 if table.num_rows < 1 << 30 else np.int64)
+    )
     return data
 
 

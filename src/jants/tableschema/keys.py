@@ -53,6 +53,9 @@ def check_foreign_keys(schema: dict, table: TypedTable, tables: dict[str, TypedT
         distinct = table.distinct.get(local[0]) if len(local) == 1 else None
         if distinct is not None:  # each distinct value looked up once
             found = distinct.expand(mask(pc.is_in(distinct.values, value_set=parent.drop_null())))
+        elif len(child) * 4 < len(parent):  # few rows naming a long table: a hash table of the few, not of the long one
+            named = parent.drop_null()
+            found = mask(pc.is_in(child, value_set=named.filter(pc.is_in(named, value_set=child.drop_null()))))
         else:
             found = mask(pc.is_in(child, value_set=parent.drop_null()))
         problems += report_rows(
