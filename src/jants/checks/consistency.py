@@ -40,15 +40,30 @@ def component_sums(tables: dict[str, TypedTable], links: Links) -> tuple[pd.Data
     breakdowns = series["breakdown"].dictionary_encode()
     breakdown = breakdowns.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     known = np.flatnonzero((links.series >= 0) & links.counted & ~np.isnan(links.date))
-    # keys of 32 bits (a date is a whole number of days once the empty ones are left out): 16 bytes an observation
-    obs = pd.DataFrame(
-        {"series": links.series[known], "source": links.source[known], "date": links.date[known].astype(np.int32), "value": links.value[known]}, index=known
+    # keys of 32 bits (a date is a whole number of days once the empty ones are left out),
+    # and frames of the components and of the totals that could have some, not of every observation
+    of_series = links.series[known]
+    parents = parent[of_series] if len(parent) else np.full(len(known), -1, dtype=np.int32)
+    kinds = breakdown[of_series] if len(breakdown) else np.full(len(known), -1, dtype=np.int32)
+    component = (parents >= 0) & (kinds >= 0)
+    rows = known[component]
+    children = pd.DataFrame(
+        {
+            "parent": parents[component],
+            "breakdown": kinds[component],
+            "source": links.source[rows],
+            "date": links.date[rows].astype(np.int32),
+            "value": links.value[rows],
+        }
     )
-    obs["parent"] = parent[obs["series"].to_numpy()] if len(parent) else -1
-    obs["breakdown"] = breakdown[obs["series"].to_numpy()] if len(breakdown) else -1
-    children = obs[(obs["parent"] >= 0) & (obs["breakdown"] >= 0)]
+    del of_series, parents, kinds, component, rows
     sums = children.groupby(["parent", "breakdown", "source", "date"])["value"].agg(component_sum="sum", component_count="size").reset_index()
-    totals = obs[["series", "source", "date", "value"]].reset_index().merge(sums, left_on=["series", "source", "date"], right_on=["parent", "source", "date"])
+    del children
+    rows = known[np.isin(links.series[known], sums["parent"].unique())]  # the others match no sum
+    candidates = pd.DataFrame(
+        {"index": rows, "series": links.series[rows], "source": links.source[rows], "date": links.date[rows].astype(np.int32), "value": links.value[rows]}
+    )
+    totals = candidates.merge(sums, left_on=["series", "source", "date"], right_on=["parent", "source", "date"])
     return totals, breakdowns.dictionary.to_pylist()
 
 
