@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from ..flat import date_precision
 from ..problems import Problem
 from ..tableschema.table import TypedTable
-from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, first_positions, isin, located, positions
+from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, first_positions, isin, located, per_row, positions
 
 COMPONENT_KINDS = {"components_exceed_total", "components_differ_from_total"}
 
@@ -73,7 +73,7 @@ def check_components(view: ModelView) -> list[Problem]:
     totals, breakdown_names = component_sums(tables, links)
     index = totals["index"].to_numpy()
     names = np.array(breakdown_names + [None], dtype=object)
-    hedged = isin(tables["observations"].columns["qualifier"], UPPER_BOUND_QUALIFIERS)[index]
+    hedged = per_row(tables["observations"], "qualifier", lambda qualifier: isin(qualifier, UPPER_BOUND_QUALIFIERS), False)[index]
     shown = np.flatnonzero((totals["component_sum"] > totals["value"]).to_numpy() & hedged & ~recorded[index])
     problems = located(
         frames["observations"],
@@ -119,11 +119,15 @@ def _bounds(view: ModelView) -> tuple[np.ndarray, np.ndarray]:
     """The lowest and highest figure each observation allows, by its qualifier (CURATION.md 2):
     "more than"/"at least" have no upper bound, "less than"/"up to" and "almost" no lower one,
     a range runs to value_upper; "approximately" is taken at its value on both sides."""
-    obs, value = view.tables["observations"].columns, view.links.value
-    upper = np.asarray(obs["value_upper"].to_numpy(zero_copy_only=False), dtype="float64")
-    highest = np.where(isin(obs["qualifier"], ["range"]) & ~np.isnan(upper), upper, value)
-    highest = np.where(isin(obs["qualifier"], NO_UPPER_BOUND), np.inf, highest)
-    lowest = np.where(isin(obs["qualifier"], NO_LOWER_BOUND), -np.inf, value)
+    table, value = view.tables["observations"], view.links.value
+    upper = per_row(table, "value_upper", lambda values: np.asarray(values.to_numpy(zero_copy_only=False), dtype="float64"), np.nan)
+
+    def qualified(names: list[str]) -> np.ndarray:  # through the qualifiers' distinct values, not a string a row
+        return per_row(table, "qualifier", lambda qualifier: isin(qualifier, names), False)
+
+    highest = np.where(qualified(["range"]) & ~np.isnan(upper), upper, value)
+    highest = np.where(qualified(NO_UPPER_BOUND), np.inf, highest)
+    lowest = np.where(qualified(NO_LOWER_BOUND), -np.inf, value)
     return lowest, highest
 
 
