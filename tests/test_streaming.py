@@ -212,7 +212,7 @@ def test_seen_keys_confirm_a_hash_collision_against_the_real_values(monkeypatch)
     """Two different keys with one hash are not duplicates; the same key is."""
     from jants.tableschema import table as table_module
 
-    monkeypatch.setattr(table_module, "_hashes", lambda keys: np.zeros(len(keys), dtype=np.uint64))
+    monkeypatch.setattr(table_module, "_hashes", lambda keys, distinct=False: np.zeros(len(keys), dtype=np.uint64))
     rows = pa.array(["a", "b", "c", "a", "d", "b"])
     seen = SeenKeys(("id",))
     batch = Batch(0, {}, lambda key, positions: rows.take(pa.array(positions)))
