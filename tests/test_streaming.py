@@ -205,6 +205,19 @@ def test_problems_across_batches_are_the_same(package, sources_dir, mutate, monk
         assert any(p["message"] == "... and 19 more rows" for p in problems if p["code"] == "primary-key-error")
 
 
+def test_a_row_longer_than_the_streamed_blocks_is_read_whole(package, sources_dir, monkeypatch, batches):
+    """A note of 1.5 MB, longer than the 1 MiB blocks a streamed table is parsed in: the
+    same problems as read whole, none of them a parse error, the row in one batch."""
+    assert csvfile.STREAM_BLOCK_SIZE < 1_500_000
+    without_parquet(package)
+    rows = read_rows(package / "data" / "observations.csv")
+    rows[200][rows[0].index("note")] = "long " * 300_000
+    write_rows(package / "data" / "observations.csv", rows)
+    derive_figures(package)
+    problems = both_ways(package, sources_dir, monkeypatch, batches, budget="256K")
+    assert not any(p["code"] == "csv-parse-error" for p in problems), problems
+
+
 # The pieces ---------------------------------------------------------------------------------
 
 

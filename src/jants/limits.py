@@ -95,3 +95,15 @@ def fixed(memory_budget: int | None = None):
         yield _ACTIVE.get()
     finally:
         _ACTIVE.reset(token)
+
+
+@contextlib.contextmanager
+def shared(parts: int):
+    """The limits of the validation under way with the memory budget shared by PARTS
+    tables read at the same time, so that reading them side by side needs no more memory."""
+    limits = current()
+    token = _ACTIVE.set(dataclasses.replace(limits, memory_budget=max(limits.memory_budget // parts, 1)))
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)

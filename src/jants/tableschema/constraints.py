@@ -18,7 +18,7 @@ from .descriptor import missing_values as missing_value_list
 from .table import CompactColumns, Distinct, TypedTable, cell_mask, report_rows, show
 from .types import INT64_MAX, INT64_MIN, INTEGER_RE, STRING_FORMATS, convert_column, typed_bound, with_missing
 
-PARALLEL_ROWS = 100_000  # from this size columns are checked on several threads (pyarrow releases the GIL)
+PARALLEL_ROWS = 16_384  # from this size columns are checked on several threads (pyarrow releases the GIL)
 
 
 def check_columns(header: list[str], data: list, fields: list[dict], table: TypedTable, missing: list[str] | None = None) -> list[Problem]:

@@ -269,23 +269,34 @@ def _read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable |
         width, problems = _stream_width(path, resource, file)
         if width is None:
             return None, problems
-        try:
-            return _typed_batches(path, resource, file, width, None, batch_bytes, [])
-        except _Restart:
-            dropped, problems = _dropped_rows(path, resource, file, width)
-            if dropped is None:
-                return None, problems
-            return _typed_batches(path, resource, file, width, dropped, batch_bytes, problems)
+        return _batched(path, resource, file, width, batch_bytes, STREAM_BLOCK_SIZE)
     except _Unparsable as error:
         return None, [error.problem]
 
 
+# pyarrow's streaming reader holds several blocks at a time: blocks of 1 MiB keep it lean
+# (a sixth of the memory of 16 MiB ones, and no slower); a longer row is read whole all the same
+STREAM_BLOCK_SIZE = 1 << 20
+
+
+def _batched(path: Path, resource: dict, file: str, width: int, batch_bytes: int, block_size: int) -> tuple[TypedTable | None, list[Problem]]:
+    """The table read in batches; read again knowing which rows to number past, when a row
+    has the wrong number of cells (pyarrow drops it)."""
+    try:
+        return _typed_batches(path, resource, file, width, None, batch_bytes, [], block_size)
+    except _Restart:
+        dropped, problems = _dropped_rows(path, resource, file, width)
+        if dropped is None:
+            return None, problems
+        return _typed_batches(path, resource, file, width, dropped, batch_bytes, problems, block_size)
+
+
 def _typed_batches(
-    path: Path, resource: dict, file: str, width: int, dropped: np.ndarray | None, batch_bytes: int, problems: list[Problem]
+    path: Path, resource: dict, file: str, width: int, dropped: np.ndarray | None, batch_bytes: int, problems: list[Problem], block_size: int
 ) -> tuple[TypedTable | None, list[Problem]]:
     """`_typed` over the batches of `_string_batches`, with the header read from the first block."""
     found: list[list[str]] = []  # the header, once the first block is parsed
-    batches = _string_batches(path, resource, width, dropped, batch_bytes, header=found)
+    batches = _string_batches(path, resource, width, dropped, batch_bytes, header=found, block_size=block_size)
     first = next(batches, None)
     if not found:
         return None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
@@ -413,12 +424,12 @@ class _Restart(Exception):
     """A row has the wrong number of cells: the rows must be numbered knowing which were dropped."""
 
 
-def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None):
+def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None, block_size: int = BLOCK_SIZE):
     """The file's record batches (the header is the first row of the first), or _Unparsable."""
     dialect = resource.get("dialect") or {}
     delimiter, quote = dialect.get("delimiter", ","), dialect.get("quoteChar", '"')
     try:
-        reader = pacsv.open_csv(path, **_stream_options(path, resource, width, on_invalid or (lambda row: "skip")))
+        reader = pacsv.open_csv(path, **_stream_options(path, resource, width, on_invalid or (lambda row: "skip"), block_size))
         yield from _read_ahead(reader)
     except pa.ArrowInvalid as error:
         message = str(error).splitlines()[0]
@@ -476,7 +487,9 @@ def _read_ahead(reader):
         worker.join()
 
 
-def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray | None, batch_bytes: int, header: list | None = None):
+def _string_batches(
+    path: Path, resource: dict, width: int, dropped: np.ndarray | None, batch_bytes: int, header: list | None = None, block_size: int = BLOCK_SIZE
+):
     """Batches of data rows as string columns (about BATCH_BYTES of text each), with
     their row numbers when rows were dropped (None otherwise). With DROPPED None (not
     known yet), a row with the wrong number of cells raises _Restart. The header (the
@@ -507,7 +520,7 @@ def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray 
         return table, numbers
 
     empty = None
-    for batch in _blocks(path, resource, width, resource["path"], None if known else on_invalid):
+    for batch in _blocks(path, resource, width, resource["path"], None if known else on_invalid, block_size):
         if bad:
             raise _Restart
         if first and batch.num_rows:
