@@ -110,10 +110,14 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
     with ThreadPoolExecutor(max_workers=1) as background:  # Parquet copies are compared there while the CSV tables are checked
         tables, copies = read_resources(package, report, background, skip=unreadable)
         at = len(report.problems)
-        for resource in package.resources:
-            table = tables.get(resource["name"])
-            if table is not None and resource["name"] not in unreadable:
-                report.add(check_foreign_keys(resource["schema"], table, tables))
+        keyed = [
+            (resource["schema"], tables[resource["name"]])
+            for resource in package.resources
+            if resource["name"] in tables and resource["name"] not in unreadable
+        ]
+        with ThreadPoolExecutor(max_workers=2) as pool:  # tables' keys checked side by side, reported in order
+            for problems in pool.map(lambda item: check_foreign_keys(item[0], item[1], tables), keyed):
+                report.add(problems)
         from . import checks
 
         declared = {resource["name"] for resource in package.resources}
