@@ -11,7 +11,7 @@ process so that peak memory (max RSS) is its own: `jants build`, `jants validate
 `frictionless validate`, a pandera schema built from the same Table Schemas, and
 `import jants; jants.load()`. It reports medians with the spread over the runs, the
 machine, and the ratios side by side in docs/performance.md (keeping the start-up section
-between `<!-- startup -->` markers, which another script writes) and a log-log plot in
+between `<!-- startup -->` and other such markers, which other scripts write) and a log-log plot in
 docs/performance.svg, and checks that bad cells in the last row of the largest synthetic
 package are found with their row number.
 
@@ -293,7 +293,9 @@ def bad_rows_at_the_end(project: Path, size: int) -> list[str]:
 
 # Report ------------------------------------------------------------------------------------
 
-STARTUP = re.compile(r"<!-- startup -->.*?<!-- /startup -->\n?", re.S)  # written by another script: kept as it is
+# sections written by other scripts or by hand between <!-- name --> and <!-- /name -->
+# (start-up: scripts/startup.py; past memory: scripts/scale.py runs): kept as they are
+KEPT = re.compile(r"<!-- ([a-z-]+) -->.*?<!-- /\1 -->\n?", re.S)
 SHAPE_TITLES = {
     "real": "Real rows: the shipped observations repeated (every column as shipped, ids renumbered)",
     "synthetic": "Synthetic rows: short generated evidence, random series and values",
@@ -364,8 +366,7 @@ def write_report(saved: dict, out: Path) -> None:
     lines += ["", *NOTES]
     text = "\n".join(lines) + "\n"
     previous = out / "performance.md"
-    kept = STARTUP.search(previous.read_text(encoding="utf-8")) if previous.exists() else None
-    if kept:
+    for kept in KEPT.finditer(previous.read_text(encoding="utf-8")) if previous.exists() else []:
         text += "\n" + kept.group(0).rstrip("\n") + "\n"
     (out / "performance.md").write_text(text, encoding="utf-8")
     plot(results, out / "performance.svg")
@@ -373,24 +374,31 @@ def write_report(saved: dict, out: Path) -> None:
 
 NOTES = """## Where the time and memory go
 
-The machine these numbers come from has 2 cores shared with other work, so the spread
-between runs is wide; the ratios of one run are what to compare. Timers around each
-phase of `jants validate` on a million real rows (495 MB of CSV), in one run: reading
-the CSV into text columns (pyarrow, on both cores) about 1.5 s; types and constraints of
-every column about 1.3 s (repeated values checked once per distinct value); the bytes
-of the CSV (UTF-8, NUL, line length) 0.5 s and its SHA-256 0.4 s; the Parquet copy
-compared with the CSV 0.9 s (on a second thread); the jants model checks 1.5 to 2.5 s;
-imports 0.5 s. Each row-wise rule of the model runs once per distinct value or
-combination: the figure in its evidence once per distinct (evidence, value, upper
-value), dates and vocabularies through their distinct values, links to the small tables
-as row positions. pandera reads the same file single-threaded, so on a loaded machine
-the threads of `jants validate` gain little.
+The machine these numbers come from has 2 cores, often shared with other work, so the
+spread between runs can be wide; the ratios of one run are what to compare. How
+`jants validate` spends them on a large package:
 
-Peak memory is set by the text of the CSV: its 495 MB are 553 MB of Arrow strings, held
-whole while each column is typed (a text column is let go of once typed, and missing
-cells are marked without copying the text), then the typed columns while the checks
-run. Reaching half of pandera's peak needs the table read in record batches, with the
-text columns kept dictionary-encoded, which this version does not do (docs/scale.md)."""
+- **One read of the bytes, beside the parsing.** A CSV file larger than 1 MiB is read
+  once on a thread of its own for its size, its SHA-256 and the text checks (NUL bytes,
+  UTF-8 through Arrow, line lengths through a newline in every stretch of half the
+  longest line), while pyarrow parses it; only a file those quick checks doubt is read
+  again, by the exact check, to locate the problem.
+- **Parsing ahead of the typing.** A table larger than the memory budget is parsed in
+  1 MiB blocks on a thread of its own, a few blocks ahead of the batch being typed; the
+  columns of a batch are typed and checked on several threads; the large tables of a
+  package (observations and figures) are read side by side, sharing the budget.
+- **Once per distinct value.** Dates, vocabularies, evidence strings and repeated text
+  are typed and checked once per distinct value, and kept as those values with a 1- or
+  2-byte position a row; the figure in its evidence is checked once per distinct
+  (evidence, value, upper value).
+- **Keys through hashes.** Primary keys and unique fields are checked batch by batch
+  against 64-bit hashes of earlier keys (sorted runs, searched in order), a repeated
+  hash confirmed against the earlier row's value.
+- What stays serial: the jants model checks once every table is read (the derived
+  figures table compared with its join, 65,536 rows at a time), and the imports.
+
+pandera reads each file whole with pandas, single-threaded; frictionless-py checks row
+by row in Python."""
 NOTES = NOTES.splitlines()
 
 

@@ -205,6 +205,19 @@ def test_problems_across_batches_are_the_same(package, sources_dir, mutate, monk
         assert any(p["message"] == "... and 19 more rows" for p in problems if p["code"] == "primary-key-error")
 
 
+def test_a_row_longer_than_the_streamed_blocks_is_read_whole(package, sources_dir, monkeypatch, batches):
+    """A note of 1.5 MB, longer than the 1 MiB blocks a streamed table is parsed in: the
+    same problems as read whole, none of them a parse error, the row in one batch."""
+    assert csvfile.STREAM_BLOCK_SIZE < 1_500_000
+    without_parquet(package)
+    rows = read_rows(package / "data" / "observations.csv")
+    rows[200][rows[0].index("note")] = "long " * 300_000
+    write_rows(package / "data" / "observations.csv", rows)
+    derive_figures(package)
+    problems = both_ways(package, sources_dir, monkeypatch, batches, budget="256K")
+    assert not any(p["code"] == "csv-parse-error" for p in problems), problems
+
+
 # The pieces ---------------------------------------------------------------------------------
 
 
@@ -212,7 +225,7 @@ def test_seen_keys_confirm_a_hash_collision_against_the_real_values(monkeypatch)
     """Two different keys with one hash are not duplicates; the same key is."""
     from jants.tableschema import table as table_module
 
-    monkeypatch.setattr(table_module, "_hashes", lambda keys: np.zeros(len(keys), dtype=np.uint64))
+    monkeypatch.setattr(table_module, "_hashes", lambda keys, distinct=False: np.zeros(len(keys), dtype=np.uint64))
     rows = pa.array(["a", "b", "c", "a", "d", "b"])
     seen = SeenKeys(("id",))
     batch = Batch(0, {}, lambda key, positions: rows.take(pa.array(positions)))
@@ -341,33 +354,6 @@ def test_seen_keys_merge_their_runs_as_a_stable_sort_of_both_would():
     newer = (np.array([0, 3, 9], dtype=np.uint64), np.array([4, 5, 6], dtype=np.uint32))
     hashes, positions = _merged(older, newer)
     assert hashes.tolist() == [0, 1, 3, 3, 3, 7, 9] and positions.tolist() == [4, 0, 1, 2, 5, 3, 6]
-
-
-def test_streamed_csv_is_read_a_few_blocks_ahead_of_the_batches_taken(tmp_path):
-    """pyarrow's reader would read up to 32 blocks ahead of a slow consumer; through
-    `_Paced` it reads at most AHEAD blocks more than the batches taken, and every row comes."""
-    import pyarrow.csv as pacsv
-
-    path = tmp_path / "long.csv"
-    path.write_text("a,b\n" + "".join(f"{i},{'x' * 50}\n" for i in range(40_000)), encoding="utf-8")
-    block = 1 << 16
-    source = csvfile._Paced(path, block)
-    ahead = []
-    read = source.read
-
-    def watched(size=-1):
-        data = read(size)
-        ahead.append(source._read - source._taken)
-        return data
-
-    source.read = watched
-    reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=block))
-    rows = 0
-    for batch in source.paced(reader):
-        rows += batch.num_rows
-    source.close()
-    assert rows == 40_000 and len(ahead) > 30
-    assert max(ahead) <= csvfile._Paced.AHEAD + 1
 
 
 def test_links_of_compact_columns_are_those_of_whole_columns(project):

@@ -99,6 +99,18 @@ def fixed(memory_budget: int | None = None):
 
 
 @contextlib.contextmanager
+def shared(parts: int):
+    """The limits of the validation under way with the memory budget shared by PARTS
+    tables read at the same time, so that reading them side by side needs no more memory."""
+    limits = current()
+    token = _ACTIVE.set(dataclasses.replace(limits, memory_budget=max(limits.memory_budget // parts, 1)))
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+@contextlib.contextmanager
 def lean_memory():
     """pyarrow's jemalloc pool for a whole validation, where pyarrow has it: it gives freed
     memory back to the system when asked (release_memory), where the default pool

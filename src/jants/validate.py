@@ -6,6 +6,7 @@ in the returned `Report`.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 from collections import Counter
@@ -17,6 +18,7 @@ from . import archive, model
 from .limits import Limits, lean_memory
 from .limits import current as current_limits
 from .limits import fixed as fixed_limits
+from .limits import shared as shared_limits
 from .package import NAME_PATTERN, URL_PATTERN, Package, PackageError, check_integrity, load_descriptor, resolve_path, resource_format
 from .problems import Problem, Report
 from .tableschema import descriptor as descriptor_checks
@@ -108,10 +110,14 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
     with ThreadPoolExecutor(max_workers=1) as background:  # Parquet copies are compared there while the CSV tables are checked
         tables, copies = read_resources(package, report, background, skip=unreadable)
         at = len(report.problems)
-        for resource in package.resources:
-            table = tables.get(resource["name"])
-            if table is not None and resource["name"] not in unreadable:
-                report.add(check_foreign_keys(resource["schema"], table, tables))
+        keyed = [
+            (resource["schema"], tables[resource["name"]])
+            for resource in package.resources
+            if resource["name"] in tables and resource["name"] not in unreadable
+        ]
+        with ThreadPoolExecutor(max_workers=2) as pool:  # tables' keys checked side by side, reported in order
+            for problems in pool.map(lambda item: check_foreign_keys(item[0], item[1], tables), keyed):
+                report.add(problems)
         from . import checks
 
         declared = {resource["name"] for resource in package.resources}
@@ -261,17 +267,26 @@ def read_resources(package: Package, report: Report, background: Executor, skip:
     tables = {}
     copies = []
     comparisons = []
-    for resource in package.resources:
-        path, problem = resolve_path(package, resource)
-        if path is None:
-            report.add([problem] if problem else [])
-            continue
-        if resource.get("copyOf") and resource["name"] not in skip and not resource.get("compression"):
-            copies.append((resource, path, resource["path"]))
-        problems, table = read_resource(resource, path, resource["name"] in skip)
-        report.add(problems)
-        if table is not None:
-            tables[resource["name"]] = table
+    paths = [resolve_path(package, resource) for resource in package.resources]
+    large = [path is not None and _scanned_while_parsed(resource, path, resource["name"] in skip) for resource, (path, _) in zip(package.resources, paths)]
+    share = min(sum(large), LARGE_TABLES_AT_ONCE)
+    with ThreadPoolExecutor(max_workers=LARGE_TABLES_AT_ONCE) as readers:
+        read: list[Future | tuple[list[Problem], TypedTable | None]] = []
+        for resource, (path, problem), is_large in zip(package.resources, paths, large):
+            if path is None:
+                read.append(([problem] if problem else [], None))
+                continue
+            if resource.get("copyOf") and resource["name"] not in skip and not resource.get("compression"):
+                copies.append((resource, path, resource["path"]))
+            if is_large:  # large tables are read side by side, each with its share of the memory budget
+                read.append(readers.submit(contextvars.copy_context().run, _read_side_by_side, resource, path, share))
+            else:
+                read.append(read_resource(resource, path, resource["name"] in skip))
+        for resource, result in zip(package.resources, read):
+            problems, table = result.result() if isinstance(result, Future) else result
+            report.add(problems)
+            if table is not None:
+                tables[resource["name"]] = table
     by_name = {resource["name"]: resource for resource in package.resources}
     for resource, path, file in copies:
         original = by_name[resource["copyOf"]]
@@ -328,6 +343,7 @@ def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem]
     ], None
 
 
+LARGE_TABLES_AT_ONCE = 2  # large CSV tables read side by side (each parsed, typed and scanned on threads of its own)
 SCAN_ASIDE_BYTES = 1 << 20  # from this size a CSV file's bytes are scanned on a thread of their own
 
 
@@ -345,13 +361,19 @@ def _scanned_while_parsed(resource: dict, path: Path, skip: bool) -> bool:
         return False
 
 
+def _read_side_by_side(resource: dict, path: Path, share: int) -> tuple[list[Problem], TypedTable | None]:
+    """`_read_large_csv` on a thread, beside SHARE - 1 others, with its share of the memory budget."""
+    with shared_limits(share):
+        return _read_large_csv(resource, path)
+
+
 def _read_large_csv(resource: dict, path: Path) -> tuple[list[Problem], TypedTable | None]:
     """`read_resource` for a large CSV table: its bytes are read once, on a thread of their
     own, for the descriptor's size and hash and for the text checks, while it is parsed and
     typed here. The problems are those `read_resource` gives otherwise, in the same order."""
     file = resource["path"]
     with ThreadPoolExecutor(max_workers=1) as aside:
-        scan = aside.submit(scan_text_file, path, file)
+        scan = aside.submit(scan_text_file, path, file, current_limits().max_line_bytes)
         table, found = read_typed_csv(path, resource, file, text_problems=lambda: scan.result().problems)
         scanned = scan.result()
     return check_integrity(path, resource, file, digest=(scanned.size, scanned.sha256)) + found, table

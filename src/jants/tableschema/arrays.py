@@ -27,7 +27,10 @@ def mask(array: pa.Array) -> np.ndarray:
 def duplicated(columns: list[pa.Array]) -> np.ndarray:
     """Rows whose key (one or more columns) appeared in an earlier row; null keys never clash."""
     key = columns[0] if len(columns) == 1 else key_strings(columns)
-    codes = key.dictionary_encode().indices
+    encoded = key.dictionary_encode()
+    if len(encoded.dictionary) == len(key) - key.null_count:  # every key differs (ids): nothing repeats
+        return np.zeros(len(key), dtype=bool)
+    codes = encoded.indices
     present = valid_mask(codes)
     codes = np.asarray(codes.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     first = np.zeros(len(codes), dtype=bool)

@@ -15,10 +15,10 @@ import pyarrow.compute as pc
 from ..problems import Problem
 from .arrays import mask, matches, valid_mask
 from .descriptor import missing_values as missing_value_list
-from .table import Distinct, TypedTable, cell_mask, report_rows, show
+from .table import CompactColumns, Distinct, TypedTable, cell_mask, report_rows, show
 from .types import INT64_MAX, INT64_MIN, INTEGER_RE, STRING_FORMATS, convert_column, typed_bound, with_missing
 
-PARALLEL_ROWS = 100_000  # from this size columns are checked on several threads (pyarrow releases the GIL)
+PARALLEL_ROWS = 16_384  # from this size columns are checked on several threads (pyarrow releases the GIL)
 
 
 def check_columns(header: list[str], data: list, fields: list[dict], table: TypedTable, missing: list[str] | None = None) -> list[Problem]:
@@ -67,9 +67,13 @@ def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
     distinct = Distinct.of(raw) if costly else None
     if distinct and spec.get("type", "string") in ("string", "any"):
         table.distinct[name] = distinct  # for foreign keys and joins: the typed column is this text
+    kept = None  # in a batch, the typed column as it is kept (CompactColumns.chunk)
     if distinct:
         values, invalid_values, warning = convert_column(distinct.values, spec)
-        typed, invalid = values.take(distinct.indices), distinct.expand(invalid_values)
+        invalid = distinct.expand(invalid_values)
+        if table.batch is not None and _kept_encoded(values):  # kept as the distinct values and each row's position: no copy a row
+            kept = CompactColumns.chunk(pa.DictionaryArray.from_arrays(distinct.indices, values))
+        typed = values.take(distinct.indices) if kept is None or _reads_typed_rows(spec) else kept
     else:
         typed, invalid, warning = convert_column(raw, spec)
     if warning:
@@ -87,7 +91,23 @@ def check_column(column, spec: dict, table: TypedTable) -> list[Problem]:
     )
     table.columns[name] = typed
     problems += check_constraints(raw, typed, invalid, spec, table, distinct)
+    if table.batch is not None:  # made compact here, on this column's thread
+        table.columns[name] = kept if kept is not None else CompactColumns.chunk(typed)
     return problems
+
+
+def _kept_encoded(values: pa.Array) -> bool:
+    """Whether a column's typed distinct values can be kept as its dictionary as they are:
+    none invalid (null), none equal to another (as '1' and '1.0' are once numbers)."""
+    return values.null_count == 0 and (pa.types.is_string(values.type) or pc.count_distinct(values).as_py() == len(values))
+
+
+def _reads_typed_rows(spec: dict) -> bool:
+    """Whether the constraints of a field read its typed values row by row (see check_constraints)."""
+    constraints = spec.get("constraints") or {}
+    typed_enum = "enum" in constraints and spec.get("type", "string") not in ("string", "any", "time", "yearmonth")
+    bounded = spec.get("type", "string") in BOUNDED_TYPES and any(key in constraints for key, _, _ in BOUNDS)
+    return bool(constraints.get("unique")) or typed_enum or bounded
 
 
 def check_constraints(raw: pa.Array, typed: pa.Array, invalid: np.ndarray, spec: dict, table: TypedTable, distinct: Distinct | None = None) -> list[Problem]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -271,23 +270,34 @@ def _read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable |
         width, problems = _stream_width(path, resource, file)
         if width is None:
             return None, problems
-        try:
-            return _typed_batches(path, resource, file, width, None, batch_bytes, [])
-        except _Restart:
-            dropped, problems = _dropped_rows(path, resource, file, width)
-            if dropped is None:
-                return None, problems
-            return _typed_batches(path, resource, file, width, dropped, batch_bytes, problems)
+        return _batched(path, resource, file, width, batch_bytes, STREAM_BLOCK_SIZE)
     except _Unparsable as error:
         return None, [error.problem]
 
 
+# pyarrow's streaming reader holds several blocks at a time: blocks of 1 MiB keep it lean
+# (a sixth of the memory of 16 MiB ones, and no slower); a longer row is read whole all the same
+STREAM_BLOCK_SIZE = 1 << 20
+
+
+def _batched(path: Path, resource: dict, file: str, width: int, batch_bytes: int, block_size: int) -> tuple[TypedTable | None, list[Problem]]:
+    """The table read in batches; read again knowing which rows to number past, when a row
+    has the wrong number of cells (pyarrow drops it)."""
+    try:
+        return _typed_batches(path, resource, file, width, None, batch_bytes, [], block_size)
+    except _Restart:
+        dropped, problems = _dropped_rows(path, resource, file, width)
+        if dropped is None:
+            return None, problems
+        return _typed_batches(path, resource, file, width, dropped, batch_bytes, problems, block_size)
+
+
 def _typed_batches(
-    path: Path, resource: dict, file: str, width: int, dropped: np.ndarray | None, batch_bytes: int, problems: list[Problem]
+    path: Path, resource: dict, file: str, width: int, dropped: np.ndarray | None, batch_bytes: int, problems: list[Problem], block_size: int
 ) -> tuple[TypedTable | None, list[Problem]]:
     """`_typed` over the batches of `_string_batches`, with the header read from the first block."""
     found: list[list[str]] = []  # the header, once the first block is parsed
-    batches = _string_batches(path, resource, width, dropped, batch_bytes, header=found)
+    batches = _string_batches(path, resource, width, dropped, batch_bytes, header=found, block_size=block_size)
     first = next(batches, None)
     if not found:
         return None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
@@ -417,14 +427,13 @@ class _Restart(Exception):
     """A row has the wrong number of cells: the rows must be numbered knowing which were dropped."""
 
 
-def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None):
+def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None, block_size: int = BLOCK_SIZE):
     """The file's record batches (the header is the first row of the first), or _Unparsable."""
     dialect = resource.get("dialect") or {}
     delimiter, quote = dialect.get("delimiter", ","), dialect.get("quoteChar", '"')
-    source = _Paced(path, BLOCK_SIZE)
     try:
-        reader = pacsv.open_csv(source, **_stream_options(path, resource, width, on_invalid or (lambda row: "skip")))
-        yield from _read_ahead(source.paced(reader))
+        reader = pacsv.open_csv(path, **_stream_options(path, resource, width, on_invalid or (lambda row: "skip"), block_size))
+        yield from _read_ahead(reader)
     except pa.ArrowInvalid as error:
         message = str(error).splitlines()[0]
         if "straddl" in message:
@@ -432,59 +441,6 @@ def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None):
         raise _Unparsable(
             Problem("csv-parse-error", f"cannot be parsed as CSV: {clean_message(message)}", file=file, row=_locate_parse_error(path, delimiter, quote))
         ) from None
-    finally:
-        source.close()
-
-
-class _Paced:
-    """A file that pyarrow's streaming CSV reader reads at most AHEAD blocks ahead of the
-    batches taken from it. Left to itself, the reader's background thread reads up to 32
-    blocks (512 MiB) ahead of a consumer slower than the disk, as the checks of each batch
-    are; that text would be the largest part of the memory used while a table is read.
-
-    The wait is bounded (WAIT seconds), so that a block read without a batch for it can
-    slow the reading, never stop it."""
-
-    AHEAD = 3
-    WAIT = 1.0
-
-    def __init__(self, path: Path, block_size: int):
-        self._file = open(path, "rb")  # noqa: SIM115 - closed by _blocks
-        self._block_size = block_size
-        self._read = 0  # blocks read
-        self._taken = 0  # batches taken
-        self._turn = threading.Condition()
-        self.closed = False
-
-    def paced(self, reader):
-        """The reader's batches, each letting one more block be read."""
-        for batch in reader:
-            with self._turn:
-                self._taken += 1
-                self._turn.notify_all()
-            yield batch
-
-    def read(self, size: int = -1) -> bytes:
-        with self._turn:
-            self._turn.wait_for(lambda: self._read - self._taken < self.AHEAD or self.closed, timeout=self.WAIT)
-        data = self._file.read(size)
-        self._read += max(1, -(-len(data) // self._block_size))
-        return data
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def tell(self) -> int:
-        return self._file.tell()
-
-    def close(self) -> None:
-        with self._turn:
-            self.closed = True
-            self._turn.notify_all()
-        self._file.close()
 
 
 READ_AHEAD = 2  # record batches parsed ahead of the one being typed
@@ -534,7 +490,9 @@ def _read_ahead(reader):
         worker.join()
 
 
-def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray | None, batch_bytes: int, header: list | None = None):
+def _string_batches(
+    path: Path, resource: dict, width: int, dropped: np.ndarray | None, batch_bytes: int, header: list | None = None, block_size: int = BLOCK_SIZE
+):
     """Batches of data rows as string columns (about BATCH_BYTES of text each), with
     their row numbers when rows were dropped (None otherwise). With DROPPED None (not
     known yet), a row with the wrong number of cells raises _Restart. The header (the
@@ -565,7 +523,7 @@ def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray 
         return table, numbers
 
     empty = None
-    for batch in _blocks(path, resource, width, resource["path"], None if known else on_invalid):
+    for batch in _blocks(path, resource, width, resource["path"], None if known else on_invalid, block_size):
         if bad:
             raise _Restart
         if first and batch.num_rows:

@@ -272,11 +272,18 @@ class SeenKeys:
         candidates = np.flatnonzero(first & valid_mask(keys))
         if not len(candidates):
             return found
-        hashes = _hashes(keys.take(pa.array(candidates)))
+        # the candidates are the first rows of their keys in this batch: their keys differ
+        hashes = _hashes(keys if len(candidates) == len(keys) else keys.take(pa.array(candidates)), distinct=True)
+        order = np.argsort(hashes, kind="stable")  # searched in order, each search starts where the last ended
+        hashes, candidates = hashes[order], candidates[order]
         repeated = np.zeros(len(candidates), dtype=bool)
         for run_hashes, run_positions in self.runs:
+            if not len(run_hashes):
+                continue
             left = np.searchsorted(run_hashes, hashes, side="left")
-            right = np.searchsorted(run_hashes, hashes, side="right")
+            right = left.copy()  # past the last equal hash: searched for only where there is one
+            hit = np.flatnonzero(run_hashes[np.minimum(left, len(run_hashes) - 1)] == hashes)
+            right[hit] = np.searchsorted(run_hashes, hashes[hit], side="right")
             for width in np.unique(right - left):
                 if width == 0:
                     continue
@@ -324,10 +331,13 @@ def _merged(older: tuple[np.ndarray, np.ndarray], newer: tuple[np.ndarray, np.nd
     return hashes, positions
 
 
-def _hashes(keys: pa.Array) -> np.ndarray:
-    """64-bit hashes of key values (as text), each distinct value hashed once."""
+def _hashes(keys: pa.Array, distinct: bool = False) -> np.ndarray:
+    """64-bit hashes of key values (as text), each distinct value hashed once (DISTINCT: the
+    values are known to differ, as the first rows of their keys do, so they are hashed as they are)."""
     from pandas.util import hash_array
 
+    if distinct:
+        return hash_array(np.asarray(keys.cast(pa.string()).to_numpy(zero_copy_only=False), dtype=object), categorize=False)
     encoded = keys.cast(pa.string()).dictionary_encode()
     per_value = hash_array(np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object), categorize=False)
     return per_value[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
