@@ -396,3 +396,16 @@ def test_foreign_keys_of_a_few_rows_into_a_long_table_are_found_as_before():
     ]
     long_child = {"obs": pa.concat_arrays([child.columns["obs"], pa.array([f"o{i}" for i in range(300)])])}
     assert [p.row for p in check_foreign_keys(schema, TypedTable("disc", "disc.csv", long_child, 307), {"obs": parent})] == [5, 7, 8]  # the other way
+
+
+def test_validation_uses_a_pool_that_gives_memory_back_and_restores_the_previous_one(project):
+    """jemalloc (where pyarrow has it) during a validation, the caller's pool afterwards."""
+    from jants.limits import lean_memory, release_memory
+
+    before = pa.default_memory_pool().backend_name
+    with lean_memory():
+        inside = pa.default_memory_pool().backend_name
+        release_memory()
+    assert pa.default_memory_pool().backend_name == before
+    assert inside in ("jemalloc", before)
+    assert validate_package(project).valid and pa.default_memory_pool().backend_name == before
