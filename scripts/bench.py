@@ -79,7 +79,7 @@ def write_curation(target: Path, size: int) -> None:
                 value = rng.choice([rng.randrange(1, 100), rng.randrange(100, 10_000), rng.randrange(10_000, 10_000_000)])
                 row = {
                     "observation_id": f"{source['source_id']}-{number:07d}",
-                    "series_id": item["series_id"], "observation_date": day, "period_start": "",
+                    "series_id": item["series_id"], "observation_date": day, "date_precision": "", "period_start": "",
                     "body_id": rng.choice(bodies), "attribution": rng.choice(["explicit", "implied"]), "speaker": "",
                     "value": str(value), "qualifier": rng.choice(QUALIFIERS), "value_upper": "",
                     "unit": units[item["metric_id"]], "source_line": "" if web else str(rng.randrange(1, 30)),
