@@ -304,8 +304,6 @@ def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem]
     """One resource's file checks and, unless skipped or a copy, its table and table checks."""
     name = resource["name"]
     file = resource["path"]
-    if _scanned_while_parsed(resource, path, skip):
-        return _read_large_csv(resource, path)
     problems = check_integrity(path, resource, file)
     if resource.get("compression"):
         return problems + [Problem("unsupported-resource", f"resource {name!r}: compressed resources are not supported", file=file, field="compression")], None

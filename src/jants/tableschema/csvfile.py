@@ -40,27 +40,9 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
     plain = _plain_table(path, delimiter, quote)
     if plain is not None:
         return plain[0], plain[1], None, []
-    try:
-        width = _header_width(path, delimiter, quote)
-    except csv.Error as error:
-        return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {error}", file=file, row=1)]
+    width, problems = _checked_width(path, resource, file)
     if width is None:
-        return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
-    limit = current_limits().max_columns
-    if width > limit:
-        return (
-            None,
-            None,
-            None,
-            [
-                Problem(
-                    "too-many-columns",
-                    f"header has {width} columns, more than {limit}, the most jants reads (raise it with JANTS_MAX_COLUMNS)",
-                    file=file,
-                    row=1,
-                )
-            ],
-        )
+        return None, None, None, problems
     bad_rows: list[int | None] = []
 
     def on_invalid(row):
@@ -68,52 +50,22 @@ def read_csv_strings(path: Path, resource: dict, file: str) -> tuple[list[str] |
         return "skip"
 
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=BLOCK_SIZE, use_threads=_large(path)),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                quote_char=quote,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                double_quote=dialect.get("doubleQuote", True),
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=_string_columns(width),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = pacsv.read_csv(path, **_csv_options(path, resource, width, on_invalid, BLOCK_SIZE))
     except pa.ArrowInvalid as error:
-        message = str(error).splitlines()[0]
-        if "Empty CSV file" in message:
+        if "Empty CSV file" in str(error):
             return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
-        if "straddl" in message:
-            message = f"a row is longer than {BLOCK_SIZE >> 20} MiB, the longest row jants reads"
-        return (
-            None,
-            None,
-            None,
-            [Problem("csv-parse-error", f"cannot be parsed as CSV: {clean_message(message)}", file=file, row=_locate_parse_error(path, delimiter, quote))],
-        )
+        return None, None, None, [_parse_problem(error, path, resource, file)]
     if table.num_rows == 0:
         return None, None, None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
     header = [value if value is not None else "" for value in table.slice(0, 1).to_pylist()[0].values()]
     data = table.slice(1)
-    problems = []
     row_numbers = None
     if bad_rows:
-        try:
-            located = _rows_with_wrong_width(path, delimiter, quote, len(header))
-        except csv.Error as error:
-            row = _locate_parse_error(path, delimiter, quote)
-            return None, None, None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {error}", file=file, row=row)]
-        problems += _width_problems(located, len(header), file)
-        dropped = {row for row, _ in located}
-        total = data.num_rows + len(dropped)
-        all_rows = np.arange(2, total + 2)
-        row_numbers = all_rows[~np.isin(all_rows, list(dropped))]
+        dropped, problems = _dropped_rows(path, resource, file, len(header))
+        if dropped is None:
+            return None, None, None, problems
+        all_rows = np.arange(2, data.num_rows + len(dropped) + 2)
+        row_numbers = all_rows[~np.isin(all_rows, dropped)]
     return header, data, row_numbers, problems
 
 
@@ -267,10 +219,10 @@ def _read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable |
         return _typed(header, iter([(data, row_numbers)]), resource, file, problems, batched=False)
     batch_bytes = max(budget // BATCH_SHARE, 1)
     try:
-        width, problems = _stream_width(path, resource, file)
+        width, problems = _checked_width(path, resource, file)
         if width is None:
             return None, problems
-        return _batched(path, resource, file, width, batch_bytes, STREAM_BLOCK_SIZE)
+        return _batched(path, resource, file, width, batch_bytes)
     except _Unparsable as error:
         return None, [error.problem]
 
@@ -280,24 +232,24 @@ def _read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable |
 STREAM_BLOCK_SIZE = 1 << 20
 
 
-def _batched(path: Path, resource: dict, file: str, width: int, batch_bytes: int, block_size: int) -> tuple[TypedTable | None, list[Problem]]:
+def _batched(path: Path, resource: dict, file: str, width: int, batch_bytes: int) -> tuple[TypedTable | None, list[Problem]]:
     """The table read in batches; read again knowing which rows to number past, when a row
     has the wrong number of cells (pyarrow drops it)."""
     try:
-        return _typed_batches(path, resource, file, width, None, batch_bytes, [], block_size)
+        return _typed_batches(path, resource, file, width, None, batch_bytes, [])
     except _Restart:
         dropped, problems = _dropped_rows(path, resource, file, width)
         if dropped is None:
             return None, problems
-        return _typed_batches(path, resource, file, width, dropped, batch_bytes, problems, block_size)
+        return _typed_batches(path, resource, file, width, dropped, batch_bytes, problems)
 
 
 def _typed_batches(
-    path: Path, resource: dict, file: str, width: int, dropped: np.ndarray | None, batch_bytes: int, problems: list[Problem], block_size: int
+    path: Path, resource: dict, file: str, width: int, dropped: np.ndarray | None, batch_bytes: int, problems: list[Problem]
 ) -> tuple[TypedTable | None, list[Problem]]:
     """`_typed` over the batches of `_string_batches`, with the header read from the first block."""
     found: list[list[str]] = []  # the header, once the first block is parsed
-    batches = _string_batches(path, resource, width, dropped, batch_bytes, header=found, block_size=block_size)
+    batches = _string_batches(path, resource, width, dropped, batch_bytes, header=found)
     first = next(batches, None)
     if not found:
         return None, [Problem("empty-file", "file is empty (no header row)", file=file, row=1)]
@@ -369,8 +321,8 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
         batch_problems += check_primary_key(schema, table)
         found = merge_batches(found, batch_problems)
         starts.append(offset)
-        for name, column in table.columns.items():
-            chunks.setdefault(name, []).append(CompactColumns.chunk(column))
+        for name, column in table.columns.items():  # made compact by check_column, on the column's thread
+            chunks.setdefault(name, []).append(column)
         numbers.append(given)
         offset += table.num_rows
     whole = TypedTable(name=resource["name"], file=file, num_rows=offset, columns=CompactColumns())
@@ -385,7 +337,9 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
     return whole, problems + resolve(found or [])
 
 
-def _stream_options(path: Path, resource: dict, width: int, on_invalid, block_size: int = BLOCK_SIZE):
+def _csv_options(path: Path, resource: dict, width: int, on_invalid, block_size: int) -> dict:
+    """pyarrow's options for a resource's CSV, read whole or streamed: every cell as text,
+    blank lines kept as rows, a row with the wrong number of cells given to ON_INVALID."""
     dialect = resource.get("dialect") or {}
     return dict(
         read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=block_size, use_threads=_large(path)),
@@ -401,14 +355,12 @@ def _stream_options(path: Path, resource: dict, width: int, on_invalid, block_si
     )
 
 
-def _stream_width(path: Path, resource: dict, file: str) -> tuple[int | None, list[Problem]]:
-    """The number of cells of the header, or the problems that stop the reading, as
-    `read_csv_strings` finds them."""
+def _checked_width(path: Path, resource: dict, file: str) -> tuple[int | None, list[Problem]]:
+    """The number of cells of the header (read by the standard library), or the problem
+    that stops the reading: not CSV, empty, or more columns than jants reads."""
     dialect = resource.get("dialect") or {}
-    delimiter = dialect.get("delimiter", ",")
-    quote = dialect.get("quoteChar", '"')
     try:
-        width = _header_width(path, delimiter, quote)
+        width = _header_width(path, dialect.get("delimiter", ","), dialect.get("quoteChar", '"'))
     except csv.Error as error:
         return None, [Problem("csv-parse-error", f"cannot be parsed as CSV: {error}", file=file, row=1)]
     if width is None:
@@ -423,24 +375,27 @@ def _stream_width(path: Path, resource: dict, file: str) -> tuple[int | None, li
     return width, []
 
 
+def _parse_problem(error: pa.ArrowInvalid, path: Path, resource: dict, file: str) -> Problem:
+    """pyarrow's parse error as a problem, located by the standard library's reading."""
+    dialect = resource.get("dialect") or {}
+    message = str(error).splitlines()[0]
+    if "straddl" in message:
+        message = f"a row is longer than {BLOCK_SIZE >> 20} MiB, the longest row jants reads"
+    row = _locate_parse_error(path, dialect.get("delimiter", ","), dialect.get("quoteChar", '"'))
+    return Problem("csv-parse-error", f"cannot be parsed as CSV: {clean_message(message)}", file=file, row=row)
+
+
 class _Restart(Exception):
     """A row has the wrong number of cells: the rows must be numbered knowing which were dropped."""
 
 
-def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None, block_size: int = BLOCK_SIZE):
+def _blocks(path: Path, resource: dict, width: int, file: str, on_invalid=None):
     """The file's record batches (the header is the first row of the first), or _Unparsable."""
-    dialect = resource.get("dialect") or {}
-    delimiter, quote = dialect.get("delimiter", ","), dialect.get("quoteChar", '"')
     try:
-        reader = pacsv.open_csv(path, **_stream_options(path, resource, width, on_invalid or (lambda row: "skip"), block_size))
+        reader = pacsv.open_csv(path, **_csv_options(path, resource, width, on_invalid or (lambda row: "skip"), STREAM_BLOCK_SIZE))
         yield from _read_ahead(reader)
     except pa.ArrowInvalid as error:
-        message = str(error).splitlines()[0]
-        if "straddl" in message:
-            message = f"a row is longer than {BLOCK_SIZE >> 20} MiB, the longest row jants reads"
-        raise _Unparsable(
-            Problem("csv-parse-error", f"cannot be parsed as CSV: {clean_message(message)}", file=file, row=_locate_parse_error(path, delimiter, quote))
-        ) from None
+        raise _Unparsable(_parse_problem(error, path, resource, file)) from None
 
 
 READ_AHEAD = 2  # record batches parsed ahead of the one being typed
@@ -457,26 +412,25 @@ def _read_ahead(reader):
     stop = threading.Event()
     done = object()
 
+    def put(item) -> bool:
+        """Hand ITEM over, waiting for room; False once the consumer has stopped."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce():
         try:
             for batch in reader:
-                while not stop.is_set():
-                    try:
-                        ready.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(batch):
                     return
             item = done
         except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
             item = error
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        put(item)
 
     worker = threading.Thread(target=produce, name="csv read-ahead", daemon=True)
     worker.start()
@@ -490,9 +444,7 @@ def _read_ahead(reader):
         worker.join()
 
 
-def _string_batches(
-    path: Path, resource: dict, width: int, dropped: np.ndarray | None, batch_bytes: int, header: list | None = None, block_size: int = BLOCK_SIZE
-):
+def _string_batches(path: Path, resource: dict, width: int, dropped: np.ndarray | None, batch_bytes: int, header: list | None = None):
     """Batches of data rows as string columns (about BATCH_BYTES of text each), with
     their row numbers when rows were dropped (None otherwise). With DROPPED None (not
     known yet), a row with the wrong number of cells raises _Restart. The header (the
@@ -523,7 +475,7 @@ def _string_batches(
         return table, numbers
 
     empty = None
-    for batch in _blocks(path, resource, width, resource["path"], None if known else on_invalid, block_size):
+    for batch in _blocks(path, resource, width, resource["path"], None if known else on_invalid):
         if bad:
             raise _Restart
         if first and batch.num_rows:

@@ -273,7 +273,7 @@ class SeenKeys:
         if not len(candidates):
             return found
         # the candidates are the first rows of their keys in this batch: their keys differ
-        hashes = _hashes(keys if len(candidates) == len(keys) else keys.take(pa.array(candidates)), distinct=True)
+        hashes = _hashes(keys if len(candidates) == len(keys) else keys.take(pa.array(candidates)))
         order = np.argsort(hashes, kind="stable")  # searched in order, each search starts where the last ended
         hashes, candidates = hashes[order], candidates[order]
         repeated = np.zeros(len(candidates), dtype=bool)
@@ -331,16 +331,12 @@ def _merged(older: tuple[np.ndarray, np.ndarray], newer: tuple[np.ndarray, np.nd
     return hashes, positions
 
 
-def _hashes(keys: pa.Array, distinct: bool = False) -> np.ndarray:
-    """64-bit hashes of key values (as text), each distinct value hashed once (DISTINCT: the
-    values are known to differ, as the first rows of their keys do, so they are hashed as they are)."""
+def _hashes(keys: pa.Array) -> np.ndarray:
+    """64-bit hashes of key values (as text). The keys `SeenKeys` hashes are the first rows
+    of their keys in a batch, so they differ: each is hashed as it is, with no encoding first."""
     from pandas.util import hash_array
 
-    if distinct:
-        return hash_array(np.asarray(keys.cast(pa.string()).to_numpy(zero_copy_only=False), dtype=object), categorize=False)
-    encoded = keys.cast(pa.string()).dictionary_encode()
-    per_value = hash_array(np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object), categorize=False)
-    return per_value[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    return hash_array(np.asarray(keys.cast(pa.string()).to_numpy(zero_copy_only=False), dtype=object), categorize=False)
 
 
 def rows_of(columns: MutableMapping[str, pa.Array], name: str, rows: pa.Array) -> pa.Array:
