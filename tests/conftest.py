@@ -93,7 +93,8 @@ def derive_figures(package: Path) -> None:
     import pyarrow.csv as pv
 
     from jants import model
-    from jants.build import figures_table, write_csv, write_parquet
+    from jants.build import figures_table, write_parquet
+    from jants.csvtext import write_csv
 
     tables = {}
     for name in model.TABLES:

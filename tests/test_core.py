@@ -9,7 +9,7 @@ import io
 import pyarrow as pa
 import pytest
 
-from jants.build import write_csv
+from jants.csvtext import write_csv
 from jants.formatting import format_number
 from jants.package import Resource, key_fields
 from jants.tableschema.types import convert_column

@@ -12,7 +12,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "jants"
 
 # Bottom to top. A module may import only modules listed before it (also inside functions).
 LAYERS = [
-    "files", "problems", "limits", "formatting", "model", "figures", "flat",   # foundations: files, problems, bounds, the jants model, its figures table
+    "files", "problems", "limits", "formatting", "csvtext", "model", "figures", "flat",   # foundations: files, problems, bounds, the jants model, its figures table
     "package", "archive",                                       # opening any data package, safely
     "tableschema.arrays", "tableschema.table", "tableschema.types", "tableschema.descriptor", "tableschema.text",
     "tableschema.constraints", "tableschema.keys", "tableschema.csvfile", "tableschema.parquet",

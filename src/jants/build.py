@@ -9,9 +9,7 @@ new package is valid; a lock keeps two builds from interleaving.
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
-import io
 import json
 import os
 import shutil
@@ -24,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import model
+from .csvtext import write_csv
 from .curation import Curation, read_curation
 from .files import file_digest
 from .flat import figures_join
@@ -92,44 +91,6 @@ def normalised_table(curation: Curation, name: str) -> pa.Table:
         values = table.column(spec["name"]).combine_chunks() if spec["name"] in table.column_names else pa.array([""] * table.num_rows, pa.string())
         columns[spec["name"]] = normalise_column(values, spec.get("type", "string"))
     return pa.table(columns)
-
-
-NEEDS_QUOTES = r'[,"\n]'  # what the csv module (QUOTE_MINIMAL, "\n" line ends) quotes
-CSV_BATCH_ROWS = 200_000
-
-
-def write_csv(path: Path, table: pa.Table) -> None:
-    """The table as CSV, byte for byte what csv.writer writes, built column-wise."""
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(table.column_names)
-    with open(path, "wb") as stream:
-        stream.write(header.getvalue().encode("utf-8"))
-        for batch in table.to_batches(max_chunksize=CSV_BATCH_ROWS):
-            if batch.num_rows == 0:
-                continue
-            cells = [_csv_cells(column.fill_null("")) for column in batch.columns]  # a null is an empty cell, as csv writes None
-            lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\n")
-            stream.write(_joined_bytes(lines))
-
-
-def _csv_cells(values: pa.Array) -> pa.Array:
-    """Cells as the csv module writes them: quoted (quotes doubled) where they hold , " or a line break."""
-    text = _joined_bytes(values)
-    if not any(char in text for char in (b",", b'"', b"\n")):
-        return values
-    needs = pc.match_substring_regex(values, NEEDS_QUOTES)
-    where = pa.array(np.flatnonzero(np.asarray(needs.to_numpy(zero_copy_only=False), dtype=bool)))
-    subset = values.take(where)
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(subset, '"', '""'), '"', "")
-    return pc.replace_with_mask(values, needs, quoted)
-
-
-def _joined_bytes(values: pa.Array) -> bytes:
-    """All cells of a string array back to back: its data buffer between the first and last
-    offset, so that a slice (a batch) gives its own cells, not the whole column's."""
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
-    data = values.buffers()[2]
-    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes() if data is not None else b""
 
 
 def write_parquet(path: Path, name: str, table: pa.Table) -> None:

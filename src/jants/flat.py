@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -26,28 +27,129 @@ def figures_join(tables: Mapping[str, Columns]) -> dict[str, pa.Array]:
 
     A row whose series, body or source is unknown gets nulls in the joined columns (the
     validator reports the broken key itself)."""
-    # The rows' order first, so that each column is gathered once, already in order: the
-    # observations' own by position, the joined ones from the small tables by key.
-    unsorted = tables["observations"]
-    order = pc.sort_indices(pa.table({name: unsorted[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
-    obs = {field: unsorted[field].take(order) for _, table, field in model.FIGURE_COLUMNS if table == "observations"}
-    series_at = pc.index_in(obs["series_id"], value_set=tables["series"]["series_id"])
-    metric_ids = pc.take(tables["series"]["metric_id"], series_at)
-    at = {
-        "series": series_at,
-        "metrics": pc.index_in(metric_ids, value_set=tables["metrics"]["metric_id"]),
-        "bodies": pc.index_in(obs["body_id"], value_set=tables["bodies"]["body_id"]),
-        "sources": pc.index_in(obs["source_id"], value_set=tables["sources"]["source_id"]),
-    }
-    columns = {}
-    for name, table, field in model.FIGURE_COLUMNS:
-        columns[name] = obs[field] if table == "observations" else pc.take(tables[table][field], at[table])
-    own = unsorted["date_precision"].take(order) if "date_precision" in unsorted else pa.nulls(len(order), pa.string())
-    columns["date_precision"] = date_precision(
-        own, obs["observation_date"], columns["source_date"], pc.take(tables["sources"]["date_precision"], at["sources"])
-    )
-    columns["discrepancy_ids"] = discrepancy_ids(obs["observation_id"], tables["discrepancies"])
-    return {spec["name"]: columns[spec["name"]] for spec in model.FIGURES["fields"]}
+    join = FiguresJoin(tables)
+    return {spec["name"]: join.column(spec["name"]) for spec in model.FIGURES["fields"]}
+
+
+class FiguresJoin:
+    """The figures table's columns one at a time, each gathered once, already in order:
+    the observations' own by position, the joined ones from the small tables by key."""
+
+    def __init__(self, tables: Mapping[str, Columns], order: pa.Array | None = None, in_order: bool = False):
+        """ORDER: the observations' positions in the figures' order (sorted here if not
+        given); IN_ORDER: the observations are in that order already."""
+        self.tables = tables
+        unsorted = tables["observations"]
+        if in_order:
+            order = pa.array(np.arange(len(unsorted["observation_id"]), dtype=np.int32))
+        elif order is None:
+            order = pc.sort_indices(
+                pa.table({name: unsorted[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER]
+            )
+        self.order = order
+        self.num_rows = len(order)
+        self.in_order = in_order
+        self._kept: dict[str, pa.Array] = {}  # the observations' keys, read by several columns
+
+    def observations(self, field: str) -> pa.Array:
+        if self.in_order:
+            return self.tables["observations"][field]
+        if field in self._kept:
+            return self._kept[field]
+        column = self.tables["observations"][field].take(self.order)
+        if field in KEYS:
+            self._kept[field] = column
+        return column
+
+    def compact(self, field: str) -> pa.Array:
+        """An observations' column in order, as that table keeps it (dictionary-encoded or not)."""
+        stored = getattr(self.tables["observations"], "stored", None)
+        if self.in_order or stored is None:
+            return self.observations(field)
+        key = f"compact:{field}"
+        if key in self._kept:
+            return self._kept[key]
+        column = stored(field).take(self.order)
+        if field in KEYS:
+            self._kept[key] = column
+        return column
+
+    def at(self, table: str) -> pa.Array:
+        """Each row's position in a small table (found once per distinct key)."""
+        if table not in self._kept:
+            if table == "metrics":
+                metric_at = pc.index_in(self.tables["series"]["metric_id"], value_set=self.tables["metrics"]["metric_id"])
+                self._kept[table] = pc.take(metric_at, self.at("series"))
+            else:
+                key = {"series": "series_id", "bodies": "body_id", "sources": "source_id"}[table]
+                self._kept[table] = _positions(self.compact(key), self.tables[table][key])
+        return self._kept[table]
+
+    def kept(self, name: str) -> pa.Array:
+        """A column as compactly as its sources keep it: a joined one as its small table's
+        values and each row's position among them, an observations' one as that table keeps
+        it, date_precision as its few distinct values."""
+        table, field = SOURCE_OF.get(name, ("", ""))
+        if table == "observations":
+            return self.compact(field)
+        if table:
+            return pa.DictionaryArray.from_arrays(self.at(table), self.tables[table][field])
+        if name == "date_precision" and "date_precision" in self.tables["observations"]:
+            return self._date_precision_kept()
+        return self.column(name)
+
+    def _date_precision_kept(self) -> pa.DictionaryArray:
+        """`date_precision` worked out once per distinct combination of what it reads (the
+        observation's precision and date, the source)."""
+        parts = [_codes(self.compact("date_precision")), _codes(self.compact("observation_date")), np.asarray(self.at("sources").fill_null(-1)) + 1]
+        key = np.zeros(self.num_rows, dtype=np.int64)
+        for codes in parts:
+            key = key * (int(codes.max(initial=0)) + 1) + codes
+        combinations, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        rows = pa.array(self.order.to_numpy()[first] if not self.in_order else first)
+        unsorted = self.tables["observations"]
+        sources_at = pc.take(self.at("sources"), pa.array(first))
+        values = date_precision(
+            _rows(unsorted, "date_precision", rows),
+            _rows(unsorted, "observation_date", rows),
+            pc.take(self.tables["sources"]["source_date"], sources_at),
+            pc.take(self.tables["sources"]["date_precision"], sources_at),
+        )
+        return pa.DictionaryArray.from_arrays(pa.array(inverse.astype(np.int32)), values)
+
+    def column(self, name: str) -> pa.Array:
+        if name == "date_precision":
+            unsorted = self.tables["observations"]
+            own = self.observations("date_precision") if "date_precision" in unsorted else pa.nulls(self.num_rows, pa.string())
+            source_precision = pc.take(self.tables["sources"]["date_precision"], self.at("sources"))
+            return date_precision(own, self.observations("observation_date"), self.column("source_date"), source_precision)
+        if name == "discrepancy_ids":
+            return discrepancy_ids(self.observations("observation_id"), self.tables["discrepancies"])
+        table, field = SOURCE_OF[name]
+        return self.observations(field) if table == "observations" else pc.take(self.tables[table][field], self.at(table))
+
+
+def _positions(keys: pa.Array, values: pa.Array) -> pa.Array:
+    """Each key's position among VALUES (null where missing), once per distinct key."""
+    if isinstance(keys, pa.DictionaryArray):
+        return pc.take(pc.index_in(keys.dictionary, value_set=values), keys.indices)
+    return pc.index_in(keys, value_set=values)
+
+
+def _rows(columns: Columns, name: str, rows: pa.Array) -> pa.Array:
+    """Some rows of a column, without making a compact one (tableschema.table.CompactColumns) whole."""
+    taken = getattr(columns, "taken", None)
+    return taken(name, rows) if taken is not None else pc.take(columns[name], rows)
+
+
+def _codes(column: pa.Array) -> np.ndarray:
+    """A number for each distinct value of a column, 0 for null."""
+    encoded = column if isinstance(column, pa.DictionaryArray) else column.dictionary_encode()
+    return np.asarray(encoded.indices.cast(pa.int64()).fill_null(-1)) + 1
+
+
+SOURCE_OF = {name: (table, field) for name, table, field in model.FIGURE_COLUMNS}
+KEYS = {"observation_id", "observation_date", "series_id", "body_id", "source_id"}
 
 
 def date_precision(own: pa.Array, observation_date: pa.Array, source_date: pa.Array, source_precision: pa.Array) -> pa.Array:

@@ -107,36 +107,61 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
     report.add(problems)
     if any(p.code == "descriptor-error" and p.field in ("resources", "name") for p in problems):
         return report
-    with ThreadPoolExecutor(max_workers=1) as background:  # Parquet copies are compared there while the CSV tables are checked
-        tables, copies = read_resources(package, report, background, skip=unreadable)
+    # Parquet copies are compared on `background` while the CSV tables are checked; a
+    # figures table as jants build writes it is scanned on `aside` instead of being read
+    with ThreadPoolExecutor(max_workers=1) as background, ThreadPoolExecutor(max_workers=1) as aside:
+        built = _built_figures(package, unreadable, aside)
+        tables, copies = read_resources(package, report, background, skip=unreadable, built=built)
+        keyed = [resource for resource in package.resources if resource["name"] in tables and resource["name"] not in unreadable]
+        keys = _foreign_key_problems(keyed, tables)
+        found = None
+        if built is not None:
+            found = _compared_as_built(built, package, report, tables, keys, sources_dir, background)
+            if found is None:  # read and checked as any other table, to say what differs
+                report.problems[built.slot : built.slot] = built.read(tables, background)
+                if built.name in tables:
+                    keys.update(_foreign_key_problems([built.resource], tables))
         at = len(report.problems)
-        keyed = [
-            (resource["schema"], tables[resource["name"]])
-            for resource in package.resources
-            if resource["name"] in tables and resource["name"] not in unreadable
-        ]
-        with ThreadPoolExecutor(max_workers=2) as pool:  # tables' keys checked side by side, reported in order
-            for problems in pool.map(lambda item: check_foreign_keys(item[0], item[1], tables), keyed):
-                report.add(problems)
-        from . import checks
-
-        declared = {resource["name"] for resource in package.resources}
-        unread = [name for name in model.TABLES if name in declared and name not in tables]
-        if unread and report.errors:  # a table of the model that could not be read is an error, not another model
-            report.provenance = f"not checked: table {unread[0]!r} of the jants model could not be read"
-        elif not checks.uses_jants_model(tables):
-            report.provenance = "not applicable: the package lacks tables or fields of the jants model of this jants version"
-            if sources_dir is not None:
-                report.add([Problem("provenance-not-checked", "--sources given, but the package does not use the jants model", severity="warning")])
-        elif any(problem.code not in INTEGRITY_CODES for problem in report.errors):
-            report.provenance = "not checked: the package has errors that stop the jants model checks"
-        else:
-            report.add(checks.check_model(tables, package.descriptor, Path(sources_dir) if sources_dir else None))
-            if sources_dir is not None:
-                report.provenance = f"checked: every evidence string of a held text against the source texts in {sources_dir}"
+        for resource in package.resources:  # in the order of the resources
+            report.add(keys.get(resource["name"], []))
+        _check_model(package, report, tables, sources_dir, found)
         report.problems[at:at] = [problem for copy in copies for problem in copy.result()]
-    report.stats = {"resources": len(package.resources), "rows": {name: t.num_rows for name, t in tables.items()}}
+    rows = {}
+    for resource in package.resources:
+        if resource["name"] in tables:
+            rows[resource["name"]] = tables[resource["name"]].num_rows
+        elif found is not None and built is not None and resource is built.resource:
+            rows[built.name] = built.num_rows
+    report.stats = {"resources": len(package.resources), "rows": rows}
     return report
+
+
+def _foreign_key_problems(resources: list[dict], tables: dict[str, TypedTable]) -> dict[str, list[Problem]]:
+    """Each table's foreign-key problems, the tables checked side by side."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        found = pool.map(lambda resource: check_foreign_keys(resource["schema"], tables[resource["name"]], tables), resources)
+        return {resource["name"]: problems for resource, problems in zip(resources, found)}
+
+
+def _check_model(package: Package, report: Report, tables: dict[str, TypedTable], sources_dir, found: list[Problem] | None) -> None:
+    """The jants model checks, when the package is of the model and has no other errors
+    (FOUND: their problems, when they have been run already)."""
+    from . import checks
+
+    declared = {resource["name"] for resource in package.resources}
+    unread = [name for name in model.TABLES if name in declared and name not in tables]
+    if unread and report.errors:  # a table of the model that could not be read is an error, not another model
+        report.provenance = f"not checked: table {unread[0]!r} of the jants model could not be read"
+    elif not checks.uses_jants_model(tables):
+        report.provenance = "not applicable: the package lacks tables or fields of the jants model of this jants version"
+        if sources_dir is not None:
+            report.add([Problem("provenance-not-checked", "--sources given, but the package does not use the jants model", severity="warning")])
+    elif any(problem.code not in INTEGRITY_CODES for problem in report.errors):
+        report.provenance = "not checked: the package has errors that stop the jants model checks"
+    else:
+        report.add(found if found is not None else checks.check_model(tables, package.descriptor, Path(sources_dir) if sources_dir else None))
+        if sources_dir is not None:
+            report.provenance = f"checked: every evidence string of a held text against the source texts in {sources_dir}"
 
 
 def check_descriptor(package: Package, limits: Limits | None = None) -> tuple[list[Problem], set[str]]:
@@ -257,47 +282,67 @@ def _profile_notes(kind, descriptor: dict) -> list[tuple[str, str]]:
         return [("profile-error", f"cannot be checked against the profile: {type(error).__name__}")]
 
 
-def read_resources(package: Package, report: Report, background: Executor, skip: Collection[str] = frozenset()) -> tuple[dict[str, TypedTable], list[Future]]:
+def read_resources(
+    package: Package, report: Report, background: Executor, skip: Collection[str] = frozenset(), built: AsBuilt | None = None
+) -> tuple[dict[str, TypedTable], list]:
     """Check each resource's file and read its table. The Parquet copies are compared with
     their tables on `background`; the futures of those comparisons (each giving a list of
     problems) are returned with the tables.
 
     Resources in `skip` have a schema that cannot be applied; only their files are checked.
+    The figures table of BUILT is not read: its place in the report is kept for it.
     """
     tables = {}
-    copies = []
-    comparisons = []
+    copies: list = []
+    waiting = []
     paths = [resolve_path(package, resource) for resource in package.resources]
-    large = [path is not None and _scanned_while_parsed(resource, path, resource["name"] in skip) for resource, (path, _) in zip(package.resources, paths)]
+    is_built = [built is not None and resource is built.resource for resource in package.resources]
+    large = [
+        path is not None and not deferred and _scanned_while_parsed(resource, path, resource["name"] in skip)
+        for resource, (path, _), deferred in zip(package.resources, paths, is_built)
+    ]
     share = min(sum(large), LARGE_TABLES_AT_ONCE)
     with ThreadPoolExecutor(max_workers=LARGE_TABLES_AT_ONCE) as readers:
-        read: list[Future | tuple[list[Problem], TypedTable | None]] = []
-        for resource, (path, problem), is_large in zip(package.resources, paths, large):
+        read: list[Future | tuple[list[Problem], TypedTable | None] | None] = []
+        for resource, (path, problem), is_large, deferred in zip(package.resources, paths, large, is_built):
             if path is None:
                 read.append(([problem] if problem else [], None))
                 continue
             if resource.get("copyOf") and resource["name"] not in skip and not resource.get("compression"):
-                copies.append((resource, path, resource["path"]))
-            if is_large:  # large tables are read side by side, each with its share of the memory budget
+                waiting.append((resource, path, resource["path"]))
+            if deferred:
+                read.append(None)
+            elif is_large:  # large tables are read side by side, each with its share of the memory budget
                 read.append(readers.submit(contextvars.copy_context().run, _read_side_by_side, resource, path, share))
             else:
                 read.append(read_resource(resource, path, resource["name"] in skip))
         for resource, result in zip(package.resources, read):
+            if result is None:
+                built.slot = len(report.problems)  # type: ignore[union-attr]
+                continue
             problems, table = result.result() if isinstance(result, Future) else result
             report.add(problems)
             if table is not None:
                 tables[resource["name"]] = table
     by_name = {resource["name"]: resource for resource in package.resources}
-    for resource, path, file in copies:
-        original = by_name[resource["copyOf"]]
-        table = tables.get(resource["copyOf"])
-        if table is None or not isinstance(original.get("schema"), dict):
-            report.add(
-                [Problem("parquet-mismatch", f"resource {resource['name']!r}: cannot be compared, its table {resource['copyOf']!r} was not read", file=file)]
-            )
-            continue
-        comparisons.append(background.submit(check_parquet_copy, path, file, table, original["schema"]["fields"]))
-    return tables, comparisons
+    for resource, path, file in waiting:
+        if built is not None and resource["copyOf"] == built.name:
+            built.copy = (resource, path, file)
+            copies.append(built)
+        else:
+            copies.append(compare_copy(background, resource, path, file, tables.get(resource["copyOf"]), by_name[resource["copyOf"]]))
+    return tables, copies
+
+
+def compare_copy(background: Executor, resource: dict, path: Path, file: str, table: TypedTable | None, original: dict) -> Future:
+    """A Parquet copy compared with its table on `background`: a future of its problems."""
+    if table is None or not isinstance(original.get("schema"), dict):
+        done: Future = Future()
+        done.set_result(
+            [Problem("parquet-mismatch", f"resource {resource['name']!r}: cannot be compared, its table {resource['copyOf']!r} was not read", file=file)]
+        )
+        return done
+    return background.submit(check_parquet_copy, path, file, table, original["schema"]["fields"])
 
 
 def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem], TypedTable | None]:
@@ -343,6 +388,100 @@ def read_resource(resource: dict, path: Path, skip: bool) -> tuple[list[Problem]
 
 LARGE_TABLES_AT_ONCE = 2  # large CSV tables read side by side (each parsed, typed and scanned on threads of its own)
 SCAN_ASIDE_BYTES = 1 << 20  # from this size a CSV file's bytes are scanned on a thread of their own
+
+
+class AsBuilt:
+    """A figures table that may be as `jants build` writes it (the model's schemas, CSV in
+    UTF-8): its file is scanned (size, SHA-256, text checks) while the other tables are
+    read, then compared with the bytes the build writes from them, without being read as
+    a table (checks.figures.written_as_built). If the package has errors, or the file is
+    not as built, it is read and checked as any other table after all."""
+
+    def __init__(self, resource: dict, path: Path, aside: Executor):
+        self.resource = resource
+        self.name = resource["name"]
+        self.path = path
+        self.scan = aside.submit(scan_text_file, path, resource["path"], current_limits().max_line_bytes)
+        self.slot = 0  # where its problems go in the report
+        self.copy: tuple[dict, Path, str] | None = None  # its Parquet copy: resource, path, file
+        self.compared: Future | None = None
+        self.num_rows = 0
+
+    def result(self) -> list[Problem]:
+        """The problems of its Parquet copy (read_resources lists it with the copies' futures)."""
+        return self.compared.result() if self.compared is not None else []
+
+    def compare_copy(self, background: Executor, table: TypedTable | None) -> None:
+        if self.copy is not None:
+            resource, path, file = self.copy
+            self.compared = compare_copy(background, resource, path, file, table, self.resource)
+
+    def read(self, tables: dict[str, TypedTable], background: Executor) -> list[Problem]:
+        """The file read as any other table's: its problems (its table put in TABLES, its
+        Parquet copy compared with it)."""
+        self.scan.result()
+        if _scanned_while_parsed(self.resource, self.path, False):
+            problems, table = _read_large_csv(self.resource, self.path)
+        else:
+            problems, table = read_resource(self.resource, self.path, False)
+        if table is not None:
+            tables[self.name] = table
+        self.compare_copy(background, table)
+        return problems
+
+
+COMPARE_AS_BUILT = True  # False: the figures table is always read (tests compare both ways)
+
+
+def _built_figures(package: Package, unreadable: Collection[str], aside: Executor) -> AsBuilt | None:
+    """The figures resource, if it may be as `jants build` writes it: every table of the
+    model with the model's schema (so that the join's cells meet the figures schema), and
+    figures.csv in UTF-8 without a dialect."""
+    if not COMPARE_AS_BUILT:
+        return None
+    by_name = {resource["name"]: resource for resource in package.resources}
+    for name in (*model.TABLES, "figures"):
+        resource = by_name.get(name)
+        if resource is None or name in unreadable or resource.get("schema") != model.schema(name):
+            return None
+    figures = by_name["figures"]
+    if resource_format(figures) != "csv" or figures.get("encoding", "utf-8") != "utf-8" or any(key in figures for key in ("dialect", "compression", "copyOf")):
+        return None
+    path, _ = resolve_path(package, figures)
+    if path is None or not path.is_file():
+        return None
+    return AsBuilt(figures, path, aside)
+
+
+def _compared_as_built(
+    built: AsBuilt, package: Package, report: Report, tables: dict[str, TypedTable], keys: dict[str, list[Problem]], sources_dir, background: Executor
+) -> list[Problem] | None:
+    """The jants model checks' problems, with figures.csv compared with the bytes `jants
+    build` writes from the other tables; None when it must be read as a table instead:
+    the package has other errors (then the figures table's own are reported too), or its
+    text or bytes are not as built."""
+    from . import checks
+
+    errors = report.errors + [problem for found in keys.values() for problem in found if problem.severity == "error"]
+    if any(problem.code not in INTEGRITY_CODES for problem in errors) or not checks.uses_jants_model(tables):
+        return None
+    scanned = built.scan.result()
+    if scanned.problems:
+        return None
+    file = built.resource["path"]
+    own = check_integrity(built.path, built.resource, file, digest=(scanned.size, scanned.sha256))
+    if any(problem.severity == "error" and problem.code not in INTEGRITY_CODES for problem in own):
+        return None
+    # its Parquet copy is compared with the figures the other tables give while the bytes are (if they differ, again with the table read)
+    found = checks.check_model_as_built(
+        tables, package.descriptor, Path(sources_dir) if sources_dir else None, built.path, lambda figures: built.compare_copy(background, figures.table(file))
+    )
+    if found is None:
+        return None
+    problems, figures = found
+    report.problems[built.slot : built.slot] = own
+    built.num_rows = figures.num_rows
+    return problems
 
 
 def _scanned_while_parsed(resource: dict, path: Path, skip: bool) -> bool:

@@ -7,8 +7,10 @@ warnings unless the package records the discrepancy with an explanation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from ..limits import release_memory
 from ..problems import Problem
@@ -16,7 +18,7 @@ from ..tableschema.table import TypedTable
 from .consistency import check_components, check_cumulative, check_same_day_conflicts
 from .dates import check_dates, check_status
 from .evidence import check_evidence_length, check_locators, check_web_evidence
-from .figures import check_figures
+from .figures import BuiltFigures, check_figures, written_as_built
 from .provenance import check_provenance
 from .structure import check_breakdowns, check_discrepancy_links, check_ranges, check_units
 from .view import ModelView, uses_jants_model
@@ -39,19 +41,49 @@ CHECKS = [
     check_figures,
 ]
 
-__all__ = ["CHECKS", "ModelView", "check_model", "uses_jants_model"]
+__all__ = ["CHECKS", "ModelView", "check_model", "check_model_as_built", "uses_jants_model"]
+
+T = TypeVar("T")
 
 
 def check_model(tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None) -> list[Problem]:
     view = ModelView.of(tables, descriptor, sources_dir)
+    # the figures table's comparison with its join reads only the typed tables (in
+    # pyarrow, mostly without the GIL): it runs beside the other checks
+    found, figures = _checked(view, lambda: check_figures(view))
+    found[check_figures] = figures
+    return [problem for check in CHECKS for problem in found[check]]
+
+
+def check_model_as_built(
+    tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None, figures_file: Path, on_built: Callable[[BuiltFigures], None]
+) -> tuple[list[Problem], BuiltFigures] | None:
+    """`check_model` for a package whose figures table was not read: FIGURES_FILE is
+    compared, beside the other checks, with the bytes `jants build` writes from the other
+    tables. None when they differ (the table must then be read, to say where); else the
+    problems, and the figures table they give. ON_BUILT is given that table as soon as it
+    is made, before the comparison (to compare its Parquet copy meanwhile)."""
+    view = ModelView.of(tables, descriptor, sources_dir)
+
+    def compared() -> BuiltFigures | None:
+        built = BuiltFigures(tables)
+        on_built(built)
+        return built if written_as_built(built, figures_file) else None
+
+    found, built = _checked(view, compared)
+    if built is None:
+        return None
+    found[check_figures] = []
+    return [problem for check in CHECKS for problem in found[check]], built
+
+
+def _checked(view: ModelView, beside: Callable[[], T]) -> tuple[dict, T]:
+    """The problems of each check but check_figures, and what BESIDE gives, run on a thread of its own meanwhile."""
     found: dict = {}
     with ThreadPoolExecutor(max_workers=1) as aside:
-        # the figures table's comparison with its join reads only the typed tables (in
-        # pyarrow, mostly without the GIL): it runs beside the other checks
-        found[check_figures] = aside.submit(check_figures, view)
+        result = aside.submit(beside)
         for check in CHECKS:
             if check is not check_figures:
                 found[check] = check(view)
                 release_memory()  # each check's arrays of a number a row, given back before the next
-        found[check_figures] = found[check_figures].result()
-    return [problem for check in CHECKS for problem in found[check]]
+        return found, result.result()

@@ -1,17 +1,28 @@
 """The figures table is derived, never edited: it must equal the join it comes from
-(flat.figures_join of the typed tables), cell for cell and in the same order."""
+(flat.figures_join of the typed tables), cell for cell and in the same order.
+
+A figures table as `jants build` wrote it is checked without being read as a table: its
+bytes are compared with the bytes the build writes from the other tables
+(`BuiltFigures`, `written_as_built`); only a file that differs is read and compared cell
+by cell (`check_figures`), to say where.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, MutableMapping
+from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import model
-from ..flat import OBSERVATION_FIELDS, figures_join
+from ..csvtext import canonical_text, csv_cells, header_line, line_buffer
+from ..flat import OBSERVATION_FIELDS, SOURCE_OF, FiguresJoin, figures_join
 from ..formatting import format_number
 from ..problems import Problem
-from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable, rows_of, show
+from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable, encoded, rows_of, show
 from .view import ADDED_FIELDS, ModelView, positions
 
 CODE = "figures-mismatch"
@@ -29,9 +40,7 @@ def check_figures(view: ModelView) -> list[Problem]:
     file = figures.file
     tables = {name: view.tables[name].columns for name in model.TABLES}
     observations = tables["observations"]
-    order = pc.sort_indices(pa.table({name: observations[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
-    if len(order) <= np.iinfo(np.uint32).max:  # 4 bytes a row kept through the check, not 8
-        order = order.cast(pa.uint32())
+    order = figure_order(observations)
     joined = figures_join({**tables, "observations": _observations(observations, order.slice(0, 0))})
     # a column added to the model after a release is compared only where the package has it (0.4.0 has no date_precision)
     names = [name for name in joined if name in figures.columns or name not in ADDED_FIELDS.get("figures", ())]
@@ -56,6 +65,144 @@ def check_figures(view: ModelView) -> list[Problem]:
         if count > MAX_PROBLEMS_PER_CHECK:
             problems.append(Problem(CODE, f"... and {count - MAX_PROBLEMS_PER_CHECK} more rows like these", file=file, field=name))
     return problems
+
+
+def figure_order(observations) -> pa.Array:
+    """The observations' positions in the order of the figures table."""
+    order = pc.sort_indices(pa.table({name: observations[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
+    if len(order) <= np.iinfo(np.uint32).max:  # 4 bytes a row kept through the check, not 8
+        order = order.cast(pa.uint32())
+    return order
+
+
+class BuiltFigures:
+    """The figures table that the other tables give, as `jants build` would write it: as a
+    typed table whose columns are gathered when read, or as the CSV's bytes, a slice of
+    rows at a time; never held whole.
+
+    For the bytes, the join (flat.FiguresJoin) is made of CSV cells instead of typed
+    values: each small table's cells, and each distinct value of an observations column
+    kept dictionary-encoded, are written once, and the cells of a run of columns from one
+    small table are joined once per row of that table. The join only copies and compares
+    its keys (ids, ISO dates, precisions, which a valid package never quotes), so it gives
+    the cells of the typed join."""
+
+    def __init__(self, tables: dict[str, TypedTable]):
+        self.tables = {name: tables[name].columns for name in model.TABLES}
+        self.order = figure_order(self.tables["observations"])
+        self.num_rows = len(self.order)
+        self.join = FiguresJoin(self.tables, self.order)
+        self.cells = {
+            name: {field: csv_cells(canonical_text(columns[field])) for field in columns}
+            for name, columns in self.tables.items()
+            if name not in ("observations", "discrepancies")
+        }
+        observations = self.tables["observations"]
+        self.distinct_cells = {}
+        for name in _joined_fields(observations):
+            stored = encoded(observations, name)
+            if stored is not None:  # a null row points at an empty cell added to the distinct values
+                empty = len(stored.dictionary)
+                cells = pa.concat_arrays([csv_cells(canonical_text(stored.dictionary)), pa.array([""], pa.string())])
+                self.distinct_cells[name] = (stored.indices.cast(pa.int32()).fill_null(empty), cells)
+        self.runs = _runs()
+        self.segments = {
+            at: pc.binary_join_element_wise(*[self.cells[table][SOURCE_OF[name][1]] for name in names], ",")
+            for at, (table, names) in enumerate(self.runs)
+            if table not in ("observations", "")
+        }
+
+    def table(self, file: str) -> TypedTable:
+        """As the typed table read from FILE: each column made whole only when it is read."""
+        return TypedTable(name="figures", file=file, columns=cast(MutableMapping, JoinedColumns(self.join)), num_rows=self.num_rows)
+
+    def csv(self, start: int, count: int) -> memoryview:
+        """Rows START to START + COUNT as the lines of figures.csv."""
+        part = self.order.slice(start, count)
+        observations = {}
+        for name in _joined_fields(self.tables["observations"]):
+            if name in self.distinct_cells:
+                indices, cells = self.distinct_cells[name]
+                observations[name] = cells.take(indices.take(part))
+            else:
+                observations[name] = csv_cells(canonical_text(rows_of(self.tables["observations"], name, part)))
+        join = FiguresJoin({**self.cells, "discrepancies": self.tables["discrepancies"], "observations": observations}, in_order=True)
+        pieces = []
+        for at, (table, names) in enumerate(self.runs):
+            if table == "observations":
+                pieces.append(observations[SOURCE_OF[names[0]][1]])
+            elif table == "":  # a column computed from cells of its own
+                pieces.append(csv_cells(join.column(names[0])))
+            else:
+                pieces.append(self.segments[at].take(join.at(table)))
+        return line_buffer(pieces)
+
+
+def _runs() -> list[tuple[str, list[str]]]:
+    """The figures table's columns in runs: one column of the observations, one computed
+    column (table ""), or several consecutive columns of one small table."""
+    runs: list[tuple[str, list[str]]] = []
+    for spec in model.FIGURES["fields"]:
+        table = SOURCE_OF[spec["name"]][0] if spec["name"] in SOURCE_OF else ""
+        if runs and table == runs[-1][0] and table not in ("observations", ""):
+            runs[-1][1].append(spec["name"])
+        else:
+            runs.append((table, [spec["name"]]))
+    return runs
+
+
+class JoinedColumns(Mapping[str, pa.Array]):
+    """The columns of a FiguresJoin by name, each gathered when it is read."""
+
+    def __init__(self, join: FiguresJoin):
+        self.join = join
+        self.names = [spec["name"] for spec in model.FIGURES["fields"]]
+
+    def __getitem__(self, name: str) -> pa.Array:
+        if name not in self.names:
+            raise KeyError(name)
+        return self.join.column(name)
+
+    def stored(self, name: str) -> pa.Array:
+        """A column as compactly as the join gives it (see FiguresJoin.kept)."""
+        return self.join.kept(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def _joined_fields(observations) -> list[str]:
+    wanted = set(OBSERVATION_FIELDS) | set(model.FIGURE_ORDER)
+    return [name for name in observations if name in wanted]
+
+
+def written_as_built(built: BuiltFigures, path: Path) -> bool:
+    """Whether a figures.csv holds, byte for byte, what `jants build` writes for BUILT:
+    then it is the join, cell for cell, and its cells meet the figures schema because the
+    cells they are copied from meet the same constraints (tests/test_figures_built.py)."""
+    names = [spec["name"] for spec in model.FIGURES["fields"]]
+    with open(path, "rb") as stream:
+        header = header_line(names)
+        if stream.read(len(header)) != header:
+            return False
+        found = bytearray()
+        for start in range(0, built.num_rows, SLICE_ROWS):
+            expected = built.csv(start, SLICE_ROWS)
+            if len(found) < len(expected):
+                found = bytearray(len(expected))
+            size = stream.readinto(memoryview(found)[: len(expected)])
+            if size != len(expected) or not _same_bytes(memoryview(found)[:size], expected):
+                return False
+        return stream.read(1) == b""
+
+
+def _same_bytes(ours: memoryview, theirs: memoryview) -> bool:
+    """Equal buffers of the same length, compared 8 bytes at a time."""
+    whole = len(ours) // 8 * 8
+    return bool(np.array_equal(np.frombuffer(ours[:whole], np.uint64), np.frombuffer(theirs[:whole], np.uint64))) and ours[whole:] == theirs[whole:]
 
 
 def _same_ids(figures: TypedTable, observations, order: pa.Array) -> bool:
@@ -98,8 +245,7 @@ def _placed(figures: TypedTable, observations, order: pa.Array) -> list[Problem]
 
 def _observations(observations, rows: pa.Array) -> dict[str, pa.Array]:
     """The observations' columns of the join, at ROWS (in the figures' order)."""
-    wanted = set(OBSERVATION_FIELDS) | set(model.FIGURE_ORDER)
-    return {name: rows_of(observations, name, rows) for name in observations if name in wanted}
+    return {name: rows_of(observations, name, rows) for name in _joined_fields(observations)}
 
 
 def _rows(figures: TypedTable, expected_ids: pa.Array, at: np.ndarray) -> list[Problem]:

@@ -16,7 +16,7 @@ from .arrays import mask
 from .constraints import check_columns
 from .csvfile import check_blank_rows, check_header, clean_message, schema_missing_values
 from .keys import check_primary_key
-from .table import MAX_PROBLEMS_PER_CHECK, TypedTable, report_rows, show
+from .table import MAX_PROBLEMS_PER_CHECK, TypedTable, decoded, report_rows, show
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -133,22 +133,42 @@ def check_parquet_copy(path: Path, file: str, csv_table: TypedTable, fields: lis
     if num_rows != csv_table.num_rows:
         return [Problem("parquet-mismatch", f"{num_rows} rows, the CSV has {csv_table.num_rows}", file=file)]
     problems: list[Problem] = []
+    types = {name: parquet.schema_arrow.field(name).type for name in names}
+    kept = {spec["name"]: _kept(csv_table.columns, spec["name"]) for spec in fields}
+    encoded = [
+        name
+        for name, column in kept.items()
+        if isinstance(column, pa.DictionaryArray) and pa.types.is_string(column.type.value_type) and pa.types.is_string(types[name])
+    ]
+    if encoded:  # text the CSV's table keeps dictionary-encoded is read so from Parquet too, and compared through its distinct values
+        try:
+            parquet = pq.ParquetFile(path, read_dictionary=encoded)
+        except UNREADABLE_PARQUET as error:
+            return [_parquet_error(error, file)]
     for spec in fields:
         name = spec["name"]
         want = ARROW_TYPES.get(spec.get("type", "string"), pa.string())
-        found = parquet.schema_arrow.field(name).type
+        found = types[name]
         if found != want:
             problems.append(Problem("parquet-mismatch", f"type {found} differs from the schema's {spec.get('type', 'string')} ({want})", file=file, field=name))
             continue
-        theirs = csv_table.columns.get(name)
         try:
-            differs, shown = _differing_rows(parquet, name, theirs)
+            differs, shown = _differing_rows(parquet, name, kept[name])
         except UNREADABLE_PARQUET as error:
             return problems + [_parquet_error(error, file, name)]
         if differs is None:
             continue
         problems += report_rows(differs, csv_table, name, "parquet-mismatch", lambda v: f"Parquet value {show(v)} differs from the CSV", shown, file=file)
     return problems
+
+
+def _kept(columns, name: str) -> pa.Array | None:
+    """A column as its table keeps it (dictionary-encoded where it is), so that it is
+    compared without being made whole."""
+    if name not in columns:
+        return None
+    stored = getattr(columns, "stored", None)
+    return stored(name) if stored is not None else columns[name]
 
 
 BATCH_ROWS = 1 << 16
@@ -162,15 +182,9 @@ def _differing_rows(parquet, name: str, theirs: pa.Array | None) -> tuple[np.nda
     offset = 0
     for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[name], use_threads=False):
         column = batch.column(0)
-        column.validate(full=True)  # string cells are valid UTF-8
+        column.validate(full=True)  # string cells are valid UTF-8 (of a dictionary-encoded column: its distinct values)
         if theirs is not None:
-            mine = theirs.slice(offset, len(column))
-            if mine.type != column.type:
-                mine = mine.cast(column.type)
-            same = pc.or_kleene(pc.equal(column, mine), pc.and_(pc.is_null(column), pc.is_null(mine)))
-            if pa.types.is_floating(column.type):  # NaN is the same value in both, though not equal to itself
-                same = pc.or_kleene(same, pc.and_kleene(pc.is_nan(column), pc.is_nan(mine)))
-            differs = ~mask(same)
+            differs = ~_same(column, theirs.slice(offset, len(column)))
             for index in np.flatnonzero(differs)[: MAX_PROBLEMS_PER_CHECK - len(first)]:
                 first[offset + int(index)] = column[int(index)].as_py()
             masks.append(differs)
@@ -178,6 +192,23 @@ def _differing_rows(parquet, name: str, theirs: pa.Array | None) -> tuple[np.nda
     if theirs is None:
         return None, None
     return (np.concatenate(masks) if masks else np.zeros(0, dtype=bool)), cast(pa.Array, FirstValues(first))
+
+
+def _same(column: pa.Array, mine: pa.Array) -> np.ndarray:
+    """Where two columns hold the same value (both null, or both NaN, counts as the same)."""
+    if isinstance(column, pa.DictionaryArray) and isinstance(mine, pa.DictionaryArray) and column.type.value_type == mine.type.value_type:
+        # each distinct value of both dictionaries (which may repeat values) gets one number
+        numbers = pa.concat_arrays([column.dictionary, mine.dictionary]).dictionary_encode().indices
+        ours = numbers.take(column.indices)
+        theirs = numbers.take(pc.add(mine.indices.cast(pa.int32()), len(column.dictionary)))
+        return mask(pc.or_kleene(pc.equal(ours, theirs), pc.and_(pc.is_null(ours), pc.is_null(theirs))))
+    column, mine = decoded(column), decoded(mine)
+    if mine.type != column.type:
+        mine = mine.cast(column.type)
+    same = pc.or_kleene(pc.equal(column, mine), pc.and_(pc.is_null(column), pc.is_null(mine)))
+    if pa.types.is_floating(column.type):  # NaN is the same value in both, though not equal to itself
+        same = pc.or_kleene(same, pc.and_kleene(pc.is_nan(column), pc.is_nan(mine)))
+    return mask(same)
 
 
 class FirstValues:
