@@ -7,8 +7,9 @@ Grows the shipped package (data/ and datapackage.json) to N observations by repe
 its own rows, every column as shipped and ids renumbered (each copy adds `-r<copy>`,
 as scripts/bench.py does), writes the derived figures table for them in its order
 (observation_date, observation_id), drops the Parquet copies (they would only repeat
-the CSV), and records sizes and hashes. Writing goes through pyarrow, so the package
-is made without ever holding it. Then it runs `jants validate --memory-budget` on it,
+the CSV), and records sizes and hashes. Writing goes through pyarrow and jants' own
+CSV writer (jants.csvtext, as jants build writes), so the package is made without ever
+holding it. Then it runs `jants validate --memory-budget` on it,
 in its own process, and reports the wall time and peak memory (max RSS) of that
 process. A watchdog stops the validation if its memory passes --kill-above, so that a
 run that does not fit cannot take the machine down.
@@ -36,6 +37,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from jants.csvtext import csv_cells, csv_lines, header_line
+
 PROJECT = Path(__file__).resolve().parents[1]
 COPIES_PER_WRITE = 64
 
@@ -53,7 +56,12 @@ def suffixed(ids: pa.Array, copies: np.ndarray) -> pa.Array:
 
 
 def write_rows(stream, table: pa.Table, header: bool) -> None:
-    pacsv.write_csv(table, stream, pacsv.WriteOptions(include_header=header, quoting_style="needed"))
+    """Rows as jants build writes them (the csv module's quoting), so that the grown
+    figures table is, byte for byte, what the build would write for the grown tables."""
+    if header:
+        stream.write(header_line(table.column_names))
+    if table.num_rows:
+        stream.write(csv_lines([csv_cells(column.combine_chunks()) for column in table.columns]))
 
 
 def grow(target: Path, rows: int) -> dict[str, int]:
