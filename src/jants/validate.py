@@ -419,9 +419,8 @@ class AsBuilt:
     def read(self, tables: dict[str, TypedTable], background: Executor) -> list[Problem]:
         """The file read as any other table's: its problems (its table put in TABLES, its
         Parquet copy compared with it)."""
-        self.scan.result()
         if _scanned_while_parsed(self.resource, self.path, False):
-            problems, table = _read_large_csv(self.resource, self.path)
+            problems, table = _read_large_csv(self.resource, self.path, self.scan)
         else:
             problems, table = read_resource(self.resource, self.path, False)
         if table is not None:
@@ -504,13 +503,16 @@ def _read_side_by_side(resource: dict, path: Path, share: int) -> tuple[list[Pro
         return _read_large_csv(resource, path)
 
 
-def _read_large_csv(resource: dict, path: Path) -> tuple[list[Problem], TypedTable | None]:
+def _read_large_csv(resource: dict, path: Path, scan: Future | None = None) -> tuple[list[Problem], TypedTable | None]:
     """`read_resource` for a large CSV table: its bytes are read once, on a thread of their
     own, for the descriptor's size and hash and for the text checks, while it is parsed and
-    typed here. The problems are those `read_resource` gives otherwise, in the same order."""
+    typed here (SCAN: that reading, when it was started already). The problems are those
+    `read_resource` gives otherwise, in the same order."""
     file = resource["path"]
     with ThreadPoolExecutor(max_workers=1) as aside:
-        scan = aside.submit(scan_text_file, path, file, current_limits().max_line_bytes)
-        table, found = read_typed_csv(path, resource, file, text_problems=lambda: scan.result().problems)
+        if scan is None:
+            scan = aside.submit(scan_text_file, path, file, current_limits().max_line_bytes)
+        started = scan
+        table, found = read_typed_csv(path, resource, file, text_problems=lambda: started.result().problems)
         scanned = scan.result()
     return check_integrity(path, resource, file, digest=(scanned.size, scanned.sha256)) + found, table

@@ -9,7 +9,10 @@ by cell (`check_figures`), to say where.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from pathlib import Path
 from typing import cast
 
@@ -98,19 +101,19 @@ class BuiltFigures:
             if name not in ("observations", "discrepancies")
         }
         observations = self.tables["observations"]
-        self.distinct_cells = {}
+        distinct = {}  # each dictionary-encoded column: a position a row (null: the empty cell added last) and the cells of its values
         for name in _joined_fields(observations):
             stored = encoded(observations, name)
-            if stored is not None:  # a null row points at an empty cell added to the distinct values
-                empty = len(stored.dictionary)
-                cells = pa.concat_arrays([csv_cells(canonical_text(stored.dictionary)), pa.array([""], pa.string())])
-                self.distinct_cells[name] = (stored.indices.cast(pa.int32()).fill_null(empty), cells)
-        self.runs = _runs()
-        self.segments = {
-            at: pc.binary_join_element_wise(*[self.cells[table][SOURCE_OF[name][1]] for name in names], ",")
-            for at, (table, names) in enumerate(self.runs)
-            if table not in ("observations", "")
-        }
+            if stored is not None:
+                distinct[name] = (stored.indices, pa.concat_arrays([csv_cells(canonical_text(stored.dictionary)), pa.array([""], pa.string())]))
+        self.pieces: list[tuple] = []  # how each piece of a line is made, in order
+        for table, names in _runs():
+            if table == "observations":
+                self.pieces += _observation_pieces([SOURCE_OF[name][1] for name in names], distinct)
+            elif table == "":  # a column computed from the cells of others
+                self.pieces.append(("computed", names[0]))
+            else:  # a run of one small table's columns: joined once per row of that table
+                self.pieces.append(("segment", table, pc.binary_join_element_wise(*[self.cells[table][SOURCE_OF[name][1]] for name in names], ",")))
 
     def table(self, file: str) -> TypedTable:
         """As the typed table read from FILE: each column made whole only when it is read."""
@@ -119,32 +122,77 @@ class BuiltFigures:
     def csv(self, start: int, count: int) -> memoryview:
         """Rows START to START + COUNT as the lines of figures.csv."""
         part = self.order.slice(start, count)
-        observations = {}
-        for name in _joined_fields(self.tables["observations"]):
-            if name in self.distinct_cells:
-                indices, cells = self.distinct_cells[name]
-                observations[name] = cells.take(indices.take(part))
-            else:
-                observations[name] = csv_cells(canonical_text(rows_of(self.tables["observations"], name, part)))
-        join = FiguresJoin({**self.cells, "discrepancies": self.tables["discrepancies"], "observations": observations}, in_order=True)
+        observations = self.tables["observations"]
+        keys = {field: csv_cells(canonical_text(rows_of(observations, field, part))) for field in COMPUTED_FROM if field in observations}
+        join = FiguresJoin({**self.cells, "discrepancies": self.tables["discrepancies"], "observations": keys}, in_order=True)
         pieces = []
-        for at, (table, names) in enumerate(self.runs):
-            if table == "observations":
-                pieces.append(observations[SOURCE_OF[names[0]][1]])
-            elif table == "":  # a column computed from cells of its own
-                pieces.append(csv_cells(join.column(names[0])))
+        for piece in self.pieces:
+            if piece[0] == "text":  # an observations' column of values that do not repeat
+                pieces.append(csv_cells(canonical_text(rows_of(observations, piece[1], part))))
+            elif piece[0] == "distinct":  # consecutive observations' columns of repeated values, written once per combination
+                at, cells = piece[1], piece[2]
+                pieces.append(cells.take(at.take(part).fill_null(len(cells) - 1)))
+            elif piece[0] == "computed":
+                pieces.append(csv_cells(canonical_text(join.column(piece[1]))))
             else:
-                pieces.append(self.segments[at].take(join.at(table)))
+                pieces.append(piece[2].take(join.at(piece[1])))
         return line_buffer(pieces)
 
 
+# The observations' fields the computed columns and the joins read, as cells (ids, ISO
+# dates and precisions, never quoted in a valid package).
+COMPUTED_FROM = ("observation_id", "observation_date", "date_precision", "series_id", "body_id", "source_id")
+
+
+def _observation_pieces(fields: list[str], distinct: dict[str, tuple[pa.Array, pa.Array]]) -> list[tuple]:
+    """The pieces of a run of consecutive observations' columns: each column of values that
+    do not repeat on its own, and each run of columns of repeated values as one piece,
+    the cells of every combination of their values joined once."""
+    pieces: list[tuple] = []
+    group: list[str] = []
+    for field in [*fields, None]:
+        if field is not None and field in distinct:
+            group.append(field)
+            continue
+        if group:
+            pieces.append(("distinct", *_combined([distinct[name] for name in group])))
+            group = []
+        if field is not None:
+            pieces.append(("text", field))
+    return pieces
+
+
+def _combined(columns: list[tuple[pa.Array, pa.Array]]) -> tuple[pa.Array, pa.Array]:
+    """Columns of positions into cells, as one: a position a row into the joined cells of
+    each combination of values found (a combination is numbered in mixed radix, the number
+    of cells of each column its base)."""
+    if len(columns) == 1:
+        return columns[0]
+    sizes = [len(cells) for _, cells in columns]
+    if np.prod(np.array(sizes, dtype=np.float64)) >= 2.0**62:  # too many combinations to number: halves
+        half = len(columns) // 2
+        first, second = _combined(columns[:half]), _combined(columns[half:])
+        return _combined([first, second])
+    number = np.zeros(len(columns[0][0]), dtype=np.int64)
+    for (at, _), size in zip(columns, sizes):
+        number = number * size + np.asarray(at.fill_null(size - 1), dtype=np.int64)
+    found = pa.array(number).dictionary_encode()
+    combinations = np.asarray(found.dictionary, dtype=np.int64)
+    digits = []
+    for size in reversed(sizes):
+        digits.append(combinations % size)
+        combinations = combinations // size
+    cells = [cells.take(pa.array(digit)) for (_, cells), digit in zip(columns, reversed(digits))]
+    return found.indices, pc.binary_join_element_wise(*cells, ",")
+
+
 def _runs() -> list[tuple[str, list[str]]]:
-    """The figures table's columns in runs: one column of the observations, one computed
-    column (table ""), or several consecutive columns of one small table."""
+    """The figures table's columns in runs of consecutive columns from one table, each
+    computed column (table "") a run of its own."""
     runs: list[tuple[str, list[str]]] = []
     for spec in model.FIGURES["fields"]:
         table = SOURCE_OF[spec["name"]][0] if spec["name"] in SOURCE_OF else ""
-        if runs and table == runs[-1][0] and table not in ("observations", ""):
+        if runs and table == runs[-1][0] and table != "":
             runs[-1][1].append(spec["name"])
         else:
             runs.append((table, [spec["name"]]))
@@ -163,6 +211,9 @@ class JoinedColumns(Mapping[str, pa.Array]):
             raise KeyError(name)
         return self.join.column(name)
 
+    def __contains__(self, name: object) -> bool:  # without gathering the column (Mapping's would)
+        return name in self.names
+
     def stored(self, name: str) -> pa.Array:
         """A column as compactly as the join gives it (see FiguresJoin.kept)."""
         return self.join.kept(name)
@@ -179,22 +230,30 @@ def _joined_fields(observations) -> list[str]:
     return [name for name in observations if name in wanted]
 
 
+WRITERS = 2  # slices of the expected bytes made side by side (in pyarrow, without the GIL), compared in order
+
+
 def written_as_built(built: BuiltFigures, path: Path) -> bool:
     """Whether a figures.csv holds, byte for byte, what `jants build` writes for BUILT:
     then it is the join, cell for cell, and its cells meet the figures schema because the
     cells they are copied from meet the same constraints (tests/test_figures_built.py)."""
     names = [spec["name"] for spec in model.FIGURES["fields"]]
-    with open(path, "rb") as stream:
+    starts = iter(range(0, built.num_rows, SLICE_ROWS))
+    with open(path, "rb") as stream, ThreadPoolExecutor(max_workers=WRITERS) as writers:
         header = header_line(names)
         if stream.read(len(header)) != header:
             return False
+        coming = deque(writers.submit(built.csv, start, SLICE_ROWS) for start in islice(starts, WRITERS + 1))
         found = bytearray()
-        for start in range(0, built.num_rows, SLICE_ROWS):
-            expected = built.csv(start, SLICE_ROWS)
+        while coming:
+            expected = coming.popleft().result()
+            coming.extend(writers.submit(built.csv, start, SLICE_ROWS) for start in islice(starts, 1))
             if len(found) < len(expected):
                 found = bytearray(len(expected))
             size = stream.readinto(memoryview(found)[: len(expected)])
             if size != len(expected) or not _same_bytes(memoryview(found)[:size], expected):
+                for later in coming:
+                    later.cancel()
                 return False
         return stream.read(1) == b""
 
