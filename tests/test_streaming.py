@@ -414,3 +414,15 @@ def test_validation_uses_a_pool_that_gives_memory_back_and_restores_the_previous
     assert pa.default_memory_pool().backend_name == before
     assert inside in ("jemalloc", before)
     assert validate_package(project).valid and pa.default_memory_pool().backend_name == before
+
+
+def test_a_key_hashes_the_same_whatever_the_keys_beside_it():
+    """SeenKeys compares the hashes of keys of different batches: a key's hash must not
+    depend on the longest key of its batch (ASCII ids are hashed padded to one width)."""
+    from jants.tableschema.table import _hashes
+
+    alone = _hashes(pa.array(["obs-1", "é-2", ""]))
+    beside = _hashes(pa.array(["obs-1", "é-2", "", "x" * 40, "y" * 300]))
+    assert alone.tolist() == beside[:3].tolist()
+    assert _hashes(pa.array(["obs-1", "x" * 40]))[0] == alone[0]
+    assert len(set(_hashes(pa.array(["a", "a\x00", "a\x00\x00", "b"])).tolist())) == 4

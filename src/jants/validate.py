@@ -112,6 +112,8 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
     with ThreadPoolExecutor(max_workers=1) as background, ThreadPoolExecutor(max_workers=1) as aside:
         built = _built_figures(package, unreadable, aside)
         tables, copies = read_resources(package, report, background, skip=unreadable, built=built)
+        if built is not None and not report.errors:  # compared while the keys are checked (if they break, it is read after all)
+            built.start_comparison(tables, background)
         keyed = [resource for resource in package.resources if resource["name"] in tables and resource["name"] not in unreadable]
         keys = _foreign_key_problems(keyed, tables)
         found = None
@@ -401,11 +403,28 @@ class AsBuilt:
         self.resource = resource
         self.name = resource["name"]
         self.path = path
+        self.aside = aside
         self.scan = aside.submit(scan_text_file, path, resource["path"], current_limits().max_line_bytes)
+        self.comparison: Future | None = None  # of the figures the other tables give, or None if the file is not as built
         self.slot = 0  # where its problems go in the report
         self.copy: tuple[dict, Path, str] | None = None  # its Parquet copy: resource, path, file
         self.compared: Future | None = None
         self.num_rows = 0
+
+    def start_comparison(self, tables: dict[str, TypedTable], background: Executor) -> None:
+        """Start comparing the file with the bytes the build writes from TABLES (and the
+        Parquet copy with the table they give), on `aside`."""
+        from . import checks
+
+        if checks.uses_jants_model(tables):
+            self.comparison = self.aside.submit(self._compared, tables, background)
+
+    def _compared(self, tables: dict[str, TypedTable], background: Executor):
+        from . import checks
+
+        figures = checks.BuiltFigures(tables)
+        self.compare_copy(background, figures.table(self.resource["path"]))
+        return figures if checks.written_as_built(figures, self.path) else None
 
     def result(self) -> list[Problem]:
         """The problems of its Parquet copy (read_resources lists it with the copies' futures)."""
@@ -419,6 +438,8 @@ class AsBuilt:
     def read(self, tables: dict[str, TypedTable], background: Executor) -> list[Problem]:
         """The file read as any other table's: its problems (its table put in TABLES, its
         Parquet copy compared with it)."""
+        if self.comparison is not None and not self.comparison.cancel():
+            self.comparison.result()  # (it may have started comparing the Parquet copy with the join)
         if _scanned_while_parsed(self.resource, self.path, False):
             problems, table = _read_large_csv(self.resource, self.path, self.scan)
         else:
@@ -462,7 +483,7 @@ def _compared_as_built(
     from . import checks
 
     errors = report.errors + [problem for found in keys.values() for problem in found if problem.severity == "error"]
-    if any(problem.code not in INTEGRITY_CODES for problem in errors) or not checks.uses_jants_model(tables):
+    if any(problem.code not in INTEGRITY_CODES for problem in errors) or built.comparison is None:
         return None
     scanned = built.scan.result()
     if scanned.problems:
@@ -471,10 +492,7 @@ def _compared_as_built(
     own = check_integrity(built.path, built.resource, file, digest=(scanned.size, scanned.sha256))
     if any(problem.severity == "error" and problem.code not in INTEGRITY_CODES for problem in own):
         return None
-    # its Parquet copy is compared with the figures the other tables give while the bytes are (if they differ, again with the table read)
-    found = checks.check_model_as_built(
-        tables, package.descriptor, Path(sources_dir) if sources_dir else None, built.path, lambda figures: built.compare_copy(background, figures.table(file))
-    )
+    found = checks.check_model_as_built(tables, package.descriptor, Path(sources_dir) if sources_dir else None, built.comparison.result)
     if found is None:
         return None
     problems, figures = found

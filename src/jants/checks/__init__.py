@@ -41,7 +41,7 @@ CHECKS = [
     check_figures,
 ]
 
-__all__ = ["CHECKS", "ModelView", "check_model", "check_model_as_built", "uses_jants_model"]
+__all__ = ["CHECKS", "BuiltFigures", "ModelView", "check_model", "check_model_as_built", "uses_jants_model", "written_as_built"]
 
 T = TypeVar("T")
 
@@ -56,20 +56,14 @@ def check_model(tables: dict[str, TypedTable], descriptor: dict, sources_dir: Pa
 
 
 def check_model_as_built(
-    tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None, figures_file: Path, on_built: Callable[[BuiltFigures], None]
+    tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None, compared: Callable[[], BuiltFigures | None]
 ) -> tuple[list[Problem], BuiltFigures] | None:
-    """`check_model` for a package whose figures table was not read: FIGURES_FILE is
-    compared, beside the other checks, with the bytes `jants build` writes from the other
-    tables. None when they differ (the table must then be read, to say where); else the
-    problems, and the figures table they give. ON_BUILT is given that table as soon as it
-    is made, before the comparison (to compare its Parquet copy meanwhile)."""
+    """`check_model` for a package whose figures table was not read: COMPARED gives the
+    figures the other tables give if the file holds the bytes `jants build` writes for
+    them (BuiltFigures, written_as_built), else None; it is awaited beside the other
+    checks. None when they differ (the table must then be read, to say where); else the
+    problems, and those figures."""
     view = ModelView.of(tables, descriptor, sources_dir)
-
-    def compared() -> BuiltFigures | None:
-        built = BuiltFigures(tables)
-        on_built(built)
-        return built if written_as_built(built, figures_file) else None
-
     found, built = _checked(view, compared)
     if built is None:
         return None

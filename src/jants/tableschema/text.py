@@ -77,19 +77,21 @@ def scan_text_file(path: Path, file: str, max_line: int | None = None) -> Scanne
     lines = LineLengths(max_line) if max_line < NEWLINE_STRETCH_MIN else None
     stretch = max(max_line // 2, 1)
     newlines = [-1]  # the file offset of the latest newline seen
+    buffer = bytearray(SCAN_CHUNK)  # read into again and again: no new memory a chunk
     with open(path, "rb") as stream:
-        while chunk := stream.read(SCAN_CHUNK):
+        while length := stream.readinto(buffer):
+            chunk = memoryview(buffer)[:length]
             digest.update(chunk)
             if not doubt:
-                text = carry + chunk if carry else chunk
+                text = carry + bytes(chunk) if carry else chunk
                 end = _whole_characters(text)
-                carry = text[end:]
-                doubt = b"\x00" in chunk or not _valid_utf8(text, end)
+                carry = bytes(text[end:])
+                doubt = buffer.find(b"\x00", 0, length) >= 0 or not _valid_utf8(text, end)
                 if lines is not None:
                     doubt = doubt or lines.feed(chunk, size) is not None
                 else:
-                    doubt = doubt or _long_line_possible(chunk, size, stretch, max_line, newlines)
-            size += len(chunk)
+                    doubt = doubt or _long_line_possible(buffer, length, size, stretch, max_line, newlines)
+            size += length
     if carry or (lines is None and size - newlines[0] - 1 > max_line):
         doubt = True
     problems = check_text_bytes(path, file, max_line=max_line) if doubt else []
@@ -99,14 +101,15 @@ def scan_text_file(path: Path, file: str, max_line: int | None = None) -> Scanne
 NEWLINE_STRETCH_MIN = 1 << 20  # below this longest line, lines are measured one by one (LineLengths)
 
 
-def _long_line_possible(chunk: bytes, offset: int, stretch: int, max_line: int, newlines: list[int]) -> bool:
-    """Whether a line ending in CHUNK (at OFFSET in the file) may be longer than MAX_LINE.
+def _long_line_possible(chunk: bytes | bytearray, length: int, offset: int, stretch: int, max_line: int, newlines: list[int]) -> bool:
+    """Whether a line ending in the first LENGTH bytes of CHUNK (at OFFSET in the file) may
+    be longer than MAX_LINE.
 
     A stretch of the chunk without a newline may be inside a long line; a line ending at
     the first newline of a stretch is measured from the latest newline before it (a line
     that starts and ends in one stretch is shorter than the stretch)."""
-    for start in range(0, len(chunk), stretch):
-        stop = min(start + stretch, len(chunk))
+    for start in range(0, length, stretch):
+        stop = min(start + stretch, length)
         first = chunk.find(b"\n", start, stop)
         if offset + (stop if first < 0 else first) - newlines[0] - 1 > max_line:
             return True
@@ -115,7 +118,7 @@ def _long_line_possible(chunk: bytes, offset: int, stretch: int, max_line: int, 
     return False
 
 
-def _whole_characters(text: bytes) -> int:
+def _whole_characters(text: bytes | memoryview) -> int:
     """Where the last whole UTF-8 character of TEXT ends: a character cut by the end of a
     chunk is carried over to the next one."""
     size = len(text)
@@ -132,7 +135,7 @@ def _whole_characters(text: bytes) -> int:
     return size
 
 
-def _valid_utf8(text: bytes, end: int) -> bool:
+def _valid_utf8(text: bytes | memoryview, end: int) -> bool:
     """Whether TEXT[:END] is UTF-8, checked by Arrow without copying it."""
     if end == 0:
         return True
@@ -158,7 +161,7 @@ class LineLengths:
         self.line_start = 0  # offset of the first byte of the current line
         self.lines = 0  # line breaks seen
 
-    def feed(self, chunk: bytes, offset: int) -> int | None:
+    def feed(self, chunk: bytes | memoryview, offset: int) -> int | None:
         """The number (from 1) of a line longer than the limit, once it is certain."""
         ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10) + offset
         if len(ends):
