@@ -9,6 +9,7 @@ by cell (`check_figures`), to say where.
 
 from __future__ import annotations
 
+import mmap
 from collections import deque
 from collections.abc import Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
@@ -237,31 +238,42 @@ def written_as_built(built: BuiltFigures, path: Path) -> bool:
     """Whether a figures.csv holds, byte for byte, what `jants build` writes for BUILT:
     then it is the join, cell for cell, and its cells meet the figures schema because the
     cells they are copied from meet the same constraints (tests/test_figures_built.py)."""
-    names = [spec["name"] for spec in model.FIGURES["fields"]]
+    header = header_line([spec["name"] for spec in model.FIGURES["fields"]])
+    size = path.stat().st_size
+    if size < len(header):
+        return False
     starts = iter(range(0, built.num_rows, SLICE_ROWS))
-    with open(path, "rb") as stream, ThreadPoolExecutor(max_workers=WRITERS) as writers:
-        header = header_line(names)
-        if stream.read(len(header)) != header:
-            return False
-        coming = deque(writers.submit(built.csv, start, SLICE_ROWS) for start in islice(starts, WRITERS + 1))
-        found = bytearray()
-        while coming:
-            expected = coming.popleft().result()
-            coming.extend(writers.submit(built.csv, start, SLICE_ROWS) for start in islice(starts, 1))
-            if len(found) < len(expected):
-                found = bytearray(len(expected))
-            size = stream.readinto(memoryview(found)[: len(expected)])
-            if size != len(expected) or not _same_bytes(memoryview(found)[:size], expected):
-                for later in coming:
-                    later.cancel()
+    with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as whole, ThreadPoolExecutor(max_workers=WRITERS) as writers:
+        file = np.frombuffer(whole, dtype=np.uint8)  # the file's pages, read where compared, never copied
+        try:
+            if file[: len(header)].tobytes() != header:
                 return False
-        return stream.read(1) == b""
+            at, released = len(header), 0
+            coming = deque(writers.submit(built.csv, start, SLICE_ROWS) for start in islice(starts, WRITERS + 1))
+            while coming:
+                expected = coming.popleft().result()
+                coming.extend(writers.submit(built.csv, start, SLICE_ROWS) for start in islice(starts, 1))
+                if at + len(expected) > size or not _same_bytes(file[at : at + len(expected)], expected):
+                    for later in coming:
+                        later.cancel()
+                    return False
+                at += len(expected)
+                done = at // mmap.PAGESIZE * mmap.PAGESIZE
+                if done > released and hasattr(mmap, "MADV_DONTNEED"):  # pages compared leave the process (not the page cache)
+                    whole.madvise(mmap.MADV_DONTNEED, released, done - released)
+                    released = done
+            return at == size
+        finally:
+            del file  # (the map closes only once no array holds it)
 
 
-def _same_bytes(ours: memoryview, theirs: memoryview) -> bool:
-    """Equal buffers of the same length, compared 8 bytes at a time."""
+def _same_bytes(ours: np.ndarray, theirs: memoryview) -> bool:
+    """Equal bytes of the same length, compared 8 bytes at a time."""
     whole = len(ours) // 8 * 8
-    return bool(np.array_equal(np.frombuffer(ours[:whole], np.uint64), np.frombuffer(theirs[:whole], np.uint64))) and ours[whole:] == theirs[whole:]
+    expected = np.frombuffer(theirs, dtype=np.uint8)
+    if len(expected) != len(ours):
+        return False
+    return bool(np.array_equal(ours[:whole].view(np.uint64), expected[:whole].view(np.uint64))) and bool(np.array_equal(ours[whole:], expected[whole:]))
 
 
 def _same_ids(figures: TypedTable, observations, order: pa.Array) -> bool:
