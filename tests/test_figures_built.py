@@ -198,3 +198,24 @@ def test_text_problems_of_a_figures_file_are_found_when_the_bytes_are_not_read_a
     monkeypatch.setenv("JANTS_MAX_LINE_BYTES", str(others + 1))
     problems = both(package)
     assert [(p["code"], p["file"]) for p in problems] == [("line-too-long", "data/figures.csv"), ("parquet-mismatch", "data/figures.parquet")], problems
+
+
+@pytest.mark.parametrize("size", [3, 1 << 13], ids=["few-values", "too-many-combinations-to-number"])
+def test_runs_of_repeated_columns_are_written_once_per_combination(size):
+    """Each row's cells of a run of dictionary-encoded columns, joined, whatever the number
+    of combinations (past 2^62, the run is numbered in halves); a null is an empty cell."""
+    import numpy as np
+
+    from jants.checks.figures import _combined
+
+    rng = np.random.default_rng(7)
+    rows = 200
+    columns = []
+    for column in range(5):
+        cells = pa.array([f"c{column}v{value}" for value in range(size)] + [""], pa.string())
+        at = rng.integers(0, size, rows)
+        columns.append((pa.array(at, mask=rng.random(rows) < 0.1).cast(pa.int32()), cells))
+    at, cells = _combined(columns)
+    got = cells.take(at).to_pylist()
+    expected = [",".join(cells_.take(pa.array([positions[row].as_py() if positions[row].is_valid else len(cells_) - 1])).to_pylist()[0] for positions, cells_ in columns) for row in range(rows)]
+    assert got == expected
