@@ -31,6 +31,13 @@ def figures_join(tables: Mapping[str, Columns]) -> dict[str, pa.Array]:
     return {spec["name"]: join.column(spec["name"]) for spec in model.FIGURES["fields"]}
 
 
+def figure_order(observations: Columns) -> pa.Array:
+    """The observations' positions in the order of the figures table (32-bit where they fit:
+    4 bytes a row kept while the figures are checked, not 8)."""
+    order = pc.sort_indices(pa.table({name: observations[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
+    return order.cast(pa.uint32()) if len(order) <= np.iinfo(np.uint32).max else order
+
+
 class FiguresJoin:
     """The figures table's columns one at a time, each gathered once, already in order:
     the observations' own by position, the joined ones from the small tables by key."""
@@ -43,22 +50,23 @@ class FiguresJoin:
         if in_order:
             order = pa.array(np.arange(len(unsorted["observation_id"]), dtype=np.int32))
         elif order is None:
-            order = pc.sort_indices(
-                pa.table({name: unsorted[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER]
-            )
+            order = figure_order(unsorted)
         self.order = order
         self.num_rows = len(order)
         self.in_order = in_order
-        self._kept: dict[str, pa.Array] = {}  # the observations' keys, read by several columns
+        # read by several columns: the observations' keys in order, whole and as kept, and each row's position in a small table
+        self._keys: dict[str, pa.Array] = {}
+        self._compact_keys: dict[str, pa.Array] = {}
+        self._at: dict[str, pa.Array] = {}
 
     def observations(self, field: str) -> pa.Array:
         if self.in_order:
             return self.tables["observations"][field]
-        if field in self._kept:
-            return self._kept[field]
+        if field in self._keys:
+            return self._keys[field]
         column = self.tables["observations"][field].take(self.order)
         if field in KEYS:
-            self._kept[field] = column
+            self._keys[field] = column
         return column
 
     def compact(self, field: str) -> pa.Array:
@@ -66,24 +74,23 @@ class FiguresJoin:
         stored = getattr(self.tables["observations"], "stored", None)
         if self.in_order or stored is None:
             return self.observations(field)
-        key = f"compact:{field}"
-        if key in self._kept:
-            return self._kept[key]
+        if field in self._compact_keys:
+            return self._compact_keys[field]
         column = stored(field).take(self.order)
         if field in KEYS:
-            self._kept[key] = column
+            self._compact_keys[field] = column
         return column
 
     def at(self, table: str) -> pa.Array:
         """Each row's position in a small table (found once per distinct key)."""
-        if table not in self._kept:
+        if table not in self._at:
             if table == "metrics":
                 metric_at = pc.index_in(self.tables["series"]["metric_id"], value_set=self.tables["metrics"]["metric_id"])
-                self._kept[table] = pc.take(metric_at, self.at("series"))
+                self._at[table] = pc.take(metric_at, self.at("series"))
             else:
                 key = {"series": "series_id", "bodies": "body_id", "sources": "source_id"}[table]
-                self._kept[table] = _positions(self.compact(key), self.tables[table][key])
-        return self._kept[table]
+                self._at[table] = _positions(self.compact(key), self.tables[table][key])
+        return self._at[table]
 
     def kept(self, name: str) -> pa.Array:
         """A column as compactly as its sources keep it: a joined one as its small table's
@@ -105,7 +112,7 @@ class FiguresJoin:
         key = np.zeros(self.num_rows, dtype=np.int64)
         for codes in parts:
             key = key * (int(codes.max(initial=0)) + 1) + codes
-        combinations, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         rows = pa.array(self.order.to_numpy()[first] if not self.in_order else first)
         unsorted = self.tables["observations"]
         sources_at = pc.take(self.at("sources"), pa.array(first))

@@ -118,7 +118,7 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
         keys = _foreign_key_problems(keyed, tables)
         found = None
         if built is not None:
-            found = _compared_as_built(built, package, report, tables, keys, sources_dir, background)
+            found = _compared_as_built(built, package, report, tables, keys, sources_dir)
             if found is None:  # read and checked as any other table, to say what differs
                 report.problems[built.slot : built.slot] = built.read(tables, background)
                 if built.name in tables:
@@ -408,7 +408,7 @@ class AsBuilt:
         self.comparison: Future | None = None  # of the figures the other tables give, or None if the file is not as built
         self.slot = 0  # where its problems go in the report
         self.copy: tuple[dict, Path, str] | None = None  # its Parquet copy: resource, path, file
-        self.compared: Future | None = None
+        self.copy_compared: Future | None = None  # the problems of its Parquet copy
         self.num_rows = 0
 
     def start_comparison(self, tables: dict[str, TypedTable], background: Executor) -> None:
@@ -428,12 +428,12 @@ class AsBuilt:
 
     def result(self) -> list[Problem]:
         """The problems of its Parquet copy (read_resources lists it with the copies' futures)."""
-        return self.compared.result() if self.compared is not None else []
+        return self.copy_compared.result() if self.copy_compared is not None else []
 
     def compare_copy(self, background: Executor, table: TypedTable | None) -> None:
         if self.copy is not None:
             resource, path, file = self.copy
-            self.compared = compare_copy(background, resource, path, file, table, self.resource)
+            self.copy_compared = compare_copy(background, resource, path, file, table, self.resource)
 
     def read(self, tables: dict[str, TypedTable], background: Executor) -> list[Problem]:
         """The file read as any other table's: its problems (its table put in TABLES, its
@@ -474,7 +474,7 @@ def _built_figures(package: Package, unreadable: Collection[str], aside: Executo
 
 
 def _compared_as_built(
-    built: AsBuilt, package: Package, report: Report, tables: dict[str, TypedTable], keys: dict[str, list[Problem]], sources_dir, background: Executor
+    built: AsBuilt, package: Package, report: Report, tables: dict[str, TypedTable], keys: dict[str, list[Problem]], sources_dir
 ) -> list[Problem] | None:
     """The jants model checks' problems, with figures.csv compared with the bytes `jants
     build` writes from the other tables; None when it must be read as a table instead:

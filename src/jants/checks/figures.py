@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from .. import model
 from ..csvtext import canonical_text, csv_cells, header_line, line_buffer
-from ..flat import OBSERVATION_FIELDS, SOURCE_OF, FiguresJoin, figures_join
+from ..flat import OBSERVATION_FIELDS, SOURCE_OF, FiguresJoin, figure_order, figures_join
 from ..formatting import format_number
 from ..problems import Problem
 from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, TypedTable, encoded, rows_of, show
@@ -69,14 +69,6 @@ def check_figures(view: ModelView) -> list[Problem]:
         if count > MAX_PROBLEMS_PER_CHECK:
             problems.append(Problem(CODE, f"... and {count - MAX_PROBLEMS_PER_CHECK} more rows like these", file=file, field=name))
     return problems
-
-
-def figure_order(observations) -> pa.Array:
-    """The observations' positions in the order of the figures table."""
-    order = pc.sort_indices(pa.table({name: observations[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
-    if len(order) <= np.iinfo(np.uint32).max:  # 4 bytes a row kept through the check, not 8
-        order = order.cast(pa.uint32())
-    return order
 
 
 class BuiltFigures:

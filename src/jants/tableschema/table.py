@@ -341,7 +341,7 @@ def _hashes(keys: pa.Array) -> np.ndarray:
     alone, and so does its hash: keys of different batches are compared by it."""
     text = keys.cast(pa.string())
     lengths = np.asarray(pc.binary_length(text).fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
-    simple = mask(pc.and_(pc.string_is_ascii(text), pc.less_equal(pc.binary_length(text), MAX_PADDED_KEY)))
+    simple = mask(pc.string_is_ascii(text)) & (lengths <= MAX_PADDED_KEY)
     if simple.all():
         return _padded_hashes(text, lengths)
     from pandas.util import hash_array
