@@ -76,7 +76,7 @@ def check_components(view: ModelView) -> list[Problem]:
     hedged = per_row(tables["observations"], "qualifier", lambda qualifier: isin(qualifier, UPPER_BOUND_QUALIFIERS), False)[index]
     shown = np.flatnonzero((totals["component_sum"] > totals["value"]).to_numpy() & hedged & ~recorded[index])
     problems = located(
-        frames["observations"],
+        view.observations,
         index[shown],
         files["observations"],
         "value",
@@ -134,7 +134,7 @@ def _bounds(view: ModelView) -> tuple[np.ndarray, np.ndarray]:
 def check_cumulative(view: ModelView) -> list[Problem]:
     """A running total (or money amount) that cannot reach the lowest figure an earlier date allows:
     hedged figures are compared as the ranges their qualifiers state."""
-    tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
+    tables, links, file = view.tables, view.links, view.files["observations"]
     recorded = _recorded(view, {"cumulative_decrease"})
     cumulative_metric = isin(tables["metrics"].columns["kind"], ["cumulative_count", "money_amount"])
     selected = (links.metric >= 0) & links.counted & ~np.isnan(links.date)
@@ -155,7 +155,7 @@ def check_cumulative(view: ModelView) -> list[Problem]:
     earlier_max = np.full(len(links.series), np.nan)
     earlier_max[index] = obs["earlier_max"].to_numpy()
     return located(
-        frames["observations"],
+        view.observations,
         mask,
         file,
         "value",
@@ -181,9 +181,9 @@ def _dated_to_the_day(view: ModelView) -> np.ndarray:
 def check_same_day_conflicts(view: ModelView) -> list[Problem]:
     """Different exact figures of one series on one day; hedged figures (more than 400 vs 402) may
     agree, and a figure whose date is only a month, a year or an upper bound has no day to share."""
-    frames, links, file = view.frames, view.links, view.files["observations"]
+    links, file = view.links, view.files["observations"]
     recorded = _recorded(view, {"conflicting_figures"})
-    obs = frames["observations"]
+    obs = view.observations
     exact = (obs["qualifier"] == "exact").to_numpy(dtype=bool, na_value=False)
     where = np.flatnonzero(exact & links.counted & _dated_to_the_day(view))
     keys = pd.DataFrame({"series": links.series[where], "date": links.date[where], "value": links.value[where]})

@@ -42,7 +42,7 @@ def check_dates(view: ModelView) -> list[Problem]:
     tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
     coverage = view.descriptor.get("coverage")
     shown = f"{coverage.get('start')} to {coverage.get('end')}" if isinstance(coverage, dict) else ""
-    obs = frames["observations"]
+    obs = view.observations
     dates = links.date
     starts = days_of(tables["observations"].columns["period_start"])
     problems = []
@@ -92,8 +92,8 @@ def check_dates(view: ModelView) -> list[Problem]:
 
 def check_status(view: ModelView) -> list[Problem]:
     """Status details belong to a figure whose status changed, and cannot precede the figure."""
-    tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
-    obs = frames["observations"]
+    tables, links, file = view.tables, view.links, view.files["observations"]
+    obs = view.observations
     reported = (obs["status"] == "reported").to_numpy(dtype=bool, na_value=False)
     problems = []
     for column in ("status_date", "status_source_id"):

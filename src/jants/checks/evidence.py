@@ -15,7 +15,7 @@ from .view import Links, ModelView, located
 
 def check_evidence_length(view: ModelView) -> list[Problem]:
     """At most 12 words; split on ASCII whitespace first, exact count only where that finds more."""
-    table, obs, file = view.tables["observations"], view.frames["observations"], view.files["observations"]
+    table, obs, file = view.tables["observations"], view.observations, view.files["observations"]
     compact = encoded(table.columns, "evidence")
     if compact is not None:  # once per distinct evidence string
         per_value = _words(compact.dictionary.fill_null(""))
@@ -45,7 +45,7 @@ def _per_observation(frames: dict[str, pd.DataFrame], links: Links, column: str)
 def check_locators(view: ModelView) -> list[Problem]:
     """A held text is located by line and section; a web report has no lines to point to."""
     frames, links, file = view.frames, view.links, view.files["observations"]
-    obs = frames["observations"]
+    obs = view.observations
     kind = _per_observation(frames, links, "source_kind")
     held, web = kind == "document_text", kind == "web_report"
     problems = []
@@ -68,7 +68,7 @@ def check_locators(view: ModelView) -> list[Problem]:
 def check_web_evidence(view: ModelView) -> list[Problem]:
     """A web report's evidence must show the figure, and carry an English rendering unless it is English."""
     tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
-    obs = frames["observations"]
+    obs = view.observations
     web = np.flatnonzero(_per_observation(frames, links, "source_kind") == "web_report")
     english = np.array([str(language).startswith("en") for language in frames["sources"]["language"]])  # per source
     missing_figure = np.zeros(len(obs), dtype=bool)

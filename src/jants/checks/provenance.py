@@ -22,7 +22,7 @@ def check_provenance(view: ModelView) -> list[Problem]:
         return []
     tables, frames, links, files, sources_dir = view.tables, view.frames, view.links, view.files, view.sources_dir
     problems = []
-    obs = frames["observations"]
+    obs = view.observations
     sources = frames["sources"]
     numbers = np.asarray(tables["observations"].columns["source_line"].to_numpy(zero_copy_only=False), dtype="float64")
     for position, source in sources.iterrows():

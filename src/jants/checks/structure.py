@@ -12,7 +12,7 @@ from .view import ModelView, first_positions, located
 
 
 def check_ranges(view: ModelView) -> list[Problem]:
-    obs, file = view.frames["observations"], view.files["observations"]
+    obs, file = view.observations, view.files["observations"]
     is_range = (obs["qualifier"] == "range").to_numpy(dtype=bool, na_value=False)
     has_upper = obs["value_upper"].notna().to_numpy()
     above = (obs["value_upper"] <= obs["value"]).to_numpy(dtype=bool, na_value=False)
@@ -36,7 +36,7 @@ def check_units(view: ModelView) -> list[Problem]:
     metric_ids = frames["metrics"]["metric_id"].to_numpy(dtype=object)
     units = frames["metrics"]["unit"].to_numpy(dtype=object)
     return located(
-        frames["observations"],
+        view.observations,
         bad,
         file,
         "unit",

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from .. import model
 from ..problems import Problem
 from ..tableschema.arrays import valid_mask
-from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, CompactColumns, Distinct, TypedTable, encoded
+from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, CompactColumns, Distinct, TypedTable, decoded, encoded
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -40,29 +40,75 @@ def uses_jants_model(tables: dict[str, TypedTable]) -> bool:
 def frame(table: TypedTable, compact: bool = False) -> pd.DataFrame:
     """A table as pandas. With COMPACT, a text column kept dictionary-encoded
     (CompactColumns) becomes a categorical column, its codes and distinct values, not a
-    string a row: for the observations, the one table of the model that grows with the
-    rows (the checks read the others with string methods); text that does not repeat (the
-    ids) and dates stay Arrow arrays, not a Python object a row (the checks read them
-    only to name a row in a message)."""
+    string a row; text that does not repeat (the ids) and dates stay Arrow arrays, not a
+    Python object a row."""
+    data = pd.DataFrame({name: _series(table, name, compact) for name in table.columns})
+    data["_row"] = _row_numbers(table)
+    return data
+
+
+def _row_numbers(table: TypedTable, rows: np.ndarray | None = None) -> np.ndarray:
+    if table.row_numbers is not None:
+        return table.row_numbers if rows is None else table.row_numbers[rows]
+    numbers = np.arange(2, table.num_rows + 2, dtype=np.int32 if table.num_rows < 1 << 30 else np.int64)
+    return numbers if rows is None else numbers[rows]
+
+
+def _series(table: TypedTable, name: str, compact: bool, rows: np.ndarray | None = None) -> pd.Series:
+    """Column NAME of TABLE as pandas (only ROWS, when given, as they are in the whole column:
+    an integer column with an empty cell anywhere is float in both)."""
     columns = table.columns
     compacted = columns if compact and isinstance(columns, CompactColumns) else None
+    kept = compacted.stored(name) if compacted is not None else columns[name]
+    taken = kept if rows is None else kept.take(pa.array(rows, pa.int64()))
+    if compacted is not None:
+        if isinstance(taken, pa.DictionaryArray) and pa.types.is_string(taken.type.value_type):
+            return taken.to_pandas()
+        values = decoded(taken)
+        if pa.types.is_string(values.type) or pa.types.is_date(values.type):
+            return values.to_pandas(types_mapper=pd.ArrowDtype)
+    else:
+        values = taken
+    series = values.to_pandas()
+    if rows is not None and kept.null_count and pa.types.is_integer(values.type):
+        series = series.astype("float64")  # as in the whole column, which has empty cells
+    return series
 
-    def column(name: str) -> pd.Series:
-        if compacted is not None:
-            kept = compacted.stored(name)
-            if isinstance(kept, pa.DictionaryArray) and pa.types.is_string(kept.type.value_type):
-                return kept.to_pandas()
-            values = columns[name]
-            if pa.types.is_string(values.type) or pa.types.is_date(values.type):
-                return values.to_pandas(types_mapper=pd.ArrowDtype)
-            return values.to_pandas()
-        return columns[name].to_pandas()
 
-    data = pd.DataFrame({name: column(name) for name in columns})
-    data["_row"] = (
-        table.row_numbers if table.row_numbers is not None else np.arange(2, table.num_rows + 2, dtype=np.int32 if table.num_rows < 1 << 30 else np.int64)
-    )
-    return data
+class ObservationFrame:
+    """The observations as the checks read them through pandas, made a column at a time
+    when asked and not kept (a whole frame is 60 bytes a row or more at millions of rows),
+    and as a DataFrame only for the rows a message names (`iloc`). The same values, of
+    the same types, as `frame(table, compact=True)`."""
+
+    def __init__(self, table: TypedTable):
+        self.table = table
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __contains__(self, name: object) -> bool:
+        return name == "_row" or name in self.table.columns
+
+    def __getitem__(self, name: str) -> pd.Series:
+        if name == "_row":
+            return pd.Series(_row_numbers(self.table))
+        return _series(self.table, name, compact=True)
+
+    @property
+    def iloc(self) -> _Rows:
+        return _Rows(self.table)
+
+
+class _Rows:
+    def __init__(self, table: TypedTable):
+        self.table = table
+
+    def __getitem__(self, rows) -> pd.DataFrame:
+        rows = np.asarray(rows, dtype=np.int64)
+        data = pd.DataFrame({name: _series(self.table, name, compact=True, rows=rows) for name in self.table.columns})
+        data["_row"] = _row_numbers(self.table, rows)
+        return data
 
 
 def positions(values: pa.Array, keys: pa.Array, distinct: Distinct | None = None) -> np.ndarray:
@@ -160,7 +206,8 @@ class ModelView:
     the folder of source texts (None: provenance is not checked)."""
 
     tables: dict[str, TypedTable]
-    frames: dict[str, pd.DataFrame]
+    frames: dict[str, pd.DataFrame]  # the small tables
+    observations: ObservationFrame
     files: dict[str, str]
     links: Links
     descriptor: dict
@@ -170,7 +217,8 @@ class ModelView:
     def of(cls, tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None) -> ModelView:
         return cls(
             tables=tables,
-            frames={name: frame(tables[name], compact=name == "observations") for name in model.TABLES},
+            frames={name: frame(tables[name]) for name in model.TABLES if name != "observations"},
+            observations=ObservationFrame(tables["observations"]),
             files={name: tables[name].file for name in model.TABLES},
             links=Links.of(tables),
             descriptor=descriptor,
@@ -179,7 +227,14 @@ class ModelView:
 
 
 def located(
-    data: pd.DataFrame, where: np.ndarray, file: str, field: str, code: str, message, severity: str = "error", extra: dict[str, np.ndarray] | None = None
+    data: pd.DataFrame | ObservationFrame,
+    where: np.ndarray,
+    file: str,
+    field: str,
+    code: str,
+    message,
+    severity: str = "error",
+    extra: dict[str, np.ndarray] | None = None,
 ) -> list[Problem]:
     """Problems for the rows of DATA at WHERE (a boolean mask, or positions, repeats allowed):
     one per row up to MAX_PROBLEMS_PER_CHECK, then one line for the rest. `message` makes
