@@ -19,7 +19,7 @@ import pytest
 from jants import model, validate
 from jants.checks.figures import BuiltFigures, written_as_built
 from jants.flat import SOURCE_OF, FiguresJoin
-from jants.limits import fixed
+from jants.limits import fixed, parse_bytes
 from jants.package import load_descriptor
 from jants.problems import Report
 from jants.tableschema import csvfile
@@ -121,6 +121,25 @@ def test_a_figures_table_as_built_is_not_read_as_a_table(project, monkeypatch):
     assert "figures.csv" not in read and "observations.csv" in read
     assert report.stats["rows"]["figures"] == report.stats["rows"]["observations"]
     assert list(report.stats["rows"]) == [r["name"] for r in json.loads((project / "datapackage.json").read_text())["resources"] if "copyOf" not in r]
+
+
+@pytest.mark.parametrize("budget", [None, "32K"])
+def test_figures_are_compared_after_the_other_checks_when_the_package_is_far_larger_than_the_budget(project, monkeypatch, budget):
+    """Beside the checks when the tables fit the budget; after them (their memory given back
+    first) when the tables read in batches hold more than a few budgets of text."""
+    from jants import checks
+
+    events: list[str] = []
+    last = checks.CHECKS[-2]  # the last check run before check_figures
+    assert checks.CHECKS[-1] is checks.check_figures
+    monkeypatch.setattr(checks, "CHECKS", [*checks.CHECKS[:-2], lambda view: events.append("checks done") or last(view), checks.check_figures])
+    original = checks.written_as_built
+    monkeypatch.setattr(checks, "written_as_built", lambda figures, path: events.append("figures compared") or original(figures, path))
+    report = validate_package(project, memory_budget=parse_bytes(budget) if budget else None)
+    assert report.valid and report.stats["rows"]["figures"] == report.stats["rows"]["observations"], report.to_text()
+    assert sorted(events) == ["checks done", "figures compared"]
+    if budget:
+        assert events == ["checks done", "figures compared"]
 
 
 def both(package) -> list[dict]:

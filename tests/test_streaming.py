@@ -308,6 +308,20 @@ def test_compact_columns_give_out_a_column_only_when_read():
     assert columns.taken("kind", pa.array([17, 0])).to_pylist() == ["a", "a"]
 
 
+def test_ids_of_the_batches_are_joined_as_pyarrow_joins_them():
+    """Text that does not repeat is copied chunk by chunk into one column: the same values
+    as pyarrow's concatenation, from sliced, empty and non-ASCII chunks, the chunks let go of."""
+    ids = pa.array([f"obs-{n:05d}-é" if n % 7 else "" for n in range(3000)])
+    chunks = [ids.slice(0, 1000), pa.array([], pa.string()), ids.slice(1000, 1), ids.slice(1001, 1999), pa.array(["", ""])]
+    expected = pa.concat_arrays(chunks)
+    given = list(chunks)
+    joined = CompactColumns.joined(given)
+    joined.validate(full=True)
+    assert joined.equals(expected) and given == []
+    with_empty_cells = [pa.array(["a", None]), pa.array(["b"])]
+    assert CompactColumns.joined(with_empty_cells).to_pylist() == ["a", None, "b"]
+
+
 def test_compact_columns_keep_repeated_dates_and_numbers_in_one_or_two_bytes_a_row():
     """Positions as narrow as the distinct values allow, and the values given back bit for bit."""
     values = pa.array([0.0, -0.0, float("nan"), None, 1.5, 0.0] * 1400)

@@ -7,12 +7,14 @@ in the returned `Report`.
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from . import archive, model
 from .limits import Limits, lean_memory
@@ -25,7 +27,7 @@ from .tableschema import descriptor as descriptor_checks
 from .tableschema.csvfile import read_typed_csv, read_untyped_csv
 from .tableschema.keys import check_foreign_keys
 from .tableschema.parquet import check_parquet_copy, read_parquet, read_typed_parquet
-from .tableschema.table import TypedTable
+from .tableschema.table import CompactColumns, TypedTable
 from .tableschema.text import scan_text_file
 
 SWAP_JOURNAL = ".jants-swap"  # written by build.swap_into_place
@@ -113,6 +115,7 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
         built = _built_figures(package, unreadable, aside)
         tables, copies = read_resources(package, report, background, skip=unreadable, built=built)
         if built is not None and not report.errors:  # compared while the keys are checked (if they break, it is read after all)
+            built.beside = _batched_bytes(package, tables) <= COMPARE_BESIDE_BUDGETS * current_limits().memory_budget
             built.start_comparison(tables, background)
         keyed = [resource for resource in package.resources if resource["name"] in tables and resource["name"] not in unreadable]
         keys = _foreign_key_problems(keyed, tables)
@@ -136,6 +139,23 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
             rows[built.name] = built.num_rows
     report.stats = {"resources": len(package.resources), "rows": rows}
     return report
+
+
+COMPARE_BESIDE_BUDGETS = 4  # up to this many memory budgets of text read in batches, figures.csv is compared beside the other checks
+
+
+def _batched_bytes(package: Package, tables: dict[str, TypedTable]) -> int:
+    """The size of the files of the tables read in batches (larger than the memory budget)."""
+    size = 0
+    for resource in package.resources:
+        table = tables.get(resource["name"])
+        if table is not None and isinstance(table.columns, CompactColumns):
+            path, _ = resolve_path(package, resource)
+            try:
+                size += path.stat().st_size if path is not None else 0
+            except OSError:  # gone since it was read: the budget is what it was
+                continue
+    return size
 
 
 def _foreign_key_problems(resources: list[dict], tables: dict[str, TypedTable]) -> dict[str, list[Problem]]:
@@ -410,14 +430,29 @@ class AsBuilt:
         self.copy: tuple[dict, Path, str] | None = None  # its Parquet copy: resource, path, file
         self.copy_compared: Future | None = None  # the problems of its Parquet copy
         self.num_rows = 0
+        self.beside = True  # compared beside the other checks (False: after them)
+        self._deferred: Callable[[], Any] | None = None
 
     def start_comparison(self, tables: dict[str, TypedTable], background: Executor) -> None:
         """Start comparing the file with the bytes the build writes from TABLES (and the
-        Parquet copy with the table they give), on `aside`."""
+        Parquet copy with the table they give), on `aside`: now, beside the other checks,
+        unless the tables read in batches are several times the memory budget; then once
+        the other checks are done (`compared`), so that their memory is not added up."""
         from . import checks
 
         if checks.uses_jants_model(tables):
-            self.comparison = self.aside.submit(self._compared, tables, background)
+            if self.beside:
+                self.comparison = self.aside.submit(self._compared, tables, background)
+            else:
+                self.comparison = Future()  # pending until `compared` submits it
+                self._deferred = functools.partial(self._compared, tables, background)
+
+    def compared(self):
+        """The figures the other tables give if the file is as built, else None."""
+        if self._deferred is not None:
+            self.comparison = self.aside.submit(self._deferred)
+            self._deferred = None
+        return self.comparison.result() if self.comparison is not None else None
 
     def _compared(self, tables: dict[str, TypedTable], background: Executor):
         from . import checks
@@ -492,7 +527,7 @@ def _compared_as_built(
     own = check_integrity(built.path, built.resource, file, digest=(scanned.size, scanned.sha256))
     if any(problem.severity == "error" and problem.code not in INTEGRITY_CODES for problem in own):
         return None
-    found = checks.check_model_as_built(tables, package.descriptor, Path(sources_dir) if sources_dir else None, built.comparison.result)
+    found = checks.check_model_as_built(tables, package.descriptor, Path(sources_dir) if sources_dir else None, built.compared, beside=built.beside)
     if found is None:
         return None
     problems, figures = found

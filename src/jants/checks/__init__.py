@@ -56,15 +56,20 @@ def check_model(tables: dict[str, TypedTable], descriptor: dict, sources_dir: Pa
 
 
 def check_model_as_built(
-    tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None, compared: Callable[[], BuiltFigures | None]
+    tables: dict[str, TypedTable], descriptor: dict, sources_dir: Path | None, compared: Callable[[], BuiltFigures | None], beside: bool = True
 ) -> tuple[list[Problem], BuiltFigures] | None:
     """`check_model` for a package whose figures table was not read: COMPARED gives the
     figures the other tables give if the file holds the bytes `jants build` writes for
     them (BuiltFigures, written_as_built), else None; it is awaited beside the other
-    checks. None when they differ (the table must then be read, to say where); else the
-    problems, and those figures."""
-    view = ModelView.of(tables, descriptor, sources_dir)
-    found, built = _checked(view, compared)
+    checks, or with BESIDE false called after them, once their memory is given back (a
+    package larger than the memory budget). None when they differ (the table must then be
+    read, to say where); else the problems, and those figures."""
+    if beside:
+        found, built = _checked(ModelView.of(tables, descriptor, sources_dir), compared)
+    else:
+        found, _ = _checked(ModelView.of(tables, descriptor, sources_dir), lambda: None)
+        release_memory()
+        built = compared()
     if built is None:
         return None
     found[check_figures] = []

@@ -115,15 +115,15 @@ NO_UPPER_BOUND = ["more_than", "at_least"]  # "more than 3,000": any figure abov
 NO_LOWER_BOUND = ["less_than", "at_most", "almost"]  # "almost 3,000": a little below 3,000, how little is not said
 
 
-def _bounds(view: ModelView) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest and highest figure each observation allows, by its qualifier (CURATION.md 2):
+def _bounds(view: ModelView, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest figure each of ROWS allows, by its qualifier (CURATION.md 2):
     "more than"/"at least" have no upper bound, "less than"/"up to" and "almost" no lower one,
     a range runs to value_upper; "approximately" is taken at its value on both sides."""
-    table, value = view.tables["observations"], view.links.value
-    upper = per_row(table, "value_upper", lambda values: np.asarray(values.to_numpy(zero_copy_only=False), dtype="float64"), np.nan)
+    table, value = view.tables["observations"], view.links.value[rows]
+    upper = per_row(table, "value_upper", lambda values: np.asarray(values.to_numpy(zero_copy_only=False), dtype="float64"), np.nan, rows)
 
     def qualified(names: list[str]) -> np.ndarray:  # through the qualifiers' distinct values, not a string a row
-        return per_row(table, "qualifier", lambda qualifier: isin(qualifier, names), False)
+        return per_row(table, "qualifier", lambda qualifier: isin(qualifier, names), False, rows)
 
     highest = np.where(qualified(["range"]) & ~np.isnan(upper), upper, value)
     highest = np.where(qualified(NO_UPPER_BOUND), np.inf, highest)
@@ -135,7 +135,6 @@ def check_cumulative(view: ModelView) -> list[Problem]:
     """A running total (or money amount) that cannot reach the lowest figure an earlier date allows:
     hedged figures are compared as the ranges their qualifiers state."""
     tables, links, file = view.tables, view.links, view.files["observations"]
-    recorded = _recorded(view, {"cumulative_decrease"})
     cumulative_metric = isin(tables["metrics"].columns["kind"], ["cumulative_count", "money_amount"])
     selected = (links.metric >= 0) & links.counted & ~np.isnan(links.date)
     if len(cumulative_metric):
@@ -143,20 +142,15 @@ def check_cumulative(view: ModelView) -> list[Problem]:
     else:
         selected[:] = False
     where = np.flatnonzero(selected)
-    lowest, highest = _bounds(view)
-    obs = pd.DataFrame({"series": links.series[where], "date": links.date[where], "lowest": lowest[where], "highest": highest[where], "index": where})
-    per_day = obs.groupby(["series", "date"])["lowest"].max()
-    earlier = per_day.groupby(level=0).cummax().groupby(level=0).shift(1).rename("earlier_max").reset_index()
-    obs = obs.merge(earlier, on=["series", "date"], how="left")
-    index = obs["index"].to_numpy()
-    falls = (obs["highest"] < obs["earlier_max"]).to_numpy() & ~recorded[index]
-    mask = np.zeros(len(links.series), dtype=bool)
-    mask[index[falls]] = True
-    earlier_max = np.full(len(links.series), np.nan)
-    earlier_max[index] = obs["earlier_max"].to_numpy()
+    del selected
+    lowest, highest = _bounds(view, where)
+    earlier_max = _earlier_max(links.series[where], links.date[where], lowest)
+    del lowest
+    with np.errstate(invalid="ignore"):
+        falls = (highest < earlier_max) & ~_recorded(view, {"cumulative_decrease"})[where]
     return located(
         view.observations,
-        mask,
+        where[falls],
         file,
         "value",
         "cumulative-decrease",
@@ -165,8 +159,23 @@ def check_cumulative(view: ModelView) -> list[Problem]:
             f"{r['series_id']!r}; record it in discrepancies"
         ),
         severity="warning",
-        extra={"earlier_max": earlier_max},
+        extra={"earlier_max": earlier_max[falls]},
     )
+
+
+def _earlier_max(series: np.ndarray, dates: np.ndarray, lowest: np.ndarray) -> np.ndarray:
+    """For each row, the highest of the lowest figures of its series on each earlier date
+    (NaN if there is none): the rows grouped by (series, day) through one 64-bit key a row,
+    the running maximum taken over the groups, which are few, not over the rows."""
+    days = dates.astype(np.int64)  # whole days: the rows have dates
+    first = int(days.min()) if len(days) else 0
+    codes, keys = pd.factorize((series.astype(np.int64) << 32) | (days - first))
+    del days
+    per_day = pd.Series(lowest).groupby(codes).max()  # by code 0, 1, ...: NaN where every figure of the day is empty
+    groups = pd.MultiIndex.from_arrays([keys >> 32, (keys & 0xFFFFFFFF) + first])
+    by_day = pd.Series(per_day.to_numpy(), index=groups).sort_index()
+    earlier = by_day.groupby(level=0).cummax().groupby(level=0).shift(1)
+    return earlier.reindex(groups).to_numpy(dtype="float64")[codes]
 
 
 def _dated_to_the_day(view: ModelView) -> np.ndarray:

@@ -179,18 +179,21 @@ class Links:
         )
 
 
-def per_row(table: TypedTable, name: str, of_values, empty) -> np.ndarray:
+def per_row(table: TypedTable, name: str, of_values, empty, rows: np.ndarray | None = None) -> np.ndarray:
     """OF_VALUES (an Arrow array -> a numpy array of one result per cell, EMPTY for a null)
-    over a column of TABLE: once per distinct value where the column is kept
-    dictionary-encoded (CompactColumns) or its distinct values are known."""
+    over a column of TABLE (only its ROWS, when given): once per distinct value where the
+    column is kept dictionary-encoded (CompactColumns) or its distinct values are known."""
     kept = encoded(table.columns, name)
     if kept is None:
         distinct = table.distinct.get(name)
         if distinct is None:
-            return of_values(table.columns[name])
+            found = of_values(table.columns[name])
+            return found if rows is None else found[rows]
         values, indices, present = distinct.values, distinct.positions, distinct.present
     else:
         values, indices, present = kept.dictionary, kept.indices.fill_null(0).to_numpy(zero_copy_only=False), valid_mask(kept.indices)
+    if rows is not None:
+        indices, present = indices[rows], present[rows]
     found = of_values(values)
     if not len(found):
         return np.full(len(indices), empty, dtype=found.dtype)

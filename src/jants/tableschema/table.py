@@ -116,7 +116,49 @@ class CompactColumns(MutableMapping[str, pa.Array]):
         if any(isinstance(chunk, pa.DictionaryArray) for chunk in chunks):  # text that repeats: all of it encoded
             encoded = [widened(chunk) if isinstance(chunk, pa.DictionaryArray) else chunk.dictionary_encode() for chunk in chunks]
             return narrowed(pa.chunked_array(encoded).unify_dictionaries().combine_chunks())
+        if all(pa.types.is_string(chunk.type) and not chunk.null_count for chunk in chunks):
+            return _texts_joined(chunks)
         return pa.concat_arrays([chunk.dictionary.take(chunk.indices) if isinstance(chunk, pa.DictionaryArray) else chunk for chunk in chunks])
+
+
+RELEASE_EVERY = 64 << 20  # bytes of chunks let go of between two returns of freed memory to the system
+
+
+def _texts_joined(chunks: list[pa.Array]) -> pa.Array:
+    """Text chunks without empty cells (the ids of a long table), one after the other, each
+    let go of (removed from CHUNKS) once copied. The copy's pages are taken as they are
+    written, so the column is not held twice at any time, as pyarrow's concatenation holds
+    it (0.7 GB more at 2x10^7 ids)."""
+    rows = sum(len(chunk) for chunk in chunks)
+    spans = [_text_span(chunk) for chunk in chunks]
+    size = sum(end - start for _, start, end in spans)
+    if size >= 1 << 31:  # more than 32-bit offsets reach: pyarrow says so
+        return pa.concat_arrays(chunks)
+    del spans
+    offsets = np.empty(rows + 1, dtype=np.int32)
+    data = np.empty(size, dtype=np.uint8)
+    offsets[0] = row = at = freed = 0
+    pool = pa.default_memory_pool()
+    while chunks:
+        chunk = chunks.pop(0)
+        own, start, end = _text_span(chunk)
+        if end > start:
+            data[at : at + end - start] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=end - start, offset=start)
+        offsets[row + 1 : row + len(chunk) + 1] = own[1:] - (start - at)
+        row, at, freed = row + len(chunk), at + end - start, freed + chunk.nbytes
+        del chunk, own
+        if freed >= RELEASE_EVERY:
+            pool.release_unused()
+            freed = 0
+    return pa.Array.from_buffers(pa.string(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
+def _text_span(chunk: pa.Array) -> tuple[np.ndarray, int, int]:
+    """A text chunk's offsets, and where its characters start and end in its data buffer."""
+    if not len(chunk):
+        return np.zeros(1, dtype=np.int32), 0, 0
+    own = np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4)
+    return own, int(own[0]), int(own[-1])
 
 
 @dataclass
