@@ -308,6 +308,30 @@ def test_compact_columns_give_out_a_column_only_when_read():
     assert columns.taken("kind", pa.array([17, 0])).to_pylist() == ["a", "a"]
 
 
+def test_encoded_chunks_are_joined_as_pyarrow_unifies_them():
+    """The same distinct values in the same order, and the same positions, as pyarrow's
+    unify_dictionaries and combine_chunks: 0 and -0, NaN and empty cells kept apart."""
+    numbers = pa.array([0.0, -0.0, float("nan"), None, 1.5, 0.0] * 1400)
+    others = pa.array([2.5, float("nan"), -0.0, None] * 1100)
+    labels = pa.array([f"v{n % 300}" if n % 7 else None for n in range(9000)])
+    for chunks in (
+        [CompactColumns.chunk(numbers.slice(0, 4200)), CompactColumns.chunk(others), CompactColumns.chunk(numbers.slice(4200)), numbers.slice(0, 12)],
+        [CompactColumns.chunk(labels.slice(0, 4500)), labels.slice(4500, 3).dictionary_encode(), CompactColumns.chunk(labels.slice(4503))],
+        [pa.array([None, None], pa.string()).dictionary_encode(), pa.array(["a", None]).dictionary_encode()],
+    ):
+        encoded = [chunk.cast(pa.dictionary(pa.int32(), chunk.type.value_type)) if isinstance(chunk, pa.DictionaryArray) else chunk.dictionary_encode() for chunk in chunks]
+        expected = pa.chunked_array(encoded).unify_dictionaries().combine_chunks()
+        joined = CompactColumns.joined(chunks)
+        joined.validate(full=True)
+        assert joined.indices.cast(pa.int32()).equals(expected.indices)
+        assert joined.dictionary.type == expected.dictionary.type
+        if pa.types.is_floating(expected.dictionary.type):  # bit for bit (NaN is not equal to itself)
+            assert joined.dictionary.to_numpy(zero_copy_only=False).tobytes() == expected.dictionary.to_numpy(zero_copy_only=False).tobytes()
+        else:
+            assert joined.dictionary.equals(expected.dictionary)
+        assert joined.indices.type == (pa.int8() if len(expected.dictionary) <= 127 else pa.int16())
+
+
 def test_ids_of_the_batches_are_joined_as_pyarrow_joins_them():
     """Text that does not repeat is copied chunk by chunk into one column: the same values
     as pyarrow's concatenation, from sliced, empty and non-ASCII chunks, the chunks let go of."""

@@ -84,5 +84,6 @@ def _checked(view: ModelView, beside: Callable[[], T]) -> tuple[dict, T]:
         for check in CHECKS:
             if check is not check_figures:
                 found[check] = check(view)
+                view.links.forget()
                 release_memory()  # each check's arrays of a number a row, given back before the next
         return found, result.result()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -150,33 +151,56 @@ def isin(column: pa.Array, values) -> np.ndarray:
     return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-@dataclass
 class Links:
-    """The observations' joins with the small tables, as row positions (-1 if unknown)."""
+    """The observations' joins with the small tables, as row positions (-1 if unknown), and
+    their dates and values as numbers. Each is made when a check first reads it, once per
+    distinct value of a column kept dictionary-encoded (no column of a string a row is
+    made), and let go of after that check (`forget`): 29 bytes a row in all, at millions
+    of rows more than a check needs at once."""
 
-    series: np.ndarray
-    metric: np.ndarray
-    source: np.ndarray
-    date: np.ndarray
-    value: np.ndarray
-    counted: np.ndarray  # not retracted or withdrawn
+    NAMES = ("series", "metric", "source", "date", "value", "counted")
+
+    def __init__(self, tables: dict[str, TypedTable]):
+        self.tables = tables
 
     @classmethod
     def of(cls, tables: dict[str, TypedTable]) -> Links:
-        """Positions among the small tables in 32 bits, each computed once per distinct value
-        of a column kept dictionary-encoded (no column of a string a row is made)."""
-        obs = tables["observations"]
-        series = per_row(obs, "series_id", lambda ids: positions(ids, tables["series"].columns["series_id"]), -1).astype(np.int32)
-        metric_of_series = positions(tables["series"].columns["metric_id"], tables["metrics"].columns["metric_id"]).astype(np.int32)
-        metric = np.where(series >= 0, metric_of_series[series], np.int32(-1)) if len(metric_of_series) else np.full(len(series), -1, dtype=np.int32)
-        return cls(
-            series=series,
-            metric=metric,
-            source=per_row(obs, "source_id", lambda ids: positions(ids, tables["sources"].columns["source_id"]), -1).astype(np.int32),
-            date=per_row(obs, "observation_date", days, np.nan),
-            value=per_row(obs, "value", lambda values: np.asarray(values.to_numpy(zero_copy_only=False), dtype="float64"), np.nan),
-            counted=~per_row(obs, "status", lambda status: isin(status, model.NOT_STANDING), False),
-        )
+        return cls(tables)
+
+    def forget(self) -> None:
+        for name in self.NAMES:
+            self.__dict__.pop(name, None)
+
+    @cached_property
+    def series(self) -> np.ndarray:
+        series_ids = self.tables["series"].columns["series_id"]
+        return per_row(self.tables["observations"], "series_id", lambda ids: positions(ids, series_ids), -1).astype(np.int32)
+
+    @cached_property
+    def metric(self) -> np.ndarray:
+        series = self.tables["series"].columns
+        metric_of_series = positions(series["metric_id"], self.tables["metrics"].columns["metric_id"]).astype(np.int32)
+        if not len(metric_of_series):
+            return np.full(len(self.series), -1, dtype=np.int32)
+        return np.where(self.series >= 0, metric_of_series[self.series], np.int32(-1))
+
+    @cached_property
+    def source(self) -> np.ndarray:
+        source_ids = self.tables["sources"].columns["source_id"]
+        return per_row(self.tables["observations"], "source_id", lambda ids: positions(ids, source_ids), -1).astype(np.int32)
+
+    @cached_property
+    def date(self) -> np.ndarray:
+        return per_row(self.tables["observations"], "observation_date", days, np.nan)
+
+    @cached_property
+    def value(self) -> np.ndarray:
+        return per_row(self.tables["observations"], "value", lambda values: np.asarray(values.to_numpy(zero_copy_only=False), dtype="float64"), np.nan)
+
+    @cached_property
+    def counted(self) -> np.ndarray:
+        """Not retracted or withdrawn."""
+        return ~per_row(self.tables["observations"], "status", lambda status: isin(status, model.NOT_STANDING), False)
 
 
 def per_row(table: TypedTable, name: str, of_values, empty, rows: np.ndarray | None = None) -> np.ndarray:

@@ -114,11 +114,36 @@ class CompactColumns(MutableMapping[str, pa.Array]):
         if len(chunks) == 1:
             return chunks[0]
         if any(isinstance(chunk, pa.DictionaryArray) for chunk in chunks):  # text that repeats: all of it encoded
-            encoded = [widened(chunk) if isinstance(chunk, pa.DictionaryArray) else chunk.dictionary_encode() for chunk in chunks]
-            return narrowed(pa.chunked_array(encoded).unify_dictionaries().combine_chunks())
+            return _codes_joined([chunk if isinstance(chunk, pa.DictionaryArray) else chunk.dictionary_encode() for chunk in chunks])
         if all(pa.types.is_string(chunk.type) and not chunk.null_count for chunk in chunks):
             return _texts_joined(chunks)
         return pa.concat_arrays([chunk.dictionary.take(chunk.indices) if isinstance(chunk, pa.DictionaryArray) else chunk for chunk in chunks])
+
+
+def _codes_joined(chunks: list[pa.DictionaryArray]) -> pa.DictionaryArray:
+    """Dictionary-encoded chunks as one column over their distinct values, in the order
+    pyarrow's unify_dictionaries gives them (first seen first), each chunk's positions
+    written straight into the narrowest positions that hold them: no column of 32-bit
+    positions is made on the way (three of them with unify_dictionaries and combine_chunks)."""
+    values = pc.unique(pa.concat_arrays([chunk.dictionary for chunk in chunks]))
+    size = len(values)
+    width = np.int8 if size <= 127 else np.int16 if size <= 32767 else np.int32
+    positions = np.empty(sum(len(chunk) for chunk in chunks), dtype=width)
+    present: np.ndarray | None = None
+    at = 0
+    for chunk in chunks:
+        own = np.asarray(pc.index_in(chunk.dictionary, value_set=values).to_numpy(zero_copy_only=False), dtype=width)
+        rows = len(chunk)
+        if chunk.indices.null_count:
+            if present is None:
+                present = np.ones(len(positions), dtype=bool)
+            present[at : at + rows] = valid_mask(chunk.indices)
+        if len(own):
+            positions[at : at + rows] = own[np.asarray(chunk.indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)]
+        else:  # every cell of the chunk is empty
+            positions[at : at + rows] = 0
+        at += rows
+    return pa.DictionaryArray.from_arrays(pa.array(positions, mask=None if present is None else ~present), values)
 
 
 RELEASE_EVERY = 64 << 20  # bytes of chunks let go of between two returns of freed memory to the system
