@@ -271,6 +271,8 @@ def located(
     if where.dtype.kind not in "iu":  # a mask
         where = np.flatnonzero(where)
         extra = {name: values[where[:MAX_PROBLEMS_PER_CHECK]] for name, values in (extra or {}).items()}
+    if not len(where):
+        return []
     rows = data.iloc[where[:MAX_PROBLEMS_PER_CHECK]]
     if extra:
         rows = rows.assign(**{name: values[: len(rows)] for name, values in extra.items()})
