@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..package import key_fields
 from ..problems import Problem
 from .arrays import key_strings, mask, valid_mask
-from .table import TypedTable, report_rows, show
+from .table import TypedTable, encoded, report_rows, show
 
 
 def check_primary_key(schema: dict, table: TypedTable) -> list[Problem]:
@@ -47,17 +49,24 @@ def check_foreign_keys(schema: dict, table: TypedTable, tables: dict[str, TypedT
                 )
             )
             continue
-        child = key_strings([table.columns[c] for c in local])
         parent = key_strings([target.columns[c] for c in remote])
-        present = valid_mask(child)
-        distinct = table.distinct.get(local[0]) if len(local) == 1 else None
-        if distinct is not None:  # each distinct value looked up once
-            found = distinct.expand(mask(pc.is_in(distinct.values, value_set=parent.drop_null())))
-        elif len(child) * 4 < len(parent):  # few rows naming a long table: a hash table of the few, not of the long one
-            named = parent.drop_null()
-            found = mask(pc.is_in(child, value_set=named.filter(pc.is_in(named, value_set=child.drop_null()))))
+        kept = encoded(table.columns, local[0]) if len(local) == 1 else None
+        if kept is not None:  # kept dictionary-encoded: each distinct value looked up once, no column of text made
+            child = pa.DictionaryArray.from_arrays(kept.indices, key_strings([kept.dictionary]))
+            present = valid_mask(kept.indices)
+            per_value = mask(pc.is_in(child.dictionary, value_set=parent.drop_null()))
+            found = per_value[kept.indices.fill_null(0).to_numpy(zero_copy_only=False)] if len(per_value) else np.zeros(len(child), dtype=bool)
         else:
-            found = mask(pc.is_in(child, value_set=parent.drop_null()))
+            child = key_strings([table.columns[c] for c in local])
+            present = valid_mask(child)
+            distinct = table.distinct.get(local[0]) if len(local) == 1 else None
+            if distinct is not None:  # each distinct value looked up once
+                found = distinct.expand(mask(pc.is_in(distinct.values, value_set=parent.drop_null())))
+            elif len(child) * 4 < len(parent):  # few rows naming a long table: a hash table of the few, not of the long one
+                named = parent.drop_null()
+                found = mask(pc.is_in(child, value_set=named.filter(pc.is_in(named, value_set=child.drop_null()))))
+            else:
+                found = mask(pc.is_in(child, value_set=parent.drop_null()))
         problems += report_rows(
             present & ~found,
             table,
