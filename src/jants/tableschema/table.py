@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..limits import release_memory
 from ..problems import Problem
 from .arrays import duplicated, key_strings, mask, valid_mask
 
@@ -163,7 +164,6 @@ def _texts_joined(chunks: list[pa.Array]) -> pa.Array:
     offsets = np.empty(rows + 1, dtype=np.int32)
     data = np.empty(size, dtype=np.uint8)
     offsets[0] = row = at = freed = 0
-    pool = pa.default_memory_pool()
     while chunks:
         chunk = chunks.pop(0)
         own, start, end = _text_span(chunk)
@@ -173,7 +173,7 @@ def _texts_joined(chunks: list[pa.Array]) -> pa.Array:
         row, at, freed = row + len(chunk), at + end - start, freed + chunk.nbytes
         del chunk, own
         if freed >= RELEASE_EVERY:
-            pool.release_unused()
+            release_memory()
             freed = 0
     return pa.Array.from_buffers(pa.string(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
