@@ -171,10 +171,14 @@ class Links:
         for name in self.NAMES:
             self.__dict__.pop(name, None)
 
+    def _positions_in(self, table: str, key: str) -> np.ndarray:
+        """Each observation's row in TABLE, by its KEY column, in 32 bits."""
+        keys = self.tables[table].columns[key]
+        return per_row(self.tables["observations"], key, lambda ids: positions(ids, keys), -1).astype(np.int32)
+
     @cached_property
     def series(self) -> np.ndarray:
-        series_ids = self.tables["series"].columns["series_id"]
-        return per_row(self.tables["observations"], "series_id", lambda ids: positions(ids, series_ids), -1).astype(np.int32)
+        return self._positions_in("series", "series_id")
 
     @cached_property
     def metric(self) -> np.ndarray:
@@ -186,8 +190,7 @@ class Links:
 
     @cached_property
     def source(self) -> np.ndarray:
-        source_ids = self.tables["sources"].columns["source_id"]
-        return per_row(self.tables["observations"], "source_id", lambda ids: positions(ids, source_ids), -1).astype(np.int32)
+        return self._positions_in("sources", "source_id")
 
     @cached_property
     def date(self) -> np.ndarray:
