@@ -308,6 +308,28 @@ def test_compact_columns_give_out_a_column_only_when_read():
     assert columns.taken("kind", pa.array([17, 0])).to_pylist() == ["a", "a"]
 
 
+def test_ids_gathered_batch_by_batch_are_the_column_and_its_earlier_rows():
+    """A primary key of text is gathered into one column as the batches come: the same
+    column as the batches joined, earlier rows read back for the key checks, empty cells
+    kept, and a batch that is not plain text refused (it is then kept in chunks)."""
+    from jants.tableschema.table import GrowingText
+
+    ids = pa.array([f"obs-{n:05d}-é" if n % 7 else "" for n in range(30000)])
+    gathered = GrowingText()
+    for part in (ids.slice(0, 10000), pa.array([], pa.string()), ids.slice(10000, 1), ids.slice(10001)):
+        assert gathered.append(part)
+    assert gathered.take(np.array([29999, 0, 10000])).to_pylist() == ["obs-29999-é", "", "obs-10000-é"]
+    column = gathered.array()
+    column.validate(full=True)
+    assert column.equals(ids)
+    with_empty = GrowingText()
+    for part in (pa.array(["a", "b"]), pa.array([None, "c"]), pa.array(["d"])):
+        assert with_empty.append(part)
+    assert with_empty.take(np.array([2, 3, 0])).to_pylist() == [None, "c", "a"]
+    assert with_empty.array().to_pylist() == ["a", "b", None, "c", "d"]
+    assert not GrowingText().append(pa.array(["x", "x"]).dictionary_encode())
+
+
 def test_encoded_chunks_are_joined_as_pyarrow_unifies_them():
     """The same distinct values in the same order, and the same positions, as pyarrow's
     unify_dictionaries and combine_chunks: 0 and -0, NaN and empty cells kept apart."""

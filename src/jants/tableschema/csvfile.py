@@ -20,7 +20,7 @@ from .arrays import key_strings, mask
 from .constraints import check_columns
 from .descriptor import missing_values as missing_value_list
 from .keys import check_primary_key
-from .table import MAX_PROBLEMS_PER_CHECK, Batch, CompactColumns, SeenKeys, TypedTable, merge_batches, report_rows, resolve
+from .table import MAX_PROBLEMS_PER_CHECK, Batch, CompactColumns, GrowingText, SeenKeys, TypedTable, merge_batches, report_rows, resolve
 from .text import check_text_bytes
 from .types import with_missing
 
@@ -298,8 +298,13 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
 
     starts: list[int] = []  # the first row of each batch
 
+    # a primary key of one text field (ids: text that does not repeat) is gathered into one column as the batches come
+    stored = {name: GrowingText() for name in _text_key(schema) if name in header}
+
     def key_of(key: tuple, rows: np.ndarray) -> pa.Array:
-        """The keys of earlier rows, each taken from its own batch's chunk."""
+        """The keys of earlier rows, each taken from its own batch's chunk (or the gathered column)."""
+        if len(key) == 1 and key[0] in stored:
+            return key_strings([stored[key[0]].take(rows)])
         which = np.searchsorted(starts, rows, side="right") - 1
         parts, order = [], []
         for batch in np.unique(which):
@@ -322,12 +327,16 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
         found = merge_batches(found, batch_problems)
         starts.append(offset)
         for name, column in table.columns.items():  # made compact by check_column, on the column's thread
-            chunks.setdefault(name, []).append(column)
+            if name in stored and not stored[name].append(column):  # encoded (it repeats), or past 2 GB: chunks as the others
+                gathered = stored.pop(name).array()
+                chunks[name] = [gathered.slice(start, end - start) for start, end in zip(starts[:-1], starts[1:])]
+            if name not in stored:
+                chunks.setdefault(name, []).append(column)
         numbers.append(given)
         offset += table.num_rows
     whole = TypedTable(name=resource["name"], file=file, num_rows=offset, columns=CompactColumns())
-    for name in [spec["name"] for spec in fields if spec["name"] in chunks]:
-        whole.columns[name] = CompactColumns.joined(chunks.pop(name))
+    for name in [spec["name"] for spec in fields if spec["name"] in chunks or spec["name"] in stored]:
+        whole.columns[name] = stored.pop(name).array() if name in stored else CompactColumns.joined(chunks.pop(name))
     release_memory()
     if any(part is not None for part in numbers):  # rows were dropped: 8 bytes a row, only then
         ends = starts[1:] + [offset]
@@ -335,6 +344,16 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
         if not np.array_equal(all_numbers, np.arange(2, offset + 2)):
             whole.row_numbers = all_numbers
     return whole, problems + resolve(found or [])
+
+
+def _text_key(schema: dict) -> list[str]:
+    """The primary key's field, when it is one field of text."""
+    key = schema.get("primaryKey")
+    key = [key] if isinstance(key, str) else key
+    if not isinstance(key, list) or len(key) != 1:
+        return []
+    spec = next((spec for spec in schema.get("fields", []) if spec.get("name") == key[0]), None)
+    return key if spec is not None and spec.get("type", "string") == "string" else []
 
 
 def _csv_options(path: Path, resource: dict, width: int, on_invalid, block_size: int) -> dict:

@@ -147,6 +147,68 @@ def _codes_joined(chunks: list[pa.DictionaryArray]) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(positions, mask=None if present is None else ~present), values)
 
 
+class GrowingText:
+    """A text column without repeats (a table's ids) gathered batch by batch into one buffer
+    of characters and one of offsets, grown in place, so that its batches are not held as
+    chunks and then copied into one column (0.7 GB at 2x10^7 ids, held twice while joined).
+    `take` reads earlier rows (to confirm a repeated key); `array` gives the column."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.size = 0
+        self.offsets = np.zeros(1 << 10, dtype=np.int32)
+        self.data = np.empty(1 << 16, dtype=np.uint8)
+        self.present: np.ndarray | None = None  # only once a cell is empty
+
+    def append(self, chunk: pa.Array) -> bool:
+        """Add the rows of CHUNK (text), or say that it cannot (False: not text, or past
+        32-bit offsets)."""
+        if not pa.types.is_string(chunk.type):
+            return False
+        own, start, end = _text_span(chunk)
+        rows, size = self.rows + len(chunk), self.size + end - start
+        if size >= 1 << 31:
+            return False
+        self.offsets = _room(self.offsets, rows + 1)
+        self.data = _room(self.data, size)
+        if end > start:
+            self.data[self.size : size] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=end - start, offset=start)
+        self.offsets[self.rows + 1 : rows + 1] = own[1:] - (start - self.size)
+        if chunk.null_count and self.present is None:
+            self.present = np.ones(len(self.offsets), dtype=bool)
+        if self.present is not None:
+            self.present = _room(self.present, rows)
+            self.present[self.rows : rows] = valid_mask(chunk)
+        self.rows, self.size = rows, size
+        return True
+
+    def array(self) -> pa.Array:
+        """The column, over these buffers (cut to their size): no more rows can be added."""
+        self.offsets.resize(self.rows + 1, refcheck=False)
+        self.data.resize(max(self.size, 1), refcheck=False)
+        return self._view()
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        """Some rows, copied out (the buffers move when rows are added)."""
+        return self._view().take(pa.array(rows, pa.int64()))
+
+    def _view(self) -> pa.Array:
+        present = None if self.present is None else self.present[: self.rows]
+        validity = None if present is None else pa.py_buffer(np.packbits(present, bitorder="little"))
+        nulls = 0 if present is None else int(len(present) - present.sum())
+        buffers = [validity, pa.py_buffer(self.offsets[: self.rows + 1]), pa.py_buffer(self.data[: max(self.size, 1)])]
+        return pa.Array.from_buffers(pa.string(), self.rows, buffers, nulls)
+
+
+def _room(buffer: np.ndarray, needed: int) -> np.ndarray:
+    """BUFFER with room for NEEDED items, grown in place by an eighth or more (realloc: the
+    pages of a large buffer are remapped, not copied; numpy writes zeros into what is added,
+    so a larger step would hold more memory that is not used yet)."""
+    if needed > len(buffer):
+        buffer.resize(max(needed, len(buffer) + len(buffer) // 8), refcheck=False)
+    return buffer
+
+
 RELEASE_EVERY = 64 << 20  # bytes of chunks let go of between two returns of freed memory to the system
 
 
