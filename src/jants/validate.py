@@ -115,8 +115,8 @@ def _validate_directory(path: Path, sources_dir: str | Path | None) -> Report:
         built = _built_figures(package, unreadable, aside)
         tables, copies = read_resources(package, report, background, skip=unreadable, built=built)
         if built is not None and not report.errors:  # compared while the keys are checked (if they break, it is read after all)
-            built.beside = _batched_bytes(package, tables) <= COMPARE_BESIDE_BUDGETS * current_limits().memory_budget
-            built.start_comparison(tables, background)
+            beside = _batched_bytes(package, tables) <= COMPARE_BESIDE_BUDGETS * current_limits().memory_budget
+            built.start_comparison(tables, background, beside)
         keyed = [resource for resource in package.resources if resource["name"] in tables and resource["name"] not in unreadable]
         keys = _foreign_key_problems(keyed, tables)
         found = None
@@ -433,13 +433,14 @@ class AsBuilt:
         self.beside = True  # compared beside the other checks (False: after them)
         self._deferred: Callable[[], Any] | None = None
 
-    def start_comparison(self, tables: dict[str, TypedTable], background: Executor) -> None:
+    def start_comparison(self, tables: dict[str, TypedTable], background: Executor, beside: bool = True) -> None:
         """Start comparing the file with the bytes the build writes from TABLES (and the
-        Parquet copy with the table they give), on `aside`: now, beside the other checks,
-        unless the tables read in batches are several times the memory budget; then once
-        the other checks are done (`compared`), so that their memory is not added up."""
+        Parquet copy with the table they give), on `aside`: now, BESIDE the other checks,
+        or (when the tables read in batches are several times the memory budget) once the
+        other checks are done (`compared`), so that their memory is not added up."""
         from . import checks
 
+        self.beside = beside
         if checks.uses_jants_model(tables):
             if self.beside:
                 self.comparison = self.aside.submit(self._compared, tables, background)
