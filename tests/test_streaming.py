@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from jants.cli import cli
-from jants.limits import Limits, parse_bytes
+from jants.limits import Limits, fixed, parse_bytes
 from jants import validate
 from jants.tableschema import csvfile
 from jants.tableschema.table import Batch, CompactColumns, SeenKeys
@@ -419,6 +419,27 @@ def test_seen_keys_merge_their_runs_as_a_stable_sort_of_both_would():
     newer = (np.array([0, 3, 9], dtype=np.uint64), np.array([4, 5, 6], dtype=np.uint32))
     hashes, positions = _merged(older, newer)
     assert hashes.tolist() == [0, 1, 3, 3, 3, 7, 9] and positions.tolist() == [4, 0, 1, 2, 5, 3, 6]
+
+
+@pytest.mark.parametrize("budget", ["32K", None])
+def test_the_observation_frame_gives_what_the_whole_frame_holds(project, budget):
+    """The checks' lazy view of the observations gives the same columns, and the same rows
+    for messages (values and types), as the frame of the whole table would."""
+    from jants.checks.view import ObservationFrame, frame
+
+    resource = next(r for r in json.loads((project / "datapackage.json").read_text(encoding="utf-8"))["resources"] if r["name"] == "observations")
+    with fixed(parse_bytes(budget) if budget else None):
+        table, _ = csvfile.read_typed_csv(project / resource["path"], resource, resource["path"])
+    whole, lazy = frame(table, compact=True), ObservationFrame(table)
+    assert len(lazy) == len(whole) and "_row" in lazy and "value" in lazy and "nope" not in lazy
+    for name in whole.columns:
+        assert lazy[name].reset_index(drop=True).equals(whole[name].reset_index(drop=True)), name
+    for rows in (np.array([len(whole) - 1, 0, 5, 5, 17]), np.array([1, 2, 3])):  # the second: lines given in every row
+        expected = whole.iloc[rows].reset_index(drop=True)
+        given = lazy.iloc[rows]
+        assert list(given.columns) == list(expected.columns)
+        assert [str(t) for t in given.dtypes] == [str(t) for t in expected.dtypes]
+        assert repr(given.to_dict("records")) == repr(expected.to_dict("records"))  # as messages show them (NaN is not equal to itself)
 
 
 def test_links_of_compact_columns_are_those_of_whole_columns(project):
