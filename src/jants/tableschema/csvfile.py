@@ -15,12 +15,13 @@ import pyarrow.csv as pacsv
 
 from ..limits import current as current_limits
 from ..limits import release_memory
+from ..package import key_fields
 from ..problems import Problem
 from .arrays import key_strings, mask
 from .constraints import check_columns
 from .descriptor import missing_values as missing_value_list
 from .keys import check_primary_key
-from .table import MAX_PROBLEMS_PER_CHECK, Batch, CompactColumns, GrowingText, SeenKeys, TypedTable, merge_batches, narrowed, report_rows, resolve
+from .table import MAX_PROBLEMS_PER_CHECK, Batch, CompactColumns, GrowingText, SeenKeys, TypedTable, merge_batches, report_rows, resolve
 from .text import check_text_bytes
 from .types import with_missing
 
@@ -330,8 +331,8 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
             if name in stored and not stored[name].append(column):  # encoded (it repeats), or past 2 GB: chunks as the others
                 gathered = stored.pop(name).array()
                 chunks[name] = [gathered.slice(start, end - start) for start, end in zip(starts[:-1], starts[1:])]
-            if name not in stored:  # positions as narrow as the chunk's distinct values allow (a column typed through them has 32-bit ones)
-                chunks.setdefault(name, []).append(narrowed(column) if isinstance(column, pa.DictionaryArray) else column)
+            if name not in stored:
+                chunks.setdefault(name, []).append(column)
         numbers.append(given)
         offset += table.num_rows
     whole = TypedTable(name=resource["name"], file=file, num_rows=offset, columns=CompactColumns())
@@ -348,9 +349,8 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
 
 def _text_key(schema: dict) -> list[str]:
     """The primary key's field, when it is one field of text."""
-    key = schema.get("primaryKey")
-    key = [key] if isinstance(key, str) else key
-    if not isinstance(key, list) or len(key) != 1:
+    key = key_fields(schema.get("primaryKey"))
+    if key is None or len(key) != 1:
         return []
     spec = next((spec for spec in schema.get("fields", []) if spec.get("name") == key[0]), None)
     return key if spec is not None and spec.get("type", "string") == "string" else []

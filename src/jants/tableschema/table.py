@@ -96,6 +96,8 @@ class CompactColumns(MutableMapping[str, pa.Array]):
         """One batch's column as it is kept: text that repeats, and dates and numbers that
         repeat a few values, dictionary-encoded (decoding gives back the same values, bit
         for bit: 0 and -0, NaN and null are distinct dictionary entries)."""
+        if isinstance(column, pa.DictionaryArray):  # typed through its distinct values: encoded already, with 32-bit positions
+            return narrowed(column)
         if len(column) <= 1:
             return column
         if pa.types.is_string(column.type):
@@ -153,11 +155,14 @@ class GrowingText:
     chunks and then copied into one column (0.7 GB at 2x10^7 ids, held twice while joined).
     `take` reads earlier rows (to confirm a repeated key); `array` gives the column."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: int = 1 << 10, size: int = 1 << 16) -> None:
+        """Room for ROWS rows and SIZE bytes of text to begin with (more is made as needed);
+        pages not written to are not taken."""
         self.rows = 0
         self.size = 0
-        self.offsets = np.zeros(1 << 10, dtype=np.int32)
-        self.data = np.empty(1 << 16, dtype=np.uint8)
+        self.offsets = np.empty(rows + 1, dtype=np.int32)
+        self.offsets[0] = 0
+        self.data = np.empty(max(size, 1), dtype=np.uint8)
         self.present: np.ndarray | None = None  # only once a cell is empty
 
     def append(self, chunk: pa.Array) -> bool:
@@ -213,31 +218,26 @@ RELEASE_EVERY = 64 << 20  # bytes of chunks let go of between two returns of fre
 
 
 def _texts_joined(chunks: list[pa.Array]) -> pa.Array:
-    """Text chunks without empty cells (the ids of a long table), one after the other, each
-    let go of (removed from CHUNKS) once copied. The copy's pages are taken as they are
-    written, so the column is not held twice at any time, as pyarrow's concatenation holds
-    it (0.7 GB more at 2x10^7 ids)."""
-    rows = sum(len(chunk) for chunk in chunks)
+    """Text chunks without empty cells, one after the other (GrowingText, made to their
+    size), each let go of (removed from CHUNKS) once copied. The copy's pages are taken as
+    they are written, so the column is not held twice at any time, as pyarrow's
+    concatenation holds it (0.7 GB more at 2x10^7 ids)."""
     spans = [_text_span(chunk) for chunk in chunks]
     size = sum(end - start for _, start, end in spans)
     if size >= 1 << 31:  # more than 32-bit offsets reach: pyarrow says so
         return pa.concat_arrays(chunks)
     del spans
-    offsets = np.empty(rows + 1, dtype=np.int32)
-    data = np.empty(size, dtype=np.uint8)
-    offsets[0] = row = at = freed = 0
+    gathered = GrowingText(rows=sum(len(chunk) for chunk in chunks), size=size)
+    freed = 0
     while chunks:
         chunk = chunks.pop(0)
-        own, start, end = _text_span(chunk)
-        if end > start:
-            data[at : at + end - start] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=end - start, offset=start)
-        offsets[row + 1 : row + len(chunk) + 1] = own[1:] - (start - at)
-        row, at, freed = row + len(chunk), at + end - start, freed + chunk.nbytes
-        del chunk, own
+        gathered.append(chunk)
+        freed += chunk.nbytes
+        del chunk
         if freed >= RELEASE_EVERY:
             release_memory()
             freed = 0
-    return pa.Array.from_buffers(pa.string(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    return gathered.array()
 
 
 def _text_span(chunk: pa.Array) -> tuple[np.ndarray, int, int]:
