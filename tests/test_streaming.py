@@ -22,11 +22,12 @@ from click.testing import CliRunner
 from jants.cli import cli
 from jants.limits import Limits, fixed, parse_bytes
 from jants import validate
+from jants.checks import view
 from jants.tableschema import csvfile
 from jants.tableschema.table import Batch, CompactColumns, SeenKeys
 from jants.validate import validate_package
 
-from conftest import derive_figures, read_rows, rehash, set_cell, without_parquet, write_rows
+from conftest import derive_figures, read_rows, rehash, row_of, set_cell, without_parquet, write_rows
 from corpus import CASES
 from hostile import HOSTILE, SOURCES
 
@@ -69,6 +70,7 @@ def both_ways(target, sources, monkeypatch, batches, env=None, budget=TINY, whol
     whole = WHOLE[whole_as] if whole_as is not None else whole
     monkeypatch.setenv("JANTS_MEMORY_BUDGET", budget)
     monkeypatch.setattr(validate, "SCAN_ASIDE_BYTES", 0)  # and every CSV table's bytes scanned on a thread while it is parsed
+    monkeypatch.setattr(view, "GROUP_SLICE_ROWS", 7)  # and the checks that group rows read them 7 rows at a time
     streamed = validate_package(target, sources)
     assert [asdict(p) for p in streamed.problems] == whole[0]
     assert streamed.stats == whole[1]
@@ -308,26 +310,35 @@ def test_compact_columns_give_out_a_column_only_when_read():
     assert columns.taken("kind", pa.array([17, 0])).to_pylist() == ["a", "a"]
 
 
-def test_ids_gathered_batch_by_batch_are_the_column_and_its_earlier_rows():
+@pytest.mark.parametrize("spill", [False, True], ids=["in-memory", "spilled"])
+def test_ids_gathered_batch_by_batch_are_the_column_and_its_earlier_rows(spill):
     """A primary key of text is gathered into one column as the batches come: the same
     column as the batches joined, earlier rows read back for the key checks, empty cells
-    kept, and a batch that is not plain text refused (it is then kept in chunks)."""
+    kept, and a batch that is not plain text refused (it is then kept in chunks). Spilled
+    to a temporary file, it reads the same, also after its pages were dropped."""
+    from jants.limits import release_mapped
     from jants.tableschema.table import GrowingText
 
     ids = pa.array([f"obs-{n:05d}-é" if n % 7 else "" for n in range(30000)])
-    gathered = GrowingText()
+    gathered = GrowingText(spill=spill)
     for part in (ids.slice(0, 10000), pa.array([], pa.string()), ids.slice(10000, 1), ids.slice(10001)):
         assert gathered.append(part)
+        assert gathered.take(np.array([0])).to_pylist() == [""]
     assert gathered.take(np.array([29999, 0, 10000])).to_pylist() == ["obs-29999-é", "", "obs-10000-é"]
     column = gathered.array()
     column.validate(full=True)
     assert column.equals(ids)
-    with_empty = GrowingText()
+    release_mapped()
+    assert column.equals(ids) and column.take(pa.array([1])).to_pylist() == ["obs-00001-é"]
+    with_empty = GrowingText(spill=spill)
     for part in (pa.array(["a", "b"]), pa.array([None, "c"]), pa.array(["d"])):
         assert with_empty.append(part)
     assert with_empty.take(np.array([2, 3, 0])).to_pylist() == [None, "c", "a"]
     assert with_empty.array().to_pylist() == ["a", "b", None, "c", "d"]
-    assert not GrowingText().append(pa.array(["x", "x"]).dictionary_encode())
+    assert not GrowingText(spill=spill).append(pa.array(["x", "x"]).dictionary_encode())
+    empty = GrowingText(spill=spill)
+    assert empty.append(pa.array(["", None]))
+    assert empty.array().to_pylist() == ["", None]
 
 
 def test_encoded_chunks_are_joined_as_pyarrow_unifies_them():
@@ -507,3 +518,46 @@ def test_a_key_hashes_the_same_whatever_the_keys_beside_it():
     assert alone.tolist() == beside[:3].tolist()
     assert _hashes(pa.array(["obs-1", "x" * 40]))[0] == alone[0]
     assert len(set(_hashes(pa.array(["a", "a\x00", "a\x00\x00", "b"])).tolist())) == 4
+
+
+def _unrecorded(kind):
+    def mutate(package):
+        path = package / "data" / "discrepancies.csv"
+        rows = read_rows(path)
+        write_rows(path, [rows[0]] + [r for r in rows[1:] if r[rows[0].index("kind")] != kind])
+
+    return mutate
+
+
+def _same_day_conflict(package):
+    rows = read_rows(package / "data" / "observations.csv")
+    amnestied = [n for n, r in enumerate(rows[1:], 2) if r[rows[0].index("series_id")] == "persons_amnestied"]
+    set_cell(package, "observations", amnestied[1], "value", "1096")
+
+
+def _components_raised(package):
+    rows = read_rows(package / "data" / "discrepancies.csv")
+    total = rows[row_of(package, "discrepancies", "kind", "components_exceed_total") - 1][rows[0].index("observation_id")]
+    set_cell(package, "observations", row_of(package, "observations", "observation_id", total), "value", "99999999")
+
+
+GROUPED = [
+    (_unrecorded("components_exceed_total"), "components-exceed-total"),
+    (_unrecorded("cumulative_decrease"), "cumulative-decrease"),
+    (_same_day_conflict, "conflicting-figures"),
+    (_components_raised, "discrepancy-not-found"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "code"), GROUPED, ids=[code for _, code in GROUPED])
+def test_checks_that_group_rows_find_the_same_a_slice_at_a_time(package, monkeypatch, mutate, code):
+    """Components against totals, cumulative series and same-day figures read the
+    observations a slice of rows at a time (Links.slices): groups that span slices give
+    the same problems, in the same order, as one slice of every row."""
+    mutate(package)
+    without_parquet(package)
+    derive_figures(package)
+    whole = [asdict(p) for p in validate_package(package).problems]
+    assert code in [p["code"] for p in whole]
+    monkeypatch.setattr(view, "GROUP_SLICE_ROWS", 5)
+    assert [asdict(p) for p in validate_package(package).problems] == whole

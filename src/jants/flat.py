@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import model
+from .limits import release_mapped
 
 Columns = Mapping[str, pa.Array]
 OBSERVATION_FIELDS = [field for _, table, field in model.FIGURE_COLUMNS if table == "observations"] + ["date_precision"]
@@ -35,6 +36,7 @@ def figure_order(observations: Columns) -> pa.Array:
     """The observations' positions in the order of the figures table (32-bit where they fit:
     4 bytes a row kept while the figures are checked, not 8)."""
     order = pc.sort_indices(pa.table({name: observations[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
+    release_mapped()  # the sort read every id: a column spilled to a file leaves the process again
     return order.cast(pa.uint32()) if len(order) <= np.iinfo(np.uint32).max else order
 
 

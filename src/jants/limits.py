@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import os
 import re
+import weakref
 from dataclasses import dataclass
 
 ENV = {
@@ -134,13 +135,39 @@ def lean_memory():
 def release_memory() -> None:
     """Give memory freed by the last step back to the system: pyarrow's pool and the C
     allocator keep freed pages for reuse, and a table read in batches, or a check's arrays
-    of a number a row, would otherwise leave the process at the peak of its largest step."""
+    of a number a row, would otherwise leave the process at the peak of its largest step.
+    Pages of spilled columns read since are let go of too (release_mapped)."""
     import pyarrow as pa
 
+    release_mapped()
     pa.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+_MAPPED: weakref.WeakSet = weakref.WeakSet()  # the read-only maps of spilled columns (tableschema.table.SpilledBytes)
+
+
+def keep_mapped(mapped) -> None:
+    """Let release_mapped drop the pages of MAPPED (an mmap.mmap, read-only, of a file)."""
+    _MAPPED.add(mapped)
+
+
+def release_mapped() -> None:
+    """Drop from the process the pages of spilled columns read so far: they stay in the
+    system's file cache, which the kernel reclaims when memory is short, and are read
+    again when next needed. A column read whole (a sort, a lookup over every id) would
+    otherwise stay in the process until the end."""
+    import mmap
+
+    if not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    for mapped in list(_MAPPED):
+        try:
+            mapped.madvise(mmap.MADV_DONTNEED)
+        except (ValueError, OSError):  # closed meanwhile
+            pass
 
 
 @functools.cache

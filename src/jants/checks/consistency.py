@@ -28,53 +28,78 @@ def _recorded(view: ModelView, kinds: set[str]) -> np.ndarray:
     return isin(view.tables["observations"].columns["observation_id"], sorted(ids))
 
 
-def component_sums(tables: dict[str, TypedTable], links: Links) -> tuple[pd.DataFrame, list[str]]:
-    """Each stated total beside the sum of its components stated in the same source and date.
+def component_sums(tables: dict[str, TypedTable], links: Links, wanted) -> tuple[pd.DataFrame, list[str]]:
+    """Stated totals beside the sum of their components stated in the same source and
+    date: the rows of them that WANTED (a function of such a frame -> a mask of its rows)
+    keeps.
 
     One row per (total observation, breakdown): `index` is the total's position in the
     observations table; `breakdown` is the position of the breakdown's name in the list
-    returned with the rows.
+    returned with the rows. The observations are read a slice of rows at a time, twice:
+    the components' sums are added up by (total series, breakdown, source, date), then
+    each slice's totals are matched with them; neither pass holds a frame of every row.
     """
     series = tables["series"].columns
     parent = positions(series["parent_series_id"], series["series_id"]).astype(np.int32)
     breakdowns = series["breakdown"].dictionary_encode()
     breakdown = breakdowns.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-    known = np.flatnonzero((links.series >= 0) & links.counted & ~np.isnan(links.date))
-    # keys of 32 bits (a date is a whole number of days once the empty ones are left out),
-    # and frames of the components and of the totals that could have some, not of every observation
-    of_series = links.series[known]
-    parents = parent[of_series] if len(parent) else np.full(len(known), -1, dtype=np.int32)
-    kinds = breakdown[of_series] if len(breakdown) else np.full(len(known), -1, dtype=np.int32)
-    component = (parents >= 0) & (kinds >= 0)
-    rows = known[component]
-    children = pd.DataFrame(
-        {
-            "parent": parents[component],
-            "breakdown": kinds[component],
-            "source": links.source[rows],
-            "date": links.date[rows].astype(np.int32),
-            "value": links.value[rows],
-        }
-    )
-    del of_series, parents, kinds, component, rows
-    sums = children.groupby(["parent", "breakdown", "source", "date"])["value"].agg(component_sum="sum", component_count="size").reset_index()
-    del children
-    rows = known[np.isin(links.series[known], sums["parent"].unique())]  # the others match no sum
-    candidates = pd.DataFrame(
-        {"index": rows, "series": links.series[rows], "source": links.source[rows], "date": links.date[rows].astype(np.int32), "value": links.value[rows]}
-    )
-    totals = candidates.merge(sums, left_on=["series", "source", "date"], right_on=["parent", "source", "date"])
-    return totals, breakdowns.dictionary.to_pylist()
+    names = breakdowns.dictionary.to_pylist()
+    component = np.append((parent >= 0) & (breakdown >= 0), False)  # per series, and False for an unknown one (-1)
+    total = np.zeros(len(parent) + 1, dtype=bool)
+    total[parent[component[:-1]]] = True
+    parent, breakdown = np.append(parent, -1), np.append(breakdown, -1)
+    keys = ["parent", "breakdown", "source", "date"]
+    partial = []
+    for _, part in links.slices():
+        rows = np.flatnonzero(component[part.series] & part.counted & ~np.isnan(part.date))
+        of_series = part.series[rows]
+        children = pd.DataFrame(
+            {
+                "parent": parent[of_series],
+                "breakdown": breakdown[of_series],
+                "source": part.source[rows],
+                "date": part.date[rows].astype(np.int32),
+                "value": part.value[rows],
+            }
+        )
+        partial.append(children.groupby(keys)["value"].agg(component_sum="sum", component_count="size").reset_index())
+    sums = pd.concat(partial).groupby(keys)[["component_sum", "component_count"]].sum().reset_index() if partial else pd.DataFrame(columns=keys)
+    found = []
+    for start, part in links.slices():
+        rows = np.flatnonzero(total[part.series] & part.counted & ~np.isnan(part.date))
+        candidates = pd.DataFrame(
+            {
+                "index": rows + start,
+                "series": part.series[rows],
+                "source": part.source[rows],
+                "date": part.date[rows].astype(np.int32),
+                "value": part.value[rows],
+            }
+        )
+        totals = candidates.merge(sums, left_on=["series", "source", "date"], right_on=["parent", "source", "date"])
+        found.append(totals[wanted(totals)])
+    columns = ["index", "series", "source", "date", "value", "parent", "breakdown", "component_sum", "component_count"]
+    return (pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=columns)), names
 
 
 def check_components(view: ModelView) -> list[Problem]:
-    tables, frames, links, files = view.tables, view.frames, view.links, view.files
+    tables, frames, files = view.tables, view.frames, view.files
     recorded = _recorded(view, COMPONENT_KINDS)
-    totals, breakdown_names = component_sums(tables, links)
-    index = totals["index"].to_numpy()
+    hedged = per_row(tables["observations"], "qualifier", lambda qualifier: isin(qualifier, UPPER_BOUND_QUALIFIERS), False)
+    disc = frames["discrepancies"]
+    claimed = disc[disc["kind"].isin(sorted(COMPONENT_KINDS))]
+    at = first_positions(claimed["observation_id"].tolist(), tables["observations"].columns["observation_id"])
+    claimed_rows = np.zeros(len(recorded), dtype=bool)
+    claimed_rows[at[at >= 0]] = True
+
+    def wanted(totals: pd.DataFrame) -> np.ndarray:  # a total its components exceed, or one a discrepancy names
+        index = totals["index"].to_numpy()
+        return ((totals["component_sum"] > totals["value"]).to_numpy() & hedged[index] & ~recorded[index]) | claimed_rows[index]
+
+    totals, breakdown_names = component_sums(tables, view.links, wanted)
+    index = totals["index"].to_numpy(dtype=np.int64)
     names = np.array(breakdown_names + [None], dtype=object)
-    hedged = per_row(tables["observations"], "qualifier", lambda qualifier: isin(qualifier, UPPER_BOUND_QUALIFIERS), False)[index]
-    shown = np.flatnonzero((totals["component_sum"] > totals["value"]).to_numpy() & hedged & ~recorded[index])
+    shown = np.flatnonzero((totals["component_sum"] > totals["value"]).to_numpy() & hedged[index] & ~recorded[index])
     problems = located(
         view.observations,
         index[shown],
@@ -89,12 +114,9 @@ def check_components(view: ModelView) -> list[Problem]:
         extra={
             "component_sum": totals["component_sum"].to_numpy()[shown],
             "component_count": totals["component_count"].to_numpy()[shown],
-            "breakdown": names[totals["breakdown"].to_numpy()[shown]],
+            "breakdown": names[totals["breakdown"].to_numpy(dtype=np.int64)[shown]],
         },
     )
-    disc = frames["discrepancies"]
-    claimed = disc[disc["kind"].isin(sorted(COMPONENT_KINDS))]
-    at = first_positions(claimed["observation_id"].tolist(), tables["observations"].columns["observation_id"])
     for (_, claim), position in zip(claimed.iterrows(), at):
         rows = totals[totals["index"] == position]
         holds = (rows["component_sum"] > rows["value"]) if claim["kind"] == "components_exceed_total" else (rows["component_sum"] != rows["value"])

@@ -8,6 +8,7 @@ numpy or pyarrow operation; pandas only groups integer keys.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -151,21 +152,33 @@ def isin(column: pa.Array, values) -> np.ndarray:
     return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+GROUP_SLICE_ROWS = 1 << 21  # observations a check that groups rows reads at a time (Links.slices): about 60 MB of arrays
+
+
 class Links:
     """The observations' joins with the small tables, as row positions (-1 if unknown), and
     their dates and values as numbers. Each is made when a check first reads it, once per
     distinct value of a column kept dictionary-encoded (no column of a string a row is
     made), and let go of after that check (`forget`): 29 bytes a row in all, at millions
-    of rows more than a check needs at once."""
+    of rows more than a check needs at once. A check that groups rows reads them a slice
+    of rows at a time instead (`slices`)."""
 
     NAMES = ("series", "metric", "source", "date", "value", "counted")
 
-    def __init__(self, tables: dict[str, TypedTable]):
+    def __init__(self, tables: dict[str, TypedTable], rows: slice | None = None):
+        """ROWS: only these observations (a range), as `slices` gives them."""
         self.tables = tables
+        self.rows = rows
 
     @classmethod
     def of(cls, tables: dict[str, TypedTable]) -> Links:
         return cls(tables)
+
+    def slices(self) -> Iterator[tuple[int, Links]]:
+        """The observations a range of rows at a time: the first row's position, and the links of the range."""
+        count, size = self.tables["observations"].num_rows, GROUP_SLICE_ROWS
+        for start in range(0, count, size):
+            yield start, Links(self.tables, slice(start, min(start + size, count)))
 
     def forget(self) -> None:
         for name in self.NAMES:
@@ -174,7 +187,7 @@ class Links:
     def _positions_in(self, table: str, key: str) -> np.ndarray:
         """Each observation's row in TABLE, by its KEY column, in 32 bits."""
         keys = self.tables[table].columns[key]
-        return per_row(self.tables["observations"], key, lambda ids: positions(ids, keys), -1).astype(np.int32)
+        return per_row(self.tables["observations"], key, lambda ids: positions(ids, keys), -1, self.rows).astype(np.int32)
 
     @cached_property
     def series(self) -> np.ndarray:
@@ -194,30 +207,41 @@ class Links:
 
     @cached_property
     def date(self) -> np.ndarray:
-        return per_row(self.tables["observations"], "observation_date", days, np.nan)
+        return per_row(self.tables["observations"], "observation_date", days, np.nan, self.rows)
 
     @cached_property
     def value(self) -> np.ndarray:
-        return per_row(self.tables["observations"], "value", lambda values: np.asarray(values.to_numpy(zero_copy_only=False), dtype="float64"), np.nan)
+        return per_row(self.tables["observations"], "value", numbers, np.nan, self.rows)
 
     @cached_property
     def counted(self) -> np.ndarray:
         """Not retracted or withdrawn."""
-        return ~per_row(self.tables["observations"], "status", lambda status: isin(status, model.NOT_STANDING), False)
+        return ~per_row(self.tables["observations"], "status", lambda status: isin(status, model.NOT_STANDING), False, self.rows)
 
 
-def per_row(table: TypedTable, name: str, of_values, empty, rows: np.ndarray | None = None) -> np.ndarray:
+def numbers(values: pa.Array) -> np.ndarray:
+    """Numbers as float64, NaN where empty."""
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype="float64")
+
+
+def per_row(table: TypedTable, name: str, of_values, empty, rows: np.ndarray | slice | None = None) -> np.ndarray:
     """OF_VALUES (an Arrow array -> a numpy array of one result per cell, EMPTY for a null)
-    over a column of TABLE (only its ROWS, when given): once per distinct value where the
-    column is kept dictionary-encoded (CompactColumns) or its distinct values are known."""
+    over a column of TABLE (only its ROWS, positions or a range, when given): once per
+    distinct value where the column is kept dictionary-encoded (CompactColumns) or its
+    distinct values are known."""
     kept = encoded(table.columns, name)
     if kept is None:
         distinct = table.distinct.get(name)
         if distinct is None:
-            found = of_values(table.columns[name])
+            column = table.columns[name]
+            if isinstance(rows, slice):
+                return of_values(column.slice(rows.start, rows.stop - rows.start))
+            found = of_values(column)
             return found if rows is None else found[rows]
         values, indices, present = distinct.values, distinct.positions, distinct.present
     else:
+        if isinstance(rows, slice):  # the range's positions only, not the whole column's
+            kept, rows = kept.slice(rows.start, rows.stop - rows.start), None
         values, indices, present = kept.dictionary, kept.indices.fill_null(0).to_numpy(zero_copy_only=False), valid_mask(kept.indices)
     if rows is not None:
         indices, present = indices[rows], present[rows]

@@ -300,7 +300,7 @@ def _typed(header: list[str], batches, resource: dict, file: str, problems: list
     starts: list[int] = []  # the first row of each batch
 
     # a primary key of one text field (ids: text that does not repeat) is gathered into one column as the batches come
-    stored = {name: GrowingText() for name in _text_key(schema) if name in header}
+    stored = {name: GrowingText(spill=True) for name in _text_key(schema) if name in header}
 
     def key_of(key: tuple, rows: np.ndarray) -> pa.Array:
         """The keys of earlier rows, each taken from its own batch's chunk (or the gathered column)."""

@@ -5,6 +5,8 @@ Row numbers are those of a spreadsheet: the header is row 1, the first data row 
 
 from __future__ import annotations
 
+import mmap
+import tempfile
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 
@@ -12,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..limits import release_memory
+from ..limits import keep_mapped, release_memory
 from ..problems import Problem
 from .arrays import duplicated, key_strings, mask, valid_mask
 
@@ -153,16 +155,18 @@ class GrowingText:
     """A text column without repeats (a table's ids) gathered batch by batch into one buffer
     of characters and one of offsets, grown in place, so that its batches are not held as
     chunks and then copied into one column (0.7 GB at 2x10^7 ids, held twice while joined).
+    With SPILL the characters go to a temporary file instead (SpilledBytes), read through
+    a map of it: only the offsets, 4 bytes a row, stay in memory.
     `take` reads earlier rows (to confirm a repeated key); `array` gives the column."""
 
-    def __init__(self, rows: int = 1 << 10, size: int = 1 << 16) -> None:
+    def __init__(self, rows: int = 1 << 10, size: int = 1 << 16, spill: bool = False) -> None:
         """Room for ROWS rows and SIZE bytes of text to begin with (more is made as needed);
         pages not written to are not taken."""
         self.rows = 0
         self.size = 0
         self.offsets = np.empty(rows + 1, dtype=np.int32)
         self.offsets[0] = 0
-        self.data = np.empty(max(size, 1), dtype=np.uint8)
+        self.data: np.ndarray | SpilledBytes = SpilledBytes() if spill else np.empty(max(size, 1), dtype=np.uint8)
         self.present: np.ndarray | None = None  # only once a cell is empty
 
     def append(self, chunk: pa.Array) -> bool:
@@ -175,9 +179,13 @@ class GrowingText:
         if size >= 1 << 31:
             return False
         self.offsets = _room(self.offsets, rows + 1)
-        self.data = _room(self.data, size)
         if end > start:
-            self.data[self.size : size] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=end - start, offset=start)
+            characters = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=end - start, offset=start)
+            if isinstance(self.data, SpilledBytes):
+                self.data.append(characters)
+            else:
+                self.data = _room(self.data, size)
+                self.data[self.size : size] = characters
         self.offsets[self.rows + 1 : rows + 1] = own[1:] - (start - self.size)
         if chunk.null_count and self.present is None:
             self.present = np.ones(len(self.offsets), dtype=bool)
@@ -190,7 +198,10 @@ class GrowingText:
     def array(self) -> pa.Array:
         """The column, over these buffers (cut to their size): no more rows can be added."""
         self.offsets.resize(self.rows + 1, refcheck=False)
-        self.data.resize(max(self.size, 1), refcheck=False)
+        if isinstance(self.data, SpilledBytes):
+            self.data.close()
+        else:
+            self.data.resize(max(self.size, 1), refcheck=False)
         return self._view()
 
     def take(self, rows: np.ndarray) -> pa.Array:
@@ -201,8 +212,45 @@ class GrowingText:
         present = None if self.present is None else self.present[: self.rows]
         validity = None if present is None else pa.py_buffer(np.packbits(present, bitorder="little"))
         nulls = 0 if present is None else int(len(present) - present.sum())
-        buffers = [validity, pa.py_buffer(self.offsets[: self.rows + 1]), pa.py_buffer(self.data[: max(self.size, 1)])]
+        characters = self.data.buffer() if isinstance(self.data, SpilledBytes) else pa.py_buffer(self.data[: max(self.size, 1)])
+        buffers = [validity, pa.py_buffer(self.offsets[: self.rows + 1]), characters]
         return pa.Array.from_buffers(pa.string(), self.rows, buffers, nulls)
+
+
+class SpilledBytes:
+    """Bytes appended to a temporary file (removed from its folder as soon as it is made,
+    so nothing is left behind however the process ends), read through a read-only map of
+    it. The pages read stay in the system's file cache, which the kernel reclaims when
+    memory is short; `limits.release_mapped` drops them from the process after a step
+    that read the whole column."""
+
+    def __init__(self) -> None:
+        self.file: tempfile._TemporaryFileWrapper | None = tempfile.TemporaryFile(prefix="jants-")  # type: ignore[assignment]
+        self.size = 0
+        self.mapped: mmap.mmap | None = None
+
+    def append(self, data: np.ndarray) -> None:
+        assert self.file is not None, "no bytes can be added once closed"
+        self.file.write(data.data)
+        self.size += len(data)
+        self.mapped = None  # mapped again, to the new size, when next read
+
+    def close(self) -> None:
+        """No more bytes: the map made now is the last, and keeps the file open."""
+        self.buffer()
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+    def buffer(self) -> pa.Buffer:
+        if not self.size:
+            return pa.py_buffer(b"\0")
+        if self.mapped is None:
+            assert self.file is not None
+            self.file.flush()
+            self.mapped = mmap.mmap(self.file.fileno(), self.size, access=mmap.ACCESS_READ)
+            keep_mapped(self.mapped)
+        return pa.py_buffer(self.mapped)
 
 
 def _room(buffer: np.ndarray, needed: int) -> np.ndarray:
@@ -218,16 +266,16 @@ RELEASE_EVERY = 64 << 20  # bytes of chunks let go of between two returns of fre
 
 
 def _texts_joined(chunks: list[pa.Array]) -> pa.Array:
-    """Text chunks without empty cells, one after the other (GrowingText, made to their
-    size), each let go of (removed from CHUNKS) once copied. The copy's pages are taken as
-    they are written, so the column is not held twice at any time, as pyarrow's
-    concatenation holds it (0.7 GB more at 2x10^7 ids)."""
+    """Text chunks without empty cells, one after the other (GrowingText, its characters
+    spilled to a temporary file), each let go of (removed from CHUNKS) once copied: the
+    column is not held twice at any time, as pyarrow's concatenation holds it (0.7 GB
+    more at 2x10^7 ids), and its characters stay out of memory afterwards."""
     spans = [_text_span(chunk) for chunk in chunks]
     size = sum(end - start for _, start, end in spans)
     if size >= 1 << 31:  # more than 32-bit offsets reach: pyarrow says so
         return pa.concat_arrays(chunks)
     del spans
-    gathered = GrowingText(rows=sum(len(chunk) for chunk in chunks), size=size)
+    gathered = GrowingText(rows=sum(len(chunk) for chunk in chunks), size=size, spill=True)
     freed = 0
     while chunks:
         chunk = chunks.pop(0)
