@@ -11,9 +11,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..flat import date_precision
+from ..limits import release_mapped
 from ..problems import Problem
-from ..tableschema.table import TypedTable
-from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, first_positions, isin, located, per_row, positions
+from ..tableschema.table import TypedTable, range_of
+from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, first_positions, isin, located, numbers, per_row, positions
 
 COMPONENT_KINDS = {"components_exceed_total", "components_differ_from_total"}
 
@@ -25,7 +26,9 @@ def _recorded(view: ModelView, kinds: set[str]) -> np.ndarray:
     ids = set(disc["observation_id"].dropna())
     for related in disc["related_observation_ids"].dropna():
         ids.update(related.split())
-    return isin(view.tables["observations"].columns["observation_id"], sorted(ids))
+    found = isin(view.tables["observations"].columns["observation_id"], sorted(ids))
+    release_mapped()  # every id was read: spilled ones leave the process again
+    return found
 
 
 def component_sums(tables: dict[str, TypedTable], links: Links, wanted) -> tuple[pd.DataFrame, list[str]]:
@@ -137,15 +140,16 @@ NO_UPPER_BOUND = ["more_than", "at_least"]  # "more than 3,000": any figure abov
 NO_LOWER_BOUND = ["less_than", "at_most", "almost"]  # "almost 3,000": a little below 3,000, how little is not said
 
 
-def _bounds(view: ModelView, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest and highest figure each of ROWS allows, by its qualifier (CURATION.md 2):
-    "more than"/"at least" have no upper bound, "less than"/"up to" and "almost" no lower one,
-    a range runs to value_upper; "approximately" is taken at its value on both sides."""
-    table, value = view.tables["observations"], view.links.value[rows]
-    upper = per_row(table, "value_upper", lambda values: np.asarray(values.to_numpy(zero_copy_only=False), dtype="float64"), np.nan, rows)
+def _bounds(table: TypedTable, links: Links, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest figure each of ROWS (of the range LINKS covers) allows, by
+    its qualifier (CURATION.md 2): "more than"/"at least" have no upper bound, "less
+    than"/"up to" and "almost" no lower one, a range runs to value_upper; "approximately"
+    is taken at its value on both sides."""
+    value, at = links.value[rows], rows + (links.rows.start if links.rows else 0)
+    upper = per_row(table, "value_upper", numbers, np.nan, at)
 
     def qualified(names: list[str]) -> np.ndarray:  # through the qualifiers' distinct values, not a string a row
-        return per_row(table, "qualifier", lambda qualifier: isin(qualifier, names), False, rows)
+        return per_row(table, "qualifier", lambda qualifier: isin(qualifier, names), False, at)
 
     highest = np.where(qualified(["range"]) & ~np.isnan(upper), upper, value)
     highest = np.where(qualified(NO_UPPER_BOUND), np.inf, highest)
@@ -155,24 +159,35 @@ def _bounds(view: ModelView, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def check_cumulative(view: ModelView) -> list[Problem]:
     """A running total (or money amount) that cannot reach the lowest figure an earlier date allows:
-    hedged figures are compared as the ranges their qualifiers state."""
-    tables, links, file = view.tables, view.links, view.files["observations"]
-    cumulative_metric = isin(tables["metrics"].columns["kind"], ["cumulative_count", "money_amount"])
-    selected = (links.metric >= 0) & links.counted & ~np.isnan(links.date)
-    if len(cumulative_metric):
-        selected &= cumulative_metric[links.metric.clip(0)]
-    else:
-        selected[:] = False
-    where = np.flatnonzero(selected)
-    del selected
-    lowest, highest = _bounds(view, where)
-    earlier_max = _earlier_max(links.series[where], links.date[where], lowest)
-    del lowest
-    with np.errstate(invalid="ignore"):
-        falls = (highest < earlier_max) & ~_recorded(view, {"cumulative_decrease"})[where]
+    hedged figures are compared as the ranges their qualifiers state. The observations are
+    read a slice of rows at a time, twice: the highest lowest figure of each series and
+    day, then each row against the days before its own."""
+    tables, file = view.tables, view.files["observations"]
+    table = tables["observations"]
+    cumulative_metric = np.append(isin(tables["metrics"].columns["kind"], ["cumulative_count", "money_amount"]), False)  # False for an unknown metric (-1)
+
+    def selected(part: Links) -> np.ndarray:
+        return np.flatnonzero(cumulative_metric[part.metric] & part.counted & ~np.isnan(part.date))
+
+    per_day = []
+    for _, part in view.links.slices():
+        rows = selected(part)
+        lowest, _ = _bounds(table, part, rows)
+        per_day.append(pd.Series(lowest).groupby(_day_keys(part.series[rows], part.date[rows])).max())
+    earlier = _earlier_max(pd.concat(per_day).groupby(level=0).max() if per_day else pd.Series(dtype="float64"))
+    recorded = _recorded(view, {"cumulative_decrease"})
+    falls, earlier_max = [], []
+    for start, part in view.links.slices():
+        rows = selected(part)
+        _, highest = _bounds(table, part, rows)
+        before = earlier[_day_keys(part.series[rows], part.date[rows])]
+        with np.errstate(invalid="ignore"):
+            fall = (highest < before) & ~recorded[rows + start]
+        falls.append(rows[fall] + start)
+        earlier_max.append(before[fall])
     return located(
         view.observations,
-        where[falls],
+        np.concatenate(falls) if falls else np.zeros(0, dtype=np.int64),
         file,
         "value",
         "cumulative-decrease",
@@ -181,49 +196,78 @@ def check_cumulative(view: ModelView) -> list[Problem]:
             f"{r['series_id']!r}; record it in discrepancies"
         ),
         severity="warning",
-        extra={"earlier_max": earlier_max[falls]},
+        extra={"earlier_max": np.concatenate(earlier_max) if earlier_max else np.zeros(0)},
     )
 
 
-def _earlier_max(series: np.ndarray, dates: np.ndarray, lowest: np.ndarray) -> np.ndarray:
-    """For each row, the highest of the lowest figures of its series on each earlier date
-    (NaN if there is none): the rows grouped by (series, day) through one 64-bit key a row,
-    the running maximum taken over the groups, which are few, not over the rows."""
-    days = dates.astype(np.int64)  # whole days: the rows have dates
-    first = int(days.min()) if len(days) else 0
-    codes, keys = pd.factorize((series.astype(np.int64) << 32) | (days - first))
-    del days
-    per_day = pd.Series(lowest).groupby(codes).max()  # by code 0, 1, ...: NaN where every figure of the day is empty
-    groups = pd.MultiIndex.from_arrays([keys >> 32, (keys & 0xFFFFFFFF) + first])
-    by_day = pd.Series(per_day.to_numpy(), index=groups).sort_index()
+def _day_keys(series: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """One 64-bit key a (series, day) of rows that have dates: the series' position above the day's."""
+    return (series.astype(np.int64) << 32) | (dates.astype(np.int64) + (1 << 31))
+
+
+class _ByDay:
+    """A number of each (series, day) key, looked up for rows by their keys (NaN for a key it lacks)."""
+
+    def __init__(self, per_key: pd.Series):
+        self.keys = pd.Index(per_key.index.to_numpy(dtype=np.int64))
+        self.values = np.append(per_key.to_numpy(dtype="float64"), np.nan)
+
+    def __getitem__(self, keys: np.ndarray) -> np.ndarray:
+        return self.values[self.keys.get_indexer(pd.Index(keys))]  # -1 (not found): the NaN added last
+
+
+def _earlier_max(per_day: pd.Series) -> _ByDay:
+    """For each (series, day), the highest of the lowest figures of its series on each
+    earlier date (NaN if there is none), from PER_DAY, the highest lowest figure of each
+    (series, day) key (NaN where every figure of the day is empty): the running maximum
+    taken over the days, which are few, not over the rows."""
+    keys = per_day.index.to_numpy(dtype=np.int64)
+    groups = pd.MultiIndex.from_arrays([keys >> 32, keys & 0xFFFFFFFF])
+    by_day = pd.Series(per_day.to_numpy(dtype="float64"), index=groups).sort_index()
     earlier = by_day.groupby(level=0).cummax().groupby(level=0).shift(1)
-    return earlier.reindex(groups).to_numpy(dtype="float64")[codes]
+    return _ByDay(pd.Series(earlier.reindex(groups).to_numpy(dtype="float64"), index=keys))
 
 
-def _dated_to_the_day(view: ModelView) -> np.ndarray:
-    """Observations whose date is a known day, by the rule of figures.date_precision."""
+def _dated_to_the_day(view: ModelView, links: Links) -> np.ndarray:
+    """Observations (of the range LINKS covers) whose date is a known day, by the rule of figures.date_precision."""
     observations, sources = view.tables["observations"].columns, view.tables["sources"].columns
-    at = pa.array(view.links.source, mask=view.links.source < 0)  # null where the source is unknown
-    own = observations["date_precision"] if "date_precision" in observations else pa.nulls(len(at), pa.string())
-    precision = date_precision(own, observations["observation_date"], pc.take(sources["source_date"], at), pc.take(sources["date_precision"], at))
+    rows = links.rows or slice(0, view.tables["observations"].num_rows)
+    at = pa.array(links.source, mask=links.source < 0)  # null where the source is unknown
+    own = range_of(observations, "date_precision", rows) if "date_precision" in observations else pa.nulls(len(at), pa.string())
+    precision = date_precision(
+        own, range_of(observations, "observation_date", rows), pc.take(sources["source_date"], at), pc.take(sources["date_precision"], at)
+    )
     return np.asarray(pc.equal(precision, "day").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def check_same_day_conflicts(view: ModelView) -> list[Problem]:
     """Different exact figures of one series on one day; hedged figures (more than 400 vs 402) may
-    agree, and a figure whose date is only a month, a year or an upper bound has no day to share."""
-    links, file = view.links, view.files["observations"]
+    agree, and a figure whose date is only a month, a year or an upper bound has no day to share.
+    The observations are read a slice of rows at a time, twice: the distinct figures of each
+    series and day, then the rows of the days with more than one."""
+    file, table = view.files["observations"], view.tables["observations"]
     recorded = _recorded(view, {"conflicting_figures"})
-    obs = view.observations
-    exact = (obs["qualifier"] == "exact").to_numpy(dtype=bool, na_value=False)
-    where = np.flatnonzero(exact & links.counted & _dated_to_the_day(view))
-    keys = pd.DataFrame({"series": links.series[where], "date": links.date[where], "value": links.value[where]})
-    spread = keys.groupby(["series", "date"])["value"].transform("nunique").to_numpy()
-    mask = np.zeros(len(links.series), dtype=bool)
-    mask[where[spread > 1]] = True
+    exact = per_row(table, "qualifier", lambda qualifier: isin(qualifier, ["exact"]), False)
+
+    def selected(start: int, part: Links) -> np.ndarray:
+        return np.flatnonzero(exact[part.rows] & part.counted & _dated_to_the_day(view, part) & ~np.isnan(part.date))
+
+    figures = []
+    for start, part in view.links.slices():
+        rows = selected(start, part)
+        rows = rows[~np.isnan(part.value[rows])]  # an empty figure is no other figure
+        figures.append(pd.DataFrame({"key": _day_keys(part.series[rows], part.date[rows]), "value": part.value[rows]}).drop_duplicates())
+    distinct = pd.concat(figures).drop_duplicates() if figures else pd.DataFrame({"key": np.zeros(0, dtype=np.int64)})
+    counts = distinct["key"].value_counts()
+    differing = pd.Index(counts.index[counts.to_numpy() > 1].to_numpy(dtype=np.int64))
+    conflicts = []
+    for start, part in view.links.slices():
+        rows = selected(start, part)
+        rows = rows[differing.get_indexer(pd.Index(_day_keys(part.series[rows], part.date[rows]))) >= 0] + start
+        conflicts.append(rows[~recorded[rows]])
     return located(
-        obs,
-        mask & ~recorded,
+        view.observations,
+        np.sort(np.concatenate(conflicts)) if conflicts else np.zeros(0, dtype=np.int64),
         file,
         "value",
         "conflicting-figures",

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import model
+from ..limits import release_mapped
 from ..problems import Problem
 from ..tableschema.arrays import valid_mask
 from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, CompactColumns, Distinct, TypedTable, decoded, encoded
@@ -132,6 +133,7 @@ def first_positions(named: list, column: pa.Array) -> np.ndarray:
         return found
     distinct = list(dict.fromkeys(name for name in named if isinstance(name, str)))
     which = np.asarray(pc.index_in(column, value_set=pa.array(distinct, pa.string())).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    release_mapped()  # every row of COLUMN was read: spilled ids leave the process again
     hit = np.flatnonzero(which >= 0)
     names, first = np.unique(which[hit], return_index=True)
     at = dict(zip(names.tolist(), hit[first].tolist()))

@@ -559,6 +559,13 @@ def rows_of(columns: MutableMapping[str, pa.Array], name: str, rows: pa.Array) -
     return columns[name].take(rows)
 
 
+def range_of(columns: MutableMapping[str, pa.Array], name: str, rows: slice) -> pa.Array:
+    """A range of rows of one column, decoded from its compact form where it has one (only the range)."""
+    if isinstance(columns, CompactColumns):
+        return decoded(columns.stored(name).slice(rows.start, rows.stop - rows.start))
+    return columns[name].slice(rows.start, rows.stop - rows.start)
+
+
 def encoded(columns: MutableMapping[str, pa.Array], name: str) -> pa.DictionaryArray | None:
     """A column's dictionary encoding, when it is kept as one (CompactColumns): a check
     can then work once per distinct value without the column ever being whole."""
