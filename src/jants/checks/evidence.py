@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from ..problems import Problem
 from ..tableschema.arrays import valid_mask
 from ..tableschema.table import TypedTable, decoded, encoded
-from .view import Links, ModelView, located
+from .view import Links, ModelView, located, numbers, per_row
 
 
 def check_evidence_length(view: ModelView) -> list[Problem]:
@@ -66,26 +66,29 @@ def check_locators(view: ModelView) -> list[Problem]:
 
 
 def check_web_evidence(view: ModelView) -> list[Problem]:
-    """A web report's evidence must show the figure, and carry an English rendering unless it is English."""
-    tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
-    obs = view.observations
-    web = np.flatnonzero(_per_observation(frames, links, "source_kind") == "web_report")
-    english = np.array([str(language).startswith("en") for language in frames["sources"]["language"]])  # per source
-    missing_figure = np.zeros(len(obs), dtype=bool)
-    missing_figure[web] = ~_figures_shown(tables["observations"], web, links.value, obs["value_upper"].to_numpy(dtype="float64", na_value=np.nan))
+    """A web report's evidence must show the figure, and carry an English rendering unless it is English.
+    The observations are read a slice of rows at a time."""
+    table, sources, file = view.tables["observations"], view.frames["sources"], view.files["observations"]
+    web_source = np.append((sources["source_kind"] == "web_report").to_numpy(dtype=bool), False)  # per source, and False for an unknown one (-1)
+    english = np.append([str(language).startswith("en") for language in sources["language"]], True)
+    missing_figure, no_rendering = [], []
+    for start, part in view.links.slices():
+        web = np.flatnonzero(web_source[part.source])
+        uppers = per_row(table, "value_upper", numbers, np.nan, part.rows)[web]
+        missing_figure.append(web[~_figures_shown(table, web + start, part.value[web], uppers)] + start)
+        unrendered = per_row(table, "evidence_en", lambda values: ~valid_mask(values), True, part.rows)
+        no_rendering.append(web[~english[part.source[web]] & unrendered[web]] + start)
     problems = located(
-        obs,
-        missing_figure,
+        view.observations,
+        np.concatenate(missing_figure) if missing_figure else np.zeros(0, dtype=np.int64),
         file,
         "evidence",
         "evidence-error",
         lambda r: f"the figure {r['value']:g} does not appear in the evidence {r['evidence']!r} (digits, or number words in English, Russian or Kazakh)",
     )
-    no_rendering = np.zeros(len(obs), dtype=bool)
-    no_rendering[web] = ~english[links.source[web]] & obs["evidence_en"].isna().to_numpy()[web]
     problems += located(
-        obs,
-        no_rendering,
+        view.observations,
+        np.concatenate(no_rendering) if no_rendering else np.zeros(0, dtype=np.int64),
         file,
         "evidence_en",
         "evidence-error",
@@ -95,7 +98,7 @@ def check_web_evidence(view: ModelView) -> list[Problem]:
 
 
 def _figures_shown(table: TypedTable, rows: np.ndarray, values: np.ndarray, uppers: np.ndarray) -> np.ndarray:
-    """For each row, whether its value (and upper value) appear in its evidence.
+    """For each of ROWS, whether its value (and upper value), given in VALUES and UPPERS, appear in its evidence.
 
     The answer depends only on the evidence and the two values, so it is worked out once
     per distinct combination of the three and spread back over the rows: a package
@@ -117,7 +120,6 @@ def _figures_shown(table: TypedTable, rows: np.ndarray, values: np.ndarray, uppe
         def evidence_at(positions: np.ndarray) -> pa.Array:
             return evidence.take(pa.array(positions))
 
-    values, uppers = values[rows], uppers[rows]
     combination = pd.DataFrame({"e": codes, "v": values, "u": uppers}).groupby(["e", "v", "u"], sort=False, dropna=False).ngroup().to_numpy()
     _, first = np.unique(combination, return_index=True)  # the first row of each combination, in the order of their numbers
     shown = _figures_shown_once(evidence_at(first), values[first], uppers[first])
