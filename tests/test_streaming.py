@@ -70,7 +70,7 @@ def both_ways(target, sources, monkeypatch, batches, env=None, budget=TINY, whol
     whole = WHOLE[whole_as] if whole_as is not None else whole
     monkeypatch.setenv("JANTS_MEMORY_BUDGET", budget)
     monkeypatch.setattr(validate, "SCAN_ASIDE_BYTES", 0)  # and every CSV table's bytes scanned on a thread while it is parsed
-    monkeypatch.setattr(view, "GROUP_SLICE_ROWS", 7)  # and the checks that group rows read them 7 rows at a time
+    monkeypatch.setattr(view, "CHECK_SLICE_ROWS", 7)  # and the model checks read the observations 7 rows at a time
     streamed = validate_package(target, sources)
     assert [asdict(p) for p in streamed.problems] == whole[0]
     assert streamed.stats == whole[1]
@@ -559,5 +559,5 @@ def test_checks_that_group_rows_find_the_same_a_slice_at_a_time(package, monkeyp
     derive_figures(package)
     whole = [asdict(p) for p in validate_package(package).problems]
     assert code in [p["code"] for p in whole]
-    monkeypatch.setattr(view, "GROUP_SLICE_ROWS", 5)
+    monkeypatch.setattr(view, "CHECK_SLICE_ROWS", 5)
     assert [asdict(p) for p in validate_package(package).problems] == whole

@@ -231,7 +231,7 @@ def _earlier_max(per_day: pd.Series) -> _ByDay:
 def _dated_to_the_day(view: ModelView, links: Links) -> np.ndarray:
     """Observations (of the range LINKS covers) whose date is a known day, by the rule of figures.date_precision."""
     observations, sources = view.tables["observations"].columns, view.tables["sources"].columns
-    rows = links.rows or slice(0, view.tables["observations"].num_rows)
+    rows = links.span
     at = pa.array(links.source, mask=links.source < 0)  # null where the source is unknown
     own = range_of(observations, "date_precision", rows) if "date_precision" in observations else pa.nulls(len(at), pa.string())
     precision = date_precision(

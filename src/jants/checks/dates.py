@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ..problems import Problem
-from .view import ISO_DATE, ModelView, located
+from ..tableschema.arrays import valid_mask
+from .view import ISO_DATE, Gathered, ModelView, isin, located, per_row
 from .view import days as days_of
 
 
@@ -39,70 +40,72 @@ def _coverage_bounds(coverage, file: str) -> tuple[float, float] | list[Problem]
 
 
 def check_dates(view: ModelView) -> list[Problem]:
-    tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
+    table, sources, file = view.tables["observations"], view.frames["sources"], view.files["observations"]
     coverage = view.descriptor.get("coverage")
     shown = f"{coverage.get('start')} to {coverage.get('end')}" if isinstance(coverage, dict) else ""
-    obs = view.observations
-    dates = links.date
-    starts = days_of(tables["observations"].columns["period_start"])
-    problems = []
     bounds = _coverage_bounds(coverage, file)
-    if isinstance(bounds, list):
-        problems += bounds
-    elif bounds:
-        start, end = bounds
-        for column, days in (("observation_date", dates), ("period_start", starts)):
-            with np.errstate(invalid="ignore"):
-                outside = (days < start) | (days > end)
+    latest = _period_end(pd.to_datetime(sources["source_date"]), sources["date_precision"])
+    latest_days = np.append(
+        ((latest - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype="float64", na_value=np.nan), np.nan
+    )  # NaN for an unknown source (-1)
+    found = Gathered()
+    for start, part in view.links.slices():
+        dates, starts = part.date, per_row(table, "period_start", days_of, np.nan, part.rows)
+        with np.errstate(invalid="ignore"):
+            if isinstance(bounds, tuple):
+                for column, days in (("observation_date", dates), ("period_start", starts)):
+                    found.add(column, np.flatnonzero((days < bounds[0]) | (days > bounds[1])) + start)
+            found.add("started_after", np.flatnonzero(starts > dates) + start)
+            late = np.flatnonzero(dates > latest_days[part.source])  # False where either is empty or the source unknown
+        found.add("late", late + start)
+        found.add("late_source", part.source[late])
+    obs = view.observations
+    problems = bounds if isinstance(bounds, list) else []
+    if isinstance(bounds, tuple):
+        for column in ("observation_date", "period_start"):
             problems += located(
                 obs,
-                outside,
+                found[column],
                 file,
                 column,
                 "date-out-of-coverage",
                 lambda r, c=column: f"{r[c]} is outside the package's coverage {shown}",
             )
-    with np.errstate(invalid="ignore"):
-        problems += located(
-            obs,
-            starts > dates,
-            file,
-            "period_start",
-            "date-error",
-            lambda r: f"period_start {r['period_start']} is after observation_date {r['observation_date']}",
-        )
-    sources = frames["sources"]
-    latest = _period_end(pd.to_datetime(sources["source_date"]), sources["date_precision"])
-    latest_days = ((latest - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype="float64", na_value=np.nan)
-    known = links.source >= 0
-    source_end = np.where(known, latest_days[links.source.clip(0)] if len(latest_days) else np.nan, np.nan)
-    source_date = sources["source_date"].to_numpy(dtype=object)
-    with np.errstate(invalid="ignore"):
-        late = known & (dates > source_end)
+    problems += located(
+        obs,
+        found["started_after"],
+        file,
+        "period_start",
+        "date-error",
+        lambda r: f"period_start {r['period_start']} is after observation_date {r['observation_date']}",
+    )
     return problems + located(
         obs,
-        late,
+        found["late"],
         file,
         "observation_date",
         "date-error",
         lambda r: f"{r['observation_date']} is after the date of its source {r['source_id']!r} ({r['source_date']})",
-        extra={"source_date": source_date[links.source.clip(0)] if len(source_date) else np.full(len(known), None)},
+        extra={"source_date": sources["source_date"].to_numpy(dtype=object)[found["late_source"]]},
     )
 
 
 def check_status(view: ModelView) -> list[Problem]:
     """Status details belong to a figure whose status changed, and cannot precede the figure."""
-    tables, links, file = view.tables, view.links, view.files["observations"]
+    table, file = view.tables["observations"], view.files["observations"]
+    found = Gathered()
+    for start, part in view.links.slices():
+        reported = per_row(table, "status", lambda status: isin(status, ["reported"]), False, part.rows)
+        for column in ("status_date", "status_source_id"):
+            present = per_row(table, column, valid_mask, False, part.rows)
+            found.add(column, np.flatnonzero(reported & present) + start)
+        with np.errstate(invalid="ignore"):
+            found.add("early", np.flatnonzero(per_row(table, "status_date", days_of, np.nan, part.rows) < part.date) + start)  # False where either is empty
     obs = view.observations
-    reported = (obs["status"] == "reported").to_numpy(dtype=bool, na_value=False)
     problems = []
     for column in ("status_date", "status_source_id"):
-        problems += located(
-            obs, reported & obs[column].notna().to_numpy(), file, column, "status-error", lambda r, c=column: f"{c} is set but the status is 'reported'"
-        )
-    with np.errstate(invalid="ignore"):
-        early = days_of(tables["observations"].columns["status_date"]) < links.date  # False where either is empty
+        problems += located(obs, found[column], file, column, "status-error", lambda r, c=column: f"{c} is set but the status is 'reported'")
     problems += located(
-        obs, early, file, "status_date", "status-error", lambda r: f"status_date {r['status_date']} is before observation_date {r['observation_date']}"
+        obs, found["early"], file, "status_date", "status-error", lambda r: f"status_date {r['status_date']} is before observation_date {r['observation_date']}"
     )
     return problems

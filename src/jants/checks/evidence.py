@@ -10,19 +10,16 @@ import pyarrow.compute as pc
 from ..problems import Problem
 from ..tableschema.arrays import valid_mask
 from ..tableschema.table import TypedTable, decoded, encoded
-from .view import Links, ModelView, located, numbers, per_row
+from .view import Gathered, ModelView, located, numbers, per_row
 
 
 def check_evidence_length(view: ModelView) -> list[Problem]:
     """At most 12 words; split on ASCII whitespace first, exact count only where that finds more."""
-    table, obs, file = view.tables["observations"], view.observations, view.files["observations"]
-    compact = encoded(table.columns, "evidence")
-    if compact is not None:  # once per distinct evidence string
-        per_value = _words(compact.dictionary.fill_null(""))
-        words = np.where(valid_mask(compact.indices), per_value[np.asarray(compact.indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)], 0)
-    else:
-        words = _words(table.columns["evidence"].fill_null(""))
-    return located(obs, words > 12, file, "evidence", "evidence-error", lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept")
+    table, file = view.tables["observations"], view.files["observations"]
+    long = per_row(table, "evidence", lambda evidence: _words(evidence.fill_null("")) > 12, False)  # once per distinct evidence string where kept so
+    return located(
+        view.observations, long, file, "evidence", "evidence-error", lambda r: f"evidence has {len(str(r['evidence']).split())} words; at most 12 are kept"
+    )
 
 
 def _words(evidence: pa.Array) -> np.ndarray:
@@ -36,27 +33,26 @@ def _words(evidence: pa.Array) -> np.ndarray:
     return words
 
 
-def _per_observation(frames: dict[str, pd.DataFrame], links: Links, column: str) -> np.ndarray:
-    """A sources column, spread over the observations by their source (None where unknown)."""
-    values = np.append(frames["sources"][column].to_numpy(dtype=object), [None])
-    return values[np.where(links.source >= 0, links.source, len(values) - 1)]
-
-
 def check_locators(view: ModelView) -> list[Problem]:
     """A held text is located by line and section; a web report has no lines to point to."""
-    frames, links, file = view.frames, view.links, view.files["observations"]
+    table, sources, file = view.tables["observations"], view.frames["sources"], view.files["observations"]
+    kind = np.append(sources["source_kind"].to_numpy(dtype=object), [None])  # per source, and None for an unknown one (-1)
+    held_source, web_source = kind == "document_text", kind == "web_report"
+    found = Gathered()
+    for start, part in view.links.slices():
+        held, web = held_source[part.source], web_source[part.source]
+        for column in ("source_line", "source_section"):
+            found.add(column, np.flatnonzero(held & ~per_row(table, column, valid_mask, False, part.rows)) + start)
+        found.add("web", np.flatnonzero(web & per_row(table, "source_line", valid_mask, False, part.rows)) + start)
     obs = view.observations
-    kind = _per_observation(frames, links, "source_kind")
-    held, web = kind == "document_text", kind == "web_report"
     problems = []
     for column in ("source_line", "source_section"):
-        missing = obs[column].isna().to_numpy()
         problems += located(
-            obs, held & missing, file, column, "locator-error", lambda r, c=column: f"{c} is required for a figure read from a held text ({r['source_id']!r})"
+            obs, found[column], file, column, "locator-error", lambda r, c=column: f"{c} is required for a figure read from a held text ({r['source_id']!r})"
         )
     problems += located(
         obs,
-        web & obs["source_line"].notna().to_numpy(),
+        found["web"],
         file,
         "source_line",
         "locator-error",

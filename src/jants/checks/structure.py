@@ -8,44 +8,54 @@ import pyarrow.compute as pc
 
 from .. import model
 from ..problems import Problem
-from .view import ModelView, first_positions, located
+from ..tableschema.table import range_of
+from .view import Gathered, ModelView, first_positions, isin, located, numbers, per_row
 
 
 def check_ranges(view: ModelView) -> list[Problem]:
-    obs, file = view.observations, view.files["observations"]
-    is_range = (obs["qualifier"] == "range").to_numpy(dtype=bool, na_value=False)
-    has_upper = obs["value_upper"].notna().to_numpy()
-    above = (obs["value_upper"] <= obs["value"]).to_numpy(dtype=bool, na_value=False)
+    table, file = view.tables["observations"], view.files["observations"]
+    found = Gathered()
+    for start, part in view.links.slices():
+        is_range = per_row(table, "qualifier", lambda qualifier: isin(qualifier, ["range"]), False, part.rows)
+        upper = per_row(table, "value_upper", numbers, np.nan, part.rows)
+        has_upper = ~np.isnan(upper)
+        with np.errstate(invalid="ignore"):
+            above = upper <= part.value  # False where either is empty
+        found.add("not_range", np.flatnonzero(has_upper & ~is_range) + start)
+        found.add("no_upper", np.flatnonzero(is_range & ~has_upper) + start)
+        found.add("above", np.flatnonzero(has_upper & above) + start)
+    obs = view.observations
     problems = located(
-        obs, has_upper & ~is_range, file, "value_upper", "range-error", lambda r: f"value_upper is set but qualifier is {r['qualifier']!r}, not 'range'"
+        obs, found["not_range"], file, "value_upper", "range-error", lambda r: f"value_upper is set but qualifier is {r['qualifier']!r}, not 'range'"
     )
-    problems += located(obs, is_range & ~has_upper, file, "value_upper", "range-error", lambda r: "qualifier is 'range' but value_upper is missing")
+    problems += located(obs, found["no_upper"], file, "value_upper", "range-error", lambda r: "qualifier is 'range' but value_upper is missing")
     problems += located(
-        obs, has_upper & above, file, "value_upper", "range-error", lambda r: f"value_upper {r['value_upper']:g} is not above value {r['value']:g}"
+        obs, found["above"], file, "value_upper", "range-error", lambda r: f"value_upper {r['value_upper']:g} is not above value {r['value']:g}"
     )
     return problems
 
 
 def check_units(view: ModelView) -> list[Problem]:
-    tables, frames, links, file = view.tables, view.frames, view.links, view.files["observations"]
-    known = links.metric >= 0
+    tables, frames, file = view.tables, view.frames, view.files["observations"]
     metric_units = tables["metrics"].columns["unit"]
-    expected = pc.take(metric_units, pa.array(np.where(known, links.metric, 0))) if len(metric_units) else pa.nulls(len(known), pa.string())
-    differs = pc.not_equal(tables["observations"].columns["unit"], expected)
-    bad = known & np.asarray(differs.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
+    found = Gathered()
+    for start, part in view.links.slices():
+        known = part.metric >= 0
+        expected = pc.take(metric_units, pa.array(np.where(known, part.metric, 0))) if len(metric_units) else pa.nulls(len(known), pa.string())
+        differs = pc.not_equal(range_of(tables["observations"].columns, "unit", part.span), expected)
+        bad = np.flatnonzero(known & np.asarray(differs.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool))
+        found.add("rows", bad + start)
+        found.add("metric", part.metric[bad])
     metric_ids = frames["metrics"]["metric_id"].to_numpy(dtype=object)
     units = frames["metrics"]["unit"].to_numpy(dtype=object)
     return located(
         view.observations,
-        bad,
+        found["rows"],
         file,
         "unit",
         "unit-error",
         lambda r: f"unit {r['unit']!r} differs from metric {r['metric_id']!r}'s unit {r['metric_unit']!r}",
-        extra={
-            "metric_id": metric_ids[links.metric.clip(0)] if len(metric_ids) else np.full(len(known), None),
-            "metric_unit": units[links.metric.clip(0)] if len(units) else np.full(len(known), None),
-        },
+        extra={"metric_id": metric_ids[found["metric"]], "metric_unit": units[found["metric"]]},
     )
 
 

@@ -1,8 +1,10 @@
 """One view of a package in the jants model, built once and read by every check.
 
 The observations table can hold millions of rows, so its joins with the small tables are
-done once, as row positions (`Links`), and every check on observations is a whole-array
-numpy or pyarrow operation; pandas only groups integer keys.
+made as row positions (`Links`), a slice of rows at a time (`Links.slices`), and every
+check on observations is a numpy or pyarrow operation over a slice (or once per distinct
+value of a column); pandas only groups integer keys. A check's memory stays that of a
+slice, not of the table.
 """
 
 from __future__ import annotations
@@ -154,7 +156,7 @@ def isin(column: pa.Array, values) -> np.ndarray:
     return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-GROUP_SLICE_ROWS = 1 << 21  # observations a check that groups rows reads at a time (Links.slices): about 60 MB of arrays
+CHECK_SLICE_ROWS = 1 << 21  # observations a check reads at a time (Links.slices): its arrays of a number a row stay tens of MB
 
 
 class Links:
@@ -177,10 +179,16 @@ class Links:
         return cls(tables)
 
     def slices(self) -> Iterator[tuple[int, Links]]:
-        """The observations a range of rows at a time: the first row's position, and the links of the range."""
-        count, size = self.tables["observations"].num_rows, GROUP_SLICE_ROWS
-        for start in range(0, count, size):
+        """The observations a range of rows at a time (one empty range if there are none):
+        the first row's position, and the links of the range."""
+        count, size = self.tables["observations"].num_rows, CHECK_SLICE_ROWS
+        for start in range(0, max(count, 1), size):
             yield start, Links(self.tables, slice(start, min(start + size, count)))
+
+    @property
+    def span(self) -> slice:
+        """The range of observations it covers."""
+        return self.rows or slice(0, self.tables["observations"].num_rows)
 
     def forget(self) -> None:
         for name in self.NAMES:
@@ -219,6 +227,21 @@ class Links:
     def counted(self) -> np.ndarray:
         """Not retracted or withdrawn."""
         return ~per_row(self.tables["observations"], "status", lambda status: isin(status, model.NOT_STANDING), False, self.rows)
+
+
+class Gathered:
+    """Arrays found slice by slice (Links.slices), by name, joined when read: the
+    positions of the rows a check names, and values aligned with them."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[np.ndarray]] = {}
+
+    def add(self, name: str, values: np.ndarray) -> None:
+        self.parts.setdefault(name, []).append(values)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        parts = self.parts.get(name)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def numbers(values: pa.Array) -> np.ndarray:
