@@ -561,3 +561,23 @@ def test_checks_that_group_rows_find_the_same_a_slice_at_a_time(package, monkeyp
     assert code in [p["code"] for p in whole]
     monkeypatch.setattr(view, "CHECK_SLICE_ROWS", 5)
     assert [asdict(p) for p in validate_package(package).problems] == whole
+
+
+@pytest.mark.parametrize("part", [37, 300])
+def test_figure_order_a_part_at_a_time_is_the_order_of_one_sort(monkeypatch, part):
+    """A long table is sorted by date, then its ids a part of whole days at a time (so that
+    spilled ids are never all read at once): the same order as one stable sort by (date,
+    id), empty dates last and repeated ids in their rows' order. Parts of 37 rows are
+    shorter than a day (each day is then a part), of 300 longer (several days a part)."""
+    from jants import flat
+
+    rng = np.random.default_rng(5)
+    days = rng.integers(19000, 19040, 5000)
+    dates = pa.array(days, pa.int32(), mask=rng.random(5000) < 0.05).cast(pa.date32())
+    ids = pa.array([f"o{n}" for n in rng.integers(0, 3000, 5000)])  # repeats: ties kept in row order
+    whole = flat.figure_order({"observation_date": dates, "observation_id": ids})
+    monkeypatch.setattr(flat, "ORDER_PART_ROWS", part)
+    assert flat.figure_order({"observation_date": dates, "observation_id": ids}).to_pylist() == whole.to_pylist()
+    compact = CompactColumns()
+    compact["observation_date"], compact["observation_id"] = CompactColumns.chunk(dates), ids
+    assert flat.figure_order(compact).to_pylist() == whole.to_pylist()

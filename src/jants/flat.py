@@ -32,12 +32,44 @@ def figures_join(tables: Mapping[str, Columns]) -> dict[str, pa.Array]:
     return {spec["name"]: join.column(spec["name"]) for spec in model.FIGURES["fields"]}
 
 
+ORDER_PART_ROWS = 1 << 20  # rows whose ids figure_order sorts at a time, in a table larger than this
+
+
 def figure_order(observations: Columns) -> pa.Array:
     """The observations' positions in the order of the figures table (32-bit where they fit:
-    4 bytes a row kept while the figures are checked, not 8)."""
-    order = pc.sort_indices(pa.table({name: observations[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER])
-    release_mapped()  # the sort read every id: a column spilled to a file leaves the process again
-    return order.cast(pa.uint32()) if len(order) <= np.iinfo(np.uint32).max else order
+    4 bytes a row kept while the figures are checked, not 8).
+
+    A table of more than ORDER_PART_ROWS rows is sorted by date first, then its ids a
+    part at a time, each part whole days: the ids are read a part at a time (they may be
+    spilled to a file, tableschema.table.GrowingText), never all at once. Both sorts are
+    stable, so the order is the one sort by (date, id) gives."""
+    first, then = model.FIGURE_ORDER
+    if len(observations[then]) <= ORDER_PART_ROWS:
+        order = pc.sort_indices(
+            pa.table({name: observations[name] for name in model.FIGURE_ORDER}), sort_keys=[(name, "ascending") for name in model.FIGURE_ORDER]
+        )
+        release_mapped()  # the sort read every id: a column spilled to a file leaves the process again
+        return order.cast(pa.uint32()) if len(order) <= np.iinfo(np.uint32).max else order
+    dates = observations[first]
+    by_date = pc.sort_indices(dates).to_numpy()  # empty dates last, as in the sort of both
+    width = np.uint32 if len(by_date) <= np.iinfo(np.uint32).max else np.uint64
+    by_date = by_date.astype(width)
+    days = pc.take(dates, pa.array(by_date)).cast(pa.int32())
+    day = np.asarray(days.fill_null(np.iinfo(np.int32).max).to_numpy(zero_copy_only=False))
+    del days
+    ends = np.append(np.flatnonzero(day[1:] != day[:-1]) + 1, len(day))  # where each day's rows end
+    del day
+    order = np.empty(len(by_date), dtype=width)
+    at = 0
+    while at < len(by_date):
+        within = np.searchsorted(ends, at + ORDER_PART_ROWS, side="right") - 1  # the last day that ends within a part
+        end = int(ends[within]) if within >= 0 and ends[within] > at else int(ends[np.searchsorted(ends, at, side="right")])  # or one longer day whole
+        rows = pa.array(by_date[at:end])
+        part = pa.table({first: pc.take(dates, rows), then: _rows(observations, then, rows)})
+        order[at:end] = by_date[at:end][pc.sort_indices(part, sort_keys=[(first, "ascending"), (then, "ascending")]).to_numpy()]
+        at = end
+    release_mapped()  # spilled ids read for the parts leave the process again
+    return pa.array(order)
 
 
 class FiguresJoin:

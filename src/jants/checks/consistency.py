@@ -145,7 +145,7 @@ def _bounds(table: TypedTable, links: Links, rows: np.ndarray) -> tuple[np.ndarr
     its qualifier (CURATION.md 2): "more than"/"at least" have no upper bound, "less
     than"/"up to" and "almost" no lower one, a range runs to value_upper; "approximately"
     is taken at its value on both sides."""
-    value, at = links.value[rows], rows + (links.rows.start if links.rows else 0)
+    value, at = links.value[rows], rows + links.span.start
     upper = per_row(table, "value_upper", numbers, np.nan, at)
 
     def qualified(names: list[str]) -> np.ndarray:  # through the qualifiers' distinct values, not a string a row

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..limits import keep_mapped, release_memory
+from ..limits import keep_mapped, release_mapped, release_memory
 from ..problems import Problem
 from .arrays import duplicated, key_strings, mask, valid_mask
 
@@ -54,6 +54,9 @@ class TypedTable:
         return index + 2
 
 
+TAKE_PIECE = 1 << 10  # rows of a spilled column read between two drops of its pages: at most 64 MB mapped
+
+
 class CompactColumns(MutableMapping[str, pa.Array]):
     """The typed columns of a table read in batches. A text column that repeats a few
     values (as the model's vocabularies, dates as text, evidence, notes do) is kept
@@ -83,8 +86,17 @@ class CompactColumns(MutableMapping[str, pa.Array]):
         return len(self._stored)
 
     def taken(self, name: str, rows: pa.Array) -> pa.Array:
-        """Some rows of a column, without giving out the whole column."""
-        return decoded(self._stored[name].take(rows))
+        """Some rows of a column, without giving out the whole column. Text kept as it is
+        (ids, spilled to a file: GrowingText) is gathered TAKE_PIECE rows at a time, its
+        pages dropped in between: reading a row of a mapped file maps up to 64 KB around it."""
+        column = self._stored[name]
+        if isinstance(column, pa.DictionaryArray) or not pa.types.is_string(column.type) or len(rows) <= TAKE_PIECE:
+            return decoded(column.take(rows))
+        pieces = []
+        for start in range(0, len(rows), TAKE_PIECE):
+            pieces.append(column.take(rows.slice(start, TAKE_PIECE)))
+            release_mapped()
+        return pa.concat_arrays(pieces)
 
     def stored(self, name: str) -> pa.Array:
         """A column as kept (dictionary-encoded or not)."""
