@@ -79,6 +79,7 @@ def check_model_as_built(
 def _checked(view: ModelView, beside: Callable[[], T]) -> tuple[dict, T]:
     """The problems of each check but check_figures, and what BESIDE gives, run on a thread of its own meanwhile."""
     found: dict = {}
+    release_memory()  # what reading the tables freed
     with ThreadPoolExecutor(max_workers=1) as aside:
         result = aside.submit(beside)
         for check in CHECKS:

@@ -11,7 +11,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..flat import date_precision
-from ..limits import release_mapped
 from ..problems import Problem
 from ..tableschema.table import TypedTable, range_of
 from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, first_positions, isin, located, numbers, per_row, positions
@@ -26,9 +25,7 @@ def _recorded(view: ModelView, kinds: set[str]) -> np.ndarray:
     ids = set(disc["observation_id"].dropna())
     for related in disc["related_observation_ids"].dropna():
         ids.update(related.split())
-    found = isin(view.tables["observations"].columns["observation_id"], sorted(ids))
-    release_mapped()  # every id was read: spilled ones leave the process again
-    return found
+    return isin(view.tables["observations"].columns["observation_id"], sorted(ids))
 
 
 def component_sums(tables: dict[str, TypedTable], links: Links, wanted) -> tuple[pd.DataFrame, list[str]]:

@@ -21,9 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import model
-from ..limits import release_mapped
 from ..problems import Problem
-from ..tableschema.arrays import valid_mask
+from ..tableschema.arrays import scanned, valid_mask
 from ..tableschema.table import MAX_PROBLEMS_PER_CHECK, CompactColumns, Distinct, TypedTable, decoded, encoded
 
 UPPER_BOUND_QUALIFIERS = {"exact", "at_most", "less_than", "almost", "approximately"}
@@ -134,8 +133,9 @@ def first_positions(named: list, column: pa.Array) -> np.ndarray:
     if not named or not len(column):
         return found
     distinct = list(dict.fromkeys(name for name in named if isinstance(name, str)))
-    which = np.asarray(pc.index_in(column, value_set=pa.array(distinct, pa.string())).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    release_mapped()  # every row of COLUMN was read: spilled ids leave the process again
+    which = np.asarray(
+        scanned(column, lambda part: pc.index_in(part, value_set=pa.array(distinct, pa.string())).fill_null(-1).to_numpy(zero_copy_only=False)), dtype=np.int64
+    )
     hit = np.flatnonzero(which >= 0)
     names, first = np.unique(which[hit], return_index=True)
     at = dict(zip(names.tolist(), hit[first].tolist()))
@@ -152,8 +152,8 @@ def days(dates: pa.Array) -> np.ndarray:
 
 
 def isin(column: pa.Array, values) -> np.ndarray:
-    found = pc.is_in(column, value_set=pa.array(sorted(values), pa.string()))
-    return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    value_set = pa.array(sorted(values), pa.string())
+    return scanned(column, lambda part: np.asarray(pc.is_in(part, value_set=value_set).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool))
 
 
 CHECK_SLICE_ROWS = 1 << 21  # observations a check reads at a time (Links.slices): its arrays of a number a row stay tens of MB

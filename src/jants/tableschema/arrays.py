@@ -6,6 +6,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..limits import release_mapped
+
 
 def matches(column: pa.Array, pattern: str) -> pa.Array:
     return pc.match_substring_regex(column, pattern)
@@ -43,3 +45,19 @@ def key_strings(columns: list[pa.Array]) -> pa.Array:
     if len(columns) == 1:
         return columns[0].cast(pa.string())
     return pc.binary_join_element_wise(*[c.cast(pa.string()) for c in columns], "\x1f")
+
+
+SCAN_ROWS = 1 << 20  # rows of a long column read at a time by `scanned`
+
+
+def scanned(column: pa.Array, of_part) -> np.ndarray:
+    """OF_PART (an Arrow array -> a numpy array of one result a row) over COLUMN, a part of
+    SCAN_ROWS rows at a time where it is long: pages of a column spilled to a file
+    (table.GrowingText) are dropped after each part, so they are never all in the process."""
+    if len(column) <= SCAN_ROWS:
+        return of_part(column)
+    parts = []
+    for start in range(0, len(column), SCAN_ROWS):
+        parts.append(of_part(column.slice(start, SCAN_ROWS)))
+        release_mapped()
+    return np.concatenate(parts)

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 
 from ..package import key_fields
 from ..problems import Problem
-from .arrays import key_strings, mask, valid_mask
+from .arrays import key_strings, mask, scanned, valid_mask
 from .table import TypedTable, encoded, report_rows, show
 
 
@@ -63,8 +63,9 @@ def check_foreign_keys(schema: dict, table: TypedTable, tables: dict[str, TypedT
             if distinct is not None:  # each distinct value looked up once
                 found = distinct.expand(mask(pc.is_in(distinct.values, value_set=parent.drop_null())))
             elif len(child) * 4 < len(parent):  # few rows naming a long table: a hash table of the few, not of the long one
-                named = parent.drop_null()
-                found = mask(pc.is_in(child, value_set=named.filter(pc.is_in(named, value_set=child.drop_null()))))
+                wanted = child.drop_null()
+                named = parent.filter(pa.array(scanned(parent, lambda part, wanted=wanted: mask(pc.is_in(part, value_set=wanted)))))  # no empty key is wanted
+                found = mask(pc.is_in(child, value_set=named))
             else:
                 found = mask(pc.is_in(child, value_set=parent.drop_null()))
         problems += report_rows(
