@@ -171,26 +171,6 @@ def release_mapped() -> None:
 
 
 @functools.cache
-def fixed_malloc_threshold() -> None:
-    """Have the C allocator (glibc) serve every block of 1 MiB or more from pages of its
-    own, given back when freed: by default it raises that threshold each time such a block
-    is freed, up to 32 MiB, and then keeps the freed memory of the threads that make
-    slices of a table (about 0.1 GB more at 2x10^6 rows read in batches, more at 2x10^7).
-    Set once, for the whole process, when a table is read in batches; nothing elsewhere."""
-    import ctypes
-
-    try:
-        mallopt = getattr(ctypes.CDLL("libc.so.6"), "mallopt", None)
-    except OSError:
-        return
-    if mallopt is not None:
-        mallopt(M_MMAP_THRESHOLD, 1 << 20)
-
-
-M_MMAP_THRESHOLD = -3  # glibc's malloc.h
-
-
-@functools.cache
 def _malloc_trim():
     """glibc's malloc_trim, or None where the C library has none (macOS, musl, Windows)."""
     import ctypes

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from ..limits import release_memory
 from ..problems import Problem
-from ..tableschema.table import TypedTable
+from ..tableschema.table import CompactColumns, TypedTable
 from .consistency import check_components, check_cumulative, check_same_day_conflicts
 from .dates import check_dates, check_status
 from .evidence import check_evidence_length, check_locators, check_web_evidence
@@ -79,7 +79,8 @@ def check_model_as_built(
 def _checked(view: ModelView, beside: Callable[[], T]) -> tuple[dict, T]:
     """The problems of each check but check_figures, and what BESIDE gives, run on a thread of its own meanwhile."""
     found: dict = {}
-    release_memory()  # what reading the tables freed
+    if any(isinstance(table.columns, CompactColumns) for table in view.tables.values()):
+        release_memory()  # what reading tables in batches freed (a package read whole reuses it)
     with ThreadPoolExecutor(max_workers=1) as aside:
         result = aside.submit(beside)
         for check in CHECKS:

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..limits import current as current_limits
-from ..limits import fixed_malloc_threshold, release_memory
+from ..limits import release_memory
 from ..package import key_fields
 from ..problems import Problem
 from .arrays import key_strings, mask
@@ -236,7 +236,6 @@ STREAM_BLOCK_SIZE = 1 << 20
 def _batched(path: Path, resource: dict, file: str, width: int, batch_bytes: int) -> tuple[TypedTable | None, list[Problem]]:
     """The table read in batches; read again knowing which rows to number past, when a row
     has the wrong number of cells (pyarrow drops it)."""
-    fixed_malloc_threshold()
     try:
         return _typed_batches(path, resource, file, width, None, batch_bytes, [])
     except _Restart:
