@@ -600,3 +600,26 @@ def test_a_long_column_is_scanned_a_part_at_a_time_to_the_same_result(monkeypatc
     parts = (isin(ids, ["o5", "o699", "x"]), first_positions(["o699", "x", "o5", "o5"], ids))
     assert whole[0].sum() > 0 and (whole[1] >= 0).sum() == 3
     assert np.array_equal(whole[0], parts[0]) and np.array_equal(whole[1], parts[1])
+
+
+def test_no_room_for_the_spilled_ids_is_one_problem_naming_the_folder(project, monkeypatch):
+    """A table read in batches keeps its ids in a temporary file: a temporary folder that is
+    full or not writable is a one-line problem that says what to do, exit 1, no traceback."""
+    import tempfile
+
+    from jants.problems import PackageError
+    from jants.tableschema.table import SpilledBytes
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    spilled = SpilledBytes()
+    monkeypatch.setattr(spilled.file, "write", full)
+    with pytest.raises(PackageError, match="No space left on device"):
+        spilled.append(np.frombuffer(b"obs-1", dtype=np.uint8))
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    result = CliRunner().invoke(cli, ["validate", "--memory-budget", "32K", str(project)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if "spill-error" in line or "temporary folder" in line]
+    assert len(lines) == 1 and "No space left on device" in lines[0] and "TMPDIR" in lines[0], result.output

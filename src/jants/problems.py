@@ -249,6 +249,12 @@ CATALOGUE = _codes(
         ".jants-swap exists; run jants build to finish it",
     ),
     (
+        "spill-error",
+        "error",
+        "A table larger than the memory budget cannot keep its ids in the temporary folder (TMPDIR): no room, or no permission.",
+        "cannot keep the text of a table read in batches in the temporary folder /tmp: No space left on device (...)",
+    ),
+    (
         "internal-error",
         "error",
         "jants failed unexpectedly; the report says so instead of a traceback. Please report it.",

@@ -47,6 +47,10 @@ def validate_package(path: str | Path, sources_dir: str | Path | None = None, me
     try:
         with fixed_limits(memory_budget), lean_memory():
             return _validate(Path(path), sources_dir)
+    except PackageError as error:  # what stops the work (no room to spill a table read in batches)
+        report = Report(package=str(path))
+        report.add(error.problems)
+        return report
     except Exception as error:  # noqa: BLE001 - the last line of defence: a report, never a traceback
         report = Report(package=str(path))
         report.add([Problem("internal-error", f"jants could not finish validating: {type(error).__name__}: {_clean(str(error))} (please report it)")])

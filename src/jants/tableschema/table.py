@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..limits import keep_mapped, release_mapped, release_memory
-from ..problems import Problem
+from ..problems import PackageError, Problem
 from .arrays import duplicated, key_strings, mask, valid_mask
 
 MAX_PROBLEMS_PER_CHECK = 20
@@ -237,13 +237,19 @@ class SpilledBytes:
     that read the whole column."""
 
     def __init__(self) -> None:
-        self.file: tempfile._TemporaryFileWrapper | None = tempfile.TemporaryFile(prefix="jants-")  # type: ignore[assignment]
+        try:
+            self.file: tempfile._TemporaryFileWrapper | None = tempfile.TemporaryFile(prefix="jants-")  # type: ignore[assignment]
+        except OSError as error:
+            raise _cannot_spill(error) from None
         self.size = 0
         self.mapped: mmap.mmap | None = None
 
     def append(self, data: np.ndarray) -> None:
         assert self.file is not None, "no bytes can be added once closed"
-        self.file.write(data.data)
+        try:
+            self.file.write(data.data)
+        except OSError as error:
+            raise _cannot_spill(error) from None
         self.size += len(data)
         self.mapped = None  # mapped again, to the new size, when next read
 
@@ -259,10 +265,23 @@ class SpilledBytes:
             return pa.py_buffer(b"\0")
         if self.mapped is None:
             assert self.file is not None
-            self.file.flush()
-            self.mapped = mmap.mmap(self.file.fileno(), self.size, access=mmap.ACCESS_READ)
+            try:
+                self.file.flush()
+                self.mapped = mmap.mmap(self.file.fileno(), self.size, access=mmap.ACCESS_READ)
+            except OSError as error:
+                raise _cannot_spill(error) from None
             keep_mapped(self.mapped)
         return pa.py_buffer(self.mapped)
+
+
+def _cannot_spill(error: OSError) -> PackageError:
+    return PackageError(
+        Problem(
+            "spill-error",
+            f"cannot keep the text of a table read in batches in the temporary folder {tempfile.gettempdir()}: {error.strerror or error} "
+            "(set TMPDIR to a folder with room, or give a larger --memory-budget)",
+        )
+    )
 
 
 def _room(buffer: np.ndarray, needed: int) -> np.ndarray:
