@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from ..flat import date_precision
 from ..problems import Problem
 from ..tableschema.table import TypedTable, range_of
-from .view import UPPER_BOUND_QUALIFIERS, Links, ModelView, first_positions, isin, located, numbers, per_row, positions
+from .view import UPPER_BOUND_QUALIFIERS, Gathered, Links, ModelView, first_positions, isin, located, numbers, per_row, positions
 
 COMPONENT_KINDS = {"components_exceed_total", "components_differ_from_total"}
 
@@ -63,7 +63,7 @@ def component_sums(tables: dict[str, TypedTable], links: Links, wanted) -> tuple
             }
         )
         partial.append(children.groupby(keys)["value"].agg(component_sum="sum", component_count="size").reset_index())
-    sums = pd.concat(partial).groupby(keys)[["component_sum", "component_count"]].sum().reset_index() if partial else pd.DataFrame(columns=keys)
+    sums = pd.concat(partial).groupby(keys)[["component_sum", "component_count"]].sum().reset_index()  # (Links.slices gives one slice at least)
     found = []
     for start, part in links.slices():
         rows = np.flatnonzero(total[part.series] & part.counted & ~np.isnan(part.date))
@@ -78,8 +78,7 @@ def component_sums(tables: dict[str, TypedTable], links: Links, wanted) -> tuple
         )
         totals = candidates.merge(sums, left_on=["series", "source", "date"], right_on=["parent", "source", "date"])
         found.append(totals[wanted(totals)])
-    columns = ["index", "series", "source", "date", "value", "parent", "breakdown", "component_sum", "component_count"]
-    return (pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=columns)), names
+    return pd.concat(found, ignore_index=True), names
 
 
 def check_components(view: ModelView) -> list[Problem]:
@@ -171,20 +170,20 @@ def check_cumulative(view: ModelView) -> list[Problem]:
         rows = selected(part)
         lowest, _ = _bounds(table, part, rows)
         per_day.append(pd.Series(lowest).groupby(_day_keys(part.series[rows], part.date[rows])).max())
-    earlier = _earlier_max(pd.concat(per_day).groupby(level=0).max() if per_day else pd.Series(dtype="float64"))
+    earlier = _earlier_max(pd.concat(per_day).groupby(level=0).max())
     recorded = _recorded(view, {"cumulative_decrease"})
-    falls, earlier_max = [], []
+    found = Gathered()
     for start, part in view.links.slices():
         rows = selected(part)
         _, highest = _bounds(table, part, rows)
         before = earlier[_day_keys(part.series[rows], part.date[rows])]
         with np.errstate(invalid="ignore"):
             fall = (highest < before) & ~recorded[rows + start]
-        falls.append(rows[fall] + start)
-        earlier_max.append(before[fall])
+        found.add("falls", rows[fall] + start)
+        found.add("earlier_max", before[fall])
     return located(
         view.observations,
-        np.concatenate(falls) if falls else np.zeros(0, dtype=np.int64),
+        found["falls"],
         file,
         "value",
         "cumulative-decrease",
@@ -193,7 +192,7 @@ def check_cumulative(view: ModelView) -> list[Problem]:
             f"{r['series_id']!r}; record it in discrepancies"
         ),
         severity="warning",
-        extra={"earlier_max": np.concatenate(earlier_max) if earlier_max else np.zeros(0)},
+        extra={"earlier_max": found["earlier_max"]},
     )
 
 
@@ -254,17 +253,17 @@ def check_same_day_conflicts(view: ModelView) -> list[Problem]:
         rows = selected(start, part)
         rows = rows[~np.isnan(part.value[rows])]  # an empty figure is no other figure
         figures.append(pd.DataFrame({"key": _day_keys(part.series[rows], part.date[rows]), "value": part.value[rows]}).drop_duplicates())
-    distinct = pd.concat(figures).drop_duplicates() if figures else pd.DataFrame({"key": np.zeros(0, dtype=np.int64)})
+    distinct = pd.concat(figures).drop_duplicates()
     counts = distinct["key"].value_counts()
     differing = pd.Index(counts.index[counts.to_numpy() > 1].to_numpy(dtype=np.int64))
-    conflicts = []
+    conflicts = Gathered()
     for start, part in view.links.slices():
         rows = selected(start, part)
         rows = rows[differing.get_indexer(pd.Index(_day_keys(part.series[rows], part.date[rows]))) >= 0] + start
-        conflicts.append(rows[~recorded[rows]])
+        conflicts.add("rows", rows[~recorded[rows]])
     return located(
         view.observations,
-        np.sort(np.concatenate(conflicts)) if conflicts else np.zeros(0, dtype=np.int64),
+        conflicts["rows"],
         file,
         "value",
         "conflicting-figures",

@@ -67,16 +67,16 @@ def check_web_evidence(view: ModelView) -> list[Problem]:
     table, sources, file = view.tables["observations"], view.frames["sources"], view.files["observations"]
     web_source = np.append((sources["source_kind"] == "web_report").to_numpy(dtype=bool), False)  # per source, and False for an unknown one (-1)
     english = np.append([str(language).startswith("en") for language in sources["language"]], True)
-    missing_figure, no_rendering = [], []
+    found = Gathered()
     for start, part in view.links.slices():
         web = np.flatnonzero(web_source[part.source])
         uppers = per_row(table, "value_upper", numbers, np.nan, part.rows)[web]
-        missing_figure.append(web[~_figures_shown(table, web + start, part.value[web], uppers)] + start)
+        found.add("missing_figure", web[~_figures_shown(table, web + start, part.value[web], uppers)] + start)
         unrendered = per_row(table, "evidence_en", lambda values: ~valid_mask(values), True, part.rows)
-        no_rendering.append(web[~english[part.source[web]] & unrendered[web]] + start)
+        found.add("no_rendering", web[~english[part.source[web]] & unrendered[web]] + start)
     problems = located(
         view.observations,
-        np.concatenate(missing_figure) if missing_figure else np.zeros(0, dtype=np.int64),
+        found["missing_figure"],
         file,
         "evidence",
         "evidence-error",
@@ -84,7 +84,7 @@ def check_web_evidence(view: ModelView) -> list[Problem]:
     )
     problems += located(
         view.observations,
-        np.concatenate(no_rendering) if no_rendering else np.zeros(0, dtype=np.int64),
+        found["no_rendering"],
         file,
         "evidence_en",
         "evidence-error",
