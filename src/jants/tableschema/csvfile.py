@@ -212,13 +212,13 @@ def read_typed_csv(path: Path, resource: dict, file: str, text_problems: Callabl
 
 
 def _read_typed_csv(path: Path, resource: dict, file: str) -> tuple[TypedTable | None, list[Problem]]:
-    budget = current_limits().memory_budget
-    if path.stat().st_size <= budget:
+    budget, size = current_limits().memory_budget, path.stat().st_size
+    if size <= budget:
         header, data, row_numbers, problems = read_csv_strings(path, resource, file)
         if header is None or data is None:
             return None, problems
         return _typed(header, iter([(data, row_numbers)]), resource, file, problems, batched=False)
-    batch_bytes = max(budget // BATCH_SHARE, 1)
+    batch_bytes = max(budget // (BATCH_SHARE * 2 if size > LONG_TABLE_BUDGETS * budget else BATCH_SHARE), 1)
     try:
         width, problems = _checked_width(path, resource, file)
         if width is None:
@@ -269,6 +269,7 @@ def _dropped_rows(path: Path, resource: dict, file: str, width: int) -> tuple[np
 
 
 BATCH_SHARE = 4  # a batch of rows holds about this share of the memory budget as text
+LONG_TABLE_BUDGETS = 16  # half that share in a table longer than this many budgets: what it keeps of its rows takes the rest
 
 
 class _Unparsable(Exception):
