@@ -388,7 +388,7 @@ spread between runs can be wide; the ratios of one run are what to compare. How
   columns of a batch are typed and checked on several threads.
 - **The derived table by its bytes.** A figures table as `jants build` writes it (two
   thirds of the CSV of a grown package) is not parsed: the bytes the build writes from
-  the other tables are made, two slices of 65,536 rows at a time, and compared with the
+  the other tables are made, slices of 16,384 rows on two threads, and compared with the
   file, while the other jants checks run; its Parquet copy is compared with the same
   join meanwhile, column by column through the distinct values. A file that differs is
   read as a table after all, to say which cell differs.
