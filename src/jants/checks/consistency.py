@@ -243,14 +243,11 @@ def check_same_day_conflicts(view: ModelView) -> list[Problem]:
     series and day, then the rows of the days with more than one."""
     file, table = view.files["observations"], view.tables["observations"]
     recorded = _recorded(view, {"conflicting_figures"})
-    exact = per_row(table, "qualifier", lambda qualifier: isin(qualifier, ["exact"]), False)
-
-    def selected(start: int, part: Links) -> np.ndarray:
-        return np.flatnonzero(exact[part.rows] & part.counted & _dated_to_the_day(view, part) & ~np.isnan(part.date))
-
+    selected = per_row(table, "qualifier", lambda qualifier: isin(qualifier, ["exact"]), False)  # then narrowed slice by slice, for the second pass
     figures = []
-    for start, part in view.links.slices():
-        rows = selected(start, part)
+    for _, part in view.links.slices():
+        selected[part.span] &= part.counted & _dated_to_the_day(view, part) & ~np.isnan(part.date)
+        rows = np.flatnonzero(selected[part.span])
         rows = rows[~np.isnan(part.value[rows])]  # an empty figure is no other figure
         figures.append(pd.DataFrame({"key": _day_keys(part.series[rows], part.date[rows]), "value": part.value[rows]}).drop_duplicates())
     distinct = pd.concat(figures).drop_duplicates()
@@ -258,7 +255,7 @@ def check_same_day_conflicts(view: ModelView) -> list[Problem]:
     differing = pd.Index(counts.index[counts.to_numpy() > 1].to_numpy(dtype=np.int64))
     conflicts = Gathered()
     for start, part in view.links.slices():
-        rows = selected(start, part)
+        rows = np.flatnonzero(selected[part.span])
         rows = rows[differing.get_indexer(pd.Index(_day_keys(part.series[rows], part.date[rows]))) >= 0] + start
         conflicts.add("rows", rows[~recorded[rows]])
     return located(

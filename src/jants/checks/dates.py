@@ -54,10 +54,9 @@ def check_dates(view: ModelView) -> list[Problem]:
         with np.errstate(invalid="ignore"):
             if isinstance(bounds, tuple):
                 for column, days in (("observation_date", dates), ("period_start", starts)):
-                    found.add(column, np.flatnonzero((days < bounds[0]) | (days > bounds[1])) + start)
-            found.add("started_after", np.flatnonzero(starts > dates) + start)
-            late = np.flatnonzero(dates > latest_days[part.source])  # False where either is empty or the source unknown
-        found.add("late", late + start)
+                    found.where(column, (days < bounds[0]) | (days > bounds[1]), start)
+            found.where("started_after", starts > dates, start)
+            late = found.where("late", dates > latest_days[part.source], start)  # False where either is empty or the source unknown
         found.add("late_source", part.source[late])
     obs = view.observations
     problems = bounds if isinstance(bounds, list) else []
@@ -98,9 +97,9 @@ def check_status(view: ModelView) -> list[Problem]:
         reported = per_row(table, "status", lambda status: isin(status, ["reported"]), False, part.rows)
         for column in ("status_date", "status_source_id"):
             present = per_row(table, column, valid_mask, False, part.rows)
-            found.add(column, np.flatnonzero(reported & present) + start)
+            found.where(column, reported & present, start)
         with np.errstate(invalid="ignore"):
-            found.add("early", np.flatnonzero(per_row(table, "status_date", days_of, np.nan, part.rows) < part.date) + start)  # False where either is empty
+            found.where("early", per_row(table, "status_date", days_of, np.nan, part.rows) < part.date, start)  # False where either is empty
     obs = view.observations
     problems = []
     for column in ("status_date", "status_source_id"):

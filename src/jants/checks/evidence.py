@@ -42,8 +42,8 @@ def check_locators(view: ModelView) -> list[Problem]:
     for start, part in view.links.slices():
         held, web = held_source[part.source], web_source[part.source]
         for column in ("source_line", "source_section"):
-            found.add(column, np.flatnonzero(held & ~per_row(table, column, valid_mask, False, part.rows)) + start)
-        found.add("web", np.flatnonzero(web & per_row(table, "source_line", valid_mask, False, part.rows)) + start)
+            found.where(column, held & ~per_row(table, column, valid_mask, False, part.rows), start)
+        found.where("web", web & per_row(table, "source_line", valid_mask, False, part.rows), start)
     obs = view.observations
     problems = []
     for column in ("source_line", "source_section"):

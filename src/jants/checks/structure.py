@@ -21,9 +21,9 @@ def check_ranges(view: ModelView) -> list[Problem]:
         has_upper = ~np.isnan(upper)
         with np.errstate(invalid="ignore"):
             above = upper <= part.value  # False where either is empty
-        found.add("not_range", np.flatnonzero(has_upper & ~is_range) + start)
-        found.add("no_upper", np.flatnonzero(is_range & ~has_upper) + start)
-        found.add("above", np.flatnonzero(has_upper & above) + start)
+        found.where("not_range", has_upper & ~is_range, start)
+        found.where("no_upper", is_range & ~has_upper, start)
+        found.where("above", has_upper & above, start)
     obs = view.observations
     problems = located(
         obs, found["not_range"], file, "value_upper", "range-error", lambda r: f"value_upper is set but qualifier is {r['qualifier']!r}, not 'range'"
@@ -43,8 +43,7 @@ def check_units(view: ModelView) -> list[Problem]:
         known = part.metric >= 0
         expected = pc.take(metric_units, pa.array(np.where(known, part.metric, 0))) if len(metric_units) else pa.nulls(len(known), pa.string())
         differs = pc.not_equal(range_of(tables["observations"].columns, "unit", part.span), expected)
-        bad = np.flatnonzero(known & np.asarray(differs.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool))
-        found.add("rows", bad + start)
+        bad = found.where("rows", known & np.asarray(differs.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool), start)
         found.add("metric", part.metric[bad])
     metric_ids = frames["metrics"]["metric_id"].to_numpy(dtype=object)
     units = frames["metrics"]["unit"].to_numpy(dtype=object)

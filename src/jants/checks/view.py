@@ -133,9 +133,8 @@ def first_positions(named: list, column: pa.Array) -> np.ndarray:
     if not named or not len(column):
         return found
     distinct = list(dict.fromkeys(name for name in named if isinstance(name, str)))
-    which = np.asarray(
-        scanned(column, lambda part: pc.index_in(part, value_set=pa.array(distinct, pa.string())).fill_null(-1).to_numpy(zero_copy_only=False)), dtype=np.int64
-    )
+    value_set = pa.array(distinct, pa.string())
+    which = np.asarray(scanned(column, lambda part: pc.index_in(part, value_set=value_set).fill_null(-1).to_numpy(zero_copy_only=False)), dtype=np.int64)
     hit = np.flatnonzero(which >= 0)
     names, first = np.unique(which[hit], return_index=True)
     at = dict(zip(names.tolist(), hit[first].tolist()))
@@ -164,8 +163,8 @@ class Links:
     their dates and values as numbers. Each is made when a check first reads it, once per
     distinct value of a column kept dictionary-encoded (no column of a string a row is
     made), and let go of after that check (`forget`): 29 bytes a row in all, at millions
-    of rows more than a check needs at once. A check that groups rows reads them a slice
-    of rows at a time instead (`slices`)."""
+    of rows more than a check needs at once, so the checks read them a slice of rows at a
+    time (`slices`)."""
 
     NAMES = ("series", "metric", "source", "date", "value", "counted")
 
@@ -241,6 +240,12 @@ class Gathered:
 
     def add(self, name: str, values: np.ndarray) -> None:
         self.parts.setdefault(name, []).append(values)
+
+    def where(self, name: str, mask: np.ndarray, start: int) -> np.ndarray:
+        """Add the rows of a slice starting at row START where MASK holds; give their positions in the slice."""
+        rows = np.flatnonzero(mask)
+        self.add(name, rows + start)
+        return rows
 
     def __getitem__(self, name: str) -> np.ndarray:
         parts = self.parts.get(name)

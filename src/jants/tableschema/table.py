@@ -306,7 +306,7 @@ def _texts_joined(chunks: list[pa.Array]) -> pa.Array:
     if size >= 1 << 31:  # more than 32-bit offsets reach: pyarrow says so
         return pa.concat_arrays(chunks)
     del spans
-    gathered = GrowingText(rows=sum(len(chunk) for chunk in chunks), size=size, spill=True)
+    gathered = GrowingText(rows=sum(len(chunk) for chunk in chunks), spill=True)
     freed = 0
     while chunks:
         chunk = chunks.pop(0)
